@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds hipnat and runs every test project; prints "N passed, N failed" last.
+# Extra arguments go to the test runner (e.g. --filter-class 'Hipnat.Wire.Tests.*').
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh || exit 1
+dotnet build hipnat.sln -c Release -nologo -v q || exit 1
+results="$PWD/artifacts/test-results"
+rm -rf "$results"
+dotnet test --solution hipnat.sln -c Release --no-build --report-xunit-trx --results-directory "$results" "$@"
+status=$?
+passed=0; failed=0
+for f in "$results"/*.trx; do
+  [ -e "$f" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$f" | head -1)
+  p=$(grep -o ' passed="[0-9]*"' <<<"$counters" | tr -dc 0-9)
+  x=$(grep -o ' failed="[0-9]*"' <<<"$counters" | tr -dc 0-9)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${x:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

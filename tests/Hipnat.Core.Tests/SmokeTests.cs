@@ -1,0 +1,7 @@
+namespace Hipnat.Core.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Builds() => Assert.True(true);
+}
