@@ -1,0 +1,351 @@
+using System.Net;
+
+namespace Hipnat.Simulator;
+
+/// <summary>
+/// A NAT joining an inside realm to an outside realm through one or more public addresses, with the RFC 4787
+/// behaviour given by <see cref="Behavior"/>. Mappings expire lazily: a mapping idle for the timeout is treated as
+/// gone the next time anything looks at it.
+/// </summary>
+public sealed class NatBox
+{
+    private const int MinPurgeThreshold = 1024;
+    private const int RandomPortAttempts = 64;
+
+    private readonly Simulation _sim;
+    private readonly IPAddress[] _publicAddresses;
+    private readonly Dictionary<NatMappingKey, NatMapping> _byKey = [];
+    private readonly Dictionary<SimEndpoint, NatMapping> _byExternal = [];
+    private readonly Dictionary<IPAddress, IPAddress> _pairing = [];
+    private readonly SimRandom _random;
+    private int _nextPublic;
+    private int _nextPort;
+    private long _nextMappingId;
+    private int _purgeThreshold = MinPurgeThreshold;
+
+    internal NatBox(Simulation sim, int index, string name, Realm inside, Realm outside, NatBehavior behavior, IPAddress[] publicAddresses)
+    {
+        _sim = sim;
+        Index = index;
+        Name = name;
+        Inside = inside;
+        Outside = outside;
+        Behavior = behavior;
+        _publicAddresses = publicAddresses;
+        _random = new SimRandom(sim.Seed, 0x2_0000_0000UL + (ulong)index);
+        _nextPort = behavior.PortRangeStart;
+        Statistics = new NatStatistics(this);
+    }
+
+    /// <summary>Dense index of the NAT in its simulation, starting at 0.</summary>
+    public int Index { get; }
+
+    public string Name { get; }
+
+    /// <summary>The private realm whose gateway this NAT is.</summary>
+    public Realm Inside { get; }
+
+    /// <summary>The realm its public addresses live in.</summary>
+    public Realm Outside { get; }
+
+    public NatBehavior Behavior { get; }
+
+    public IReadOnlyList<IPAddress> PublicAddresses => _publicAddresses;
+
+    /// <summary>The link a packet crosses when the NAT forwards it (either direction).</summary>
+    public LinkProfile Profile
+    {
+        get;
+        set => field = value ?? throw new ArgumentNullException(nameof(value));
+    } = LinkProfile.Ideal;
+
+    public NatStatistics Statistics { get; }
+
+    /// <summary>Number of live mappings.</summary>
+    public int ActiveMappingCount
+    {
+        get
+        {
+            Purge();
+            return _byExternal.Count;
+        }
+    }
+
+    /// <summary>A snapshot of the live mappings, oldest first.</summary>
+    public IReadOnlyList<NatMapping> Mappings
+    {
+        get
+        {
+            Purge();
+            var list = new List<NatMapping>(_byExternal.Values);
+            list.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+            return list;
+        }
+    }
+
+    /// <summary>Whether <paramref name="address"/> is one of this NAT's public addresses.</summary>
+    public bool IsPublicAddress(IPAddress address) => Array.IndexOf(_publicAddresses, address) >= 0;
+
+    /// <summary>The live mapping that an inside packet from <paramref name="inside"/> to <paramref name="remote"/> would use.</summary>
+    public NatMapping? FindMapping(SimEndpoint inside, SimEndpoint remote)
+    {
+        var key = NatMappingKey.For(Behavior.Mapping, inside, remote);
+        return _byKey.TryGetValue(key, out var m) && !m.IsExpired(_sim.Now) ? m : null;
+    }
+
+    /// <summary>The live mapping using external endpoint <paramref name="external"/>.</summary>
+    public NatMapping? FindByExternal(SimEndpoint external) =>
+        _byExternal.TryGetValue(external, out var m) && !m.IsExpired(_sim.Now) ? m : null;
+
+    /// <summary>Forgets every mapping at once, as a NAT reboot would.</summary>
+    public void ClearMappings()
+    {
+        _byKey.Clear();
+        _byExternal.Clear();
+        _pairing.Clear();
+    }
+
+    public override string ToString() => Name;
+
+    internal void HandleOutbound(in SimEvent ev)
+    {
+        byte[] buffer = ev.Buffer!;
+        if (ev.Hops >= Simulation.MaxHops)
+        {
+            _sim.DropPacket(Name, ev.Id, ev.Source, ev.Destination, buffer, ev.Length, DropReason.HopLimit);
+            return;
+        }
+
+        SimEndpoint source = ev.Source;
+        SimEndpoint destination = ev.Destination;
+        bool hairpin = IsPublicAddress(destination.Address);
+        if (hairpin && !Behavior.Hairpinning)
+        {
+            Statistics.DroppedHairpin++;
+            _sim.DropPacket(Name, ev.Id, source, destination, buffer, ev.Length, DropReason.HairpinDisabled);
+            return;
+        }
+
+        var mapping = GetOrCreate(source, destination);
+        if (mapping is null)
+        {
+            Statistics.DroppedPortExhausted++;
+            _sim.DropPacket(Name, ev.Id, source, destination, buffer, ev.Length, DropReason.PortExhausted);
+            return;
+        }
+
+        mapping.Permit(Behavior.Filtering, destination);
+        mapping.LastRefreshed = _sim.Now;
+        mapping.PacketsOut++;
+        if (hairpin)
+        {
+            Inbound(source, mapping.External, destination, buffer, ev.Length, ev.Id, ev.Hops, hairpin: true);
+            return;
+        }
+
+        Statistics.OutboundTranslated++;
+        _sim.Statistics.Translated++;
+        if (_sim.Tracing)
+        {
+            _sim.Record(TraceKind.Translated, ev.Id, Name, source, destination, ev.Length, DropReason.None, mapping.External, destination);
+        }
+
+        _sim.Forward(Outside, mapping.External, destination, buffer, ev.Length, ev.Id, ev.Hops + 1, Profile, Name);
+    }
+
+    internal void HandleInbound(in SimEvent ev)
+    {
+        if (ev.Hops >= Simulation.MaxHops)
+        {
+            _sim.DropPacket(Name, ev.Id, ev.Source, ev.Destination, ev.Buffer!, ev.Length, DropReason.HopLimit);
+            return;
+        }
+
+        Inbound(ev.Source, ev.Source, ev.Destination, ev.Buffer!, ev.Length, ev.Id, ev.Hops, hairpin: false);
+    }
+
+    /// <summary>Translates a packet addressed to a public endpoint towards the inside. <paramref name="originalSource"/> differs from <paramref name="source"/> for hairpinned packets.</summary>
+    private void Inbound(SimEndpoint originalSource, SimEndpoint source, SimEndpoint destination, byte[] buffer, int length, long id, int hops, bool hairpin)
+    {
+        if (!_byExternal.TryGetValue(destination, out var mapping) || mapping.IsExpired(_sim.Now))
+        {
+            if (mapping is not null)
+            {
+                Expire(mapping);
+            }
+
+            Statistics.DroppedNoMapping++;
+            _sim.DropPacket(Name, id, originalSource, destination, buffer, length, DropReason.NoMapping);
+            return;
+        }
+
+        if (!mapping.Allows(Behavior.Filtering, source))
+        {
+            Statistics.DroppedFiltered++;
+            _sim.DropPacket(Name, id, originalSource, destination, buffer, length, DropReason.Filtered);
+            return;
+        }
+
+        if (Behavior.InboundRefresh)
+        {
+            mapping.LastRefreshed = _sim.Now;
+        }
+
+        mapping.PacketsIn++;
+        _sim.Statistics.Translated++;
+        if (hairpin)
+        {
+            Statistics.Hairpinned++;
+            _sim.Statistics.Hairpinned++;
+        }
+        else
+        {
+            Statistics.InboundTranslated++;
+        }
+
+        if (_sim.Tracing)
+        {
+            _sim.Record(hairpin ? TraceKind.Hairpinned : TraceKind.Translated, id, Name, originalSource, destination, length, DropReason.None, source, mapping.Internal);
+        }
+
+        _sim.Forward(Inside, source, mapping.Internal, buffer, length, id, hops + 1, Profile, Name);
+    }
+
+    private NatMapping? GetOrCreate(SimEndpoint inside, SimEndpoint remote)
+    {
+        var key = NatMappingKey.For(Behavior.Mapping, inside, remote);
+        if (_byKey.TryGetValue(key, out var existing))
+        {
+            if (!existing.IsExpired(_sim.Now))
+            {
+                return existing;
+            }
+
+            Expire(existing);
+        }
+
+        if (_byExternal.Count >= _purgeThreshold)
+        {
+            Purge();
+            _purgeThreshold = Math.Max(MinPurgeThreshold, _byExternal.Count * 2);
+        }
+
+        if (!TryAllocate(inside, out var external))
+        {
+            return null;
+        }
+
+        var mapping = new NatMapping(++_nextMappingId, key, external, _sim.Now, Behavior.MappingTimeout);
+        _byKey.Add(key, mapping);
+        _byExternal.Add(external, mapping);
+        Statistics.MappingsCreated++;
+        if (_sim.Tracing)
+        {
+            _sim.Record(TraceKind.MappingCreated, 0, Name, inside, external, 0, DropReason.None, default, default);
+        }
+
+        return mapping;
+    }
+
+    private bool TryAllocate(SimEndpoint inside, out SimEndpoint external)
+    {
+        // Paired address pooling (RFC 4787 REQ-2): an internal address always uses the same public address.
+        if (!_pairing.TryGetValue(inside.Address, out var address))
+        {
+            address = _publicAddresses[_nextPublic];
+            _nextPublic = (_nextPublic + 1) % _publicAddresses.Length;
+            _pairing.Add(inside.Address, address);
+        }
+
+        if (Behavior.PortPreservation && inside.Port > 0 && IsFree(external = new SimEndpoint(address, inside.Port)))
+        {
+            return true;
+        }
+
+        int start = Behavior.PortRangeStart;
+        int size = Behavior.PortRangeEnd - start + 1;
+        if (size <= 0)
+        {
+            external = default;
+            return false;
+        }
+
+        if (Behavior.PortAllocation == PortAllocation.Random)
+        {
+            for (int i = 0; i < RandomPortAttempts; i++)
+            {
+                external = new SimEndpoint(address, start + (int)_random.NextInt64(size));
+                if (IsFree(external))
+                {
+                    return true;
+                }
+            }
+        }
+
+        int offset = Math.Clamp(_nextPort - start, 0, size - 1);
+        for (int i = 0; i < size; i++)
+        {
+            int port = start + ((offset + i) % size);
+            external = new SimEndpoint(address, port);
+            if (IsFree(external))
+            {
+                _nextPort = port == Behavior.PortRangeEnd ? start : port + 1;
+                return true;
+            }
+        }
+
+        external = default;
+        return false;
+    }
+
+    private bool IsFree(SimEndpoint external)
+    {
+        if (!_byExternal.TryGetValue(external, out var mapping))
+        {
+            return true;
+        }
+
+        if (mapping.IsExpired(_sim.Now))
+        {
+            Expire(mapping);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void Expire(NatMapping mapping)
+    {
+        _byKey.Remove(mapping.Key);
+        _byExternal.Remove(mapping.External);
+        Statistics.MappingsExpired++;
+        if (_sim.Tracing)
+        {
+            _sim.Record(TraceKind.MappingExpired, 0, Name, mapping.Internal, mapping.External, 0, DropReason.None, default, default);
+        }
+    }
+
+    private void Purge()
+    {
+        TimeSpan now = _sim.Now;
+        List<NatMapping>? expired = null;
+        foreach (var mapping in _byExternal.Values)
+        {
+            if (mapping.IsExpired(now))
+            {
+                (expired ??= []).Add(mapping);
+            }
+        }
+
+        if (expired is null)
+        {
+            return;
+        }
+
+        expired.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        foreach (var mapping in expired)
+        {
+            Expire(mapping);
+        }
+    }
+}
