@@ -35,7 +35,7 @@ public ref struct HipPacketBuilder
         parameter.WriteContents(contents);
     }
 
-    public void AddRaw(ushort type, ReadOnlySpan<byte> contents) => contents.CopyTo(BeginRaw(type, contents.Length));
+    public void AddRaw(ushort type, scoped ReadOnlySpan<byte> contents) => contents.CopyTo(BeginRaw(type, contents.Length));
 
     /// <summary>Frames a parameter of <paramref name="contentLength"/> octets and returns its contents to fill.</summary>
     public Span<byte> BeginRaw(ushort type, int contentLength)

@@ -1,0 +1,177 @@
+using Hipnat.Core.Transport;
+using Hipnat.Crypto;
+using Hipnat.Wire;
+
+namespace Hipnat.Core.Association;
+
+/// <summary>
+/// All state of one host association (RFC 7401 §4.4): the state machine position, the peer's identity, the
+/// keys from KEYMAT, the sets of local and peer locators with their pairs, the ESP SA pairs, and the
+/// retransmission and UPDATE bookkeeping. Owned by <see cref="Host.HipHost"/>; only created or changed after
+/// the packet that causes it passed its MAC and signature checks.
+/// </summary>
+internal sealed class HostAssociation
+{
+    public HostAssociation(Hit localHit, Hit peerHit, TimeSpan now)
+    {
+        LocalHit = localHit;
+        PeerHit = peerHit;
+        Created = now;
+        StateSince = now;
+        LastSeen = now;
+    }
+
+    public Hit LocalHit { get; }
+
+    public Hit PeerHit { get; }
+
+    public AssociationState State { get; set; }
+
+    public TimeSpan StateSince { get; set; }
+
+    public bool IsInitiator { get; set; }
+
+    public TimeSpan Created { get; }
+
+    /// <summary>When the first I1 (initiator) or the accepted I2 (responder) was sent/received.</summary>
+    public TimeSpan ExchangeStarted { get; set; }
+
+    public TimeSpan? EstablishedAt { get; set; }
+
+    public TimeSpan LastSeen { get; set; }
+
+    public TimeSpan LastSent { get; set; }
+
+    // ---- peer identity and negotiated suites ----
+    public PeerHostIdentity? PeerIdentity { get; set; }
+
+    /// <summary>The responder's HOST_ID TLV exactly as received in R1 (type, length, contents, padding) for HIP_MAC_2 (RFC 7401 §6.4.1).</summary>
+    public byte[]? PeerHostIdTlv { get; set; }
+
+    public DhGroupId DhGroup { get; set; }
+
+    public HipCipherId Cipher { get; set; }
+
+    /// <summary>HIT suite whose RHASH keys the association (the Responder's, RFC 7401 §6.4.1).</summary>
+    public HitSuite Suite { get; set; }
+
+    public ushort EspSuite { get; set; }
+
+    // ---- keys (RFC 7401 §6.5) ----
+    public byte[] OurEncryptionKey { get; set; } = [];
+
+    public byte[] OurIntegrityKey { get; set; } = [];
+
+    public byte[] PeerEncryptionKey { get; set; } = [];
+
+    public byte[] PeerIntegrityKey { get; set; } = [];
+
+    public Keymat? Keymat { get; set; }
+
+    /// <summary>Octets of KEYMAT drawn so far (the KEYMAT Index of ESP_INFO, RFC 7402 §5.1.1).</summary>
+    public ushort KeymatIndex { get; set; }
+
+    // ---- base exchange in progress (initiator) ----
+    public DhKeyPair? OurDhKey { get; set; }
+
+    public ulong? LastR1Counter { get; set; }
+
+    public byte[] PuzzleI { get; set; } = [];
+
+    public byte[] PuzzleJ { get; set; } = [];
+
+    // ---- locators (RFC 8046 §5; the draft §4) ----
+    public List<TransportAddress> PeerLocators { get; } = [];
+
+    public List<LocatorPair> Pairs { get; } = [];
+
+    public LocatorPair? ActivePair { get; set; }
+
+    // ---- ESP SA pairs (RFC 7402; RFC 8047 multihoming) ----
+    public List<EspSaPair> SaPairs { get; } = [];
+
+    /// <summary>Inbound SPI we announced during the base exchange (before the SA pair exists).</summary>
+    public uint PendingInboundSpi { get; set; }
+
+    // ---- retransmission of the one outstanding I1 / I2 / CLOSE (RFC 7401 §4.4.3) ----
+    public byte[]? Pending { get; set; }
+
+    public int PendingLength { get; set; }
+
+    public int Retries { get; set; }
+
+    public TimeSpan RetransmitInterval { get; set; }
+
+    public TimeSpan NextRetransmit { get; set; } = TimeSpan.MaxValue;
+
+    /// <summary>Other timers: R2-SENT hold, CLOSED linger, E-FAILED hold, UAL.</summary>
+    public TimeSpan StateDeadline { get; set; } = TimeSpan.MaxValue;
+
+    // ---- UPDATE (RFC 7401 §6.11-6.12) ----
+    public uint NextUpdateId { get; set; } = 1;
+
+    public uint? PendingUpdateId { get; set; }
+
+    public byte[]? PendingUpdate { get; set; }
+
+    public int PendingUpdateLength { get; set; }
+
+    public int UpdateRetries { get; set; }
+
+    public TimeSpan UpdateInterval { get; set; }
+
+    public TimeSpan NextUpdateRetransmit { get; set; } = TimeSpan.MaxValue;
+
+    public bool PendingUpdateIsRekey { get; set; }
+
+    public uint PendingRekeyNewSpi { get; set; }
+
+    /// <summary>Highest peer UPDATE ID processed; a retransmitted SEQ is acknowledged again but not reprocessed.</summary>
+    public uint? LastPeerUpdateId { get; set; }
+
+    /// <summary>The R2 we sent, resent when the same I2 arrives again (Table 5).</summary>
+    public byte[]? CachedR2 { get; set; }
+
+    public int CachedR2Length { get; set; }
+
+    // ---- CLOSE ----
+    public byte[]? CloseNonce { get; set; }
+
+    /// <summary>Cached CLOSE_ACK to resend while CLOSED (Table 8).</summary>
+    public byte[]? CloseAck { get; set; }
+
+    public int CloseAckLength { get; set; }
+
+    /// <summary>Earliest of all this association's timers, used by the host's timer queue.</summary>
+    public TimeSpan NextDue
+    {
+        get
+        {
+            var d = NextRetransmit < StateDeadline ? NextRetransmit : StateDeadline;
+            return NextUpdateRetransmit < d ? NextUpdateRetransmit : d;
+        }
+    }
+
+    /// <summary>Where control packets go now: the active pair, else the first peer locator.</summary>
+    public bool TryGetRoute(out TransportAddress local, out TransportAddress peer)
+    {
+        if (ActivePair is { } p)
+        {
+            local = p.Local;
+            peer = p.Peer;
+            return true;
+        }
+
+        local = default;
+        peer = default;
+        return false;
+    }
+
+    public void ClearPending()
+    {
+        Pending = null;
+        PendingLength = 0;
+        Retries = 0;
+        NextRetransmit = TimeSpan.MaxValue;
+    }
+}

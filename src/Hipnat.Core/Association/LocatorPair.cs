@@ -1,0 +1,28 @@
+using Hipnat.Core.Transport;
+
+namespace Hipnat.Core.Association;
+
+/// <summary>One (local, peer) locator pair of a host association, with its own state and timing.</summary>
+public sealed class LocatorPair
+{
+    public LocatorPair(TransportAddress local, TransportAddress peer)
+    {
+        Local = local;
+        Peer = peer;
+    }
+
+    public TransportAddress Local { get; internal set; }
+
+    public TransportAddress Peer { get; }
+
+    public LocatorPairState State { get; internal set; }
+
+    public TimeSpan LastReceived { get; internal set; }
+
+    public TimeSpan LastSent { get; internal set; }
+
+    /// <summary>Smoothed round-trip time measured by exchanges over this pair; zero until measured.</summary>
+    public TimeSpan Rtt { get; internal set; }
+
+    public override string ToString() => $"{Local} <-> {Peer} ({State})";
+}

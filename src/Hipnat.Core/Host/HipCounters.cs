@@ -1,0 +1,30 @@
+namespace Hipnat.Core.Host;
+
+/// <summary>Plain counters kept by the core (read by status, metrics and tests). Not thread-safe: owned by the driver thread.</summary>
+public sealed class HipCounters
+{
+    private readonly long[] _drops = new long[Enum.GetValues<DropReason>().Length];
+
+    public long PacketsIn { get; internal set; }
+
+    public long PacketsOut { get; internal set; }
+
+    public long Retransmissions { get; internal set; }
+
+    public long Established { get; internal set; }
+
+    public long Failed { get; internal set; }
+
+    public long DroppedTotal { get; private set; }
+
+    public long Dropped(DropReason reason) => _drops[(int)reason];
+
+    public IEnumerable<KeyValuePair<DropReason, long>> Drops =>
+        Enum.GetValues<DropReason>().Select(r => KeyValuePair.Create(r, _drops[(int)r])).Where(kv => kv.Value != 0);
+
+    internal void Drop(DropReason reason)
+    {
+        _drops[(int)reason]++;
+        DroppedTotal++;
+    }
+}

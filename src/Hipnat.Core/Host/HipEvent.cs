@@ -1,0 +1,27 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Transport;
+using Hipnat.Wire;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>Something the core tells its driver (daemon, simulator, tests) about.</summary>
+public abstract record HipEvent(TimeSpan At, Hit Peer);
+
+/// <summary>The base exchange completed; <paramref name="Elapsed"/> is from the first I1 (initiator) or I2 (responder).</summary>
+public sealed record AssociationEstablished(TimeSpan At, Hit Peer, bool AsInitiator, TransportAddress PeerAddress, TimeSpan Elapsed)
+    : HipEvent(At, Peer);
+
+/// <summary>The association gave up (retransmissions exhausted, a fatal NOTIFY, no usable parameters).</summary>
+public sealed record AssociationFailed(TimeSpan At, Hit Peer, string Reason) : HipEvent(At, Peer);
+
+/// <summary>The association was closed by CLOSE/CLOSE_ACK or expired out of CLOSING/CLOSED.</summary>
+public sealed record AssociationClosed(TimeSpan At, Hit Peer, bool ByPeer) : HipEvent(At, Peer);
+
+/// <summary>An UPDATE we sent was acknowledged (or one from the peer was processed).</summary>
+public sealed record UpdateCompleted(TimeSpan At, Hit Peer, uint UpdateId, bool Rekeyed) : HipEvent(At, Peer);
+
+/// <summary>The peer's state changed in a way a status view shows (state transition).</summary>
+public sealed record AssociationStateChanged(TimeSpan At, Hit Peer, AssociationState From, AssociationState To) : HipEvent(At, Peer);
+
+/// <summary>A NOTIFY arrived from the peer.</summary>
+public sealed record NotifyReceived(TimeSpan At, Hit Peer, ushort MessageType, ReadOnlyMemory<byte> Data) : HipEvent(At, Peer);

@@ -1,0 +1,202 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Transport;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>CLOSE / CLOSE_ACK (RFC 7401 §5.3.7-5.3.8, §6.14-6.15) and NOTIFY (§5.3.6, §6.13).</summary>
+public sealed partial class HipHost
+{
+    /// <summary>Closes the association with <paramref name="peer"/> (CLOSE, then CLOSING until CLOSE_ACK).</summary>
+    public bool Close(Hit peer, TimeSpan now)
+    {
+        if (!_associations.TryGetValue(peer, out var a))
+        {
+            return false;
+        }
+
+        if (a.State is AssociationState.Established or AssociationState.R2Sent)
+        {
+            StartClose(a, now);
+            return true;
+        }
+
+        if (a.State is AssociationState.I1Sent or AssociationState.I2Sent or AssociationState.EFailed)
+        {
+            Remove(a, now, closedEvent: true); // nothing keyed to close yet
+            return true;
+        }
+
+        return false;
+    }
+
+    private void StartClose(HostAssociation a, TimeSpan now)
+    {
+        a.CloseNonce = _random.NextBytes(16);
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Close, LocalHit, a.PeerHit);
+        b.AddRaw(ParameterType.EchoRequestSigned, a.CloseNonce);
+        AddMac(ref b, a.Suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        int len = b.Finish();
+        a.Pending = hip[..len].ToArray();
+        a.PendingLength = len;
+        a.Retries = 0;
+        a.RetransmitInterval = _options.RetransmitInitial;
+        a.PendingUpdate = null;
+        a.PendingUpdateId = null;
+        a.NextUpdateRetransmit = TimeSpan.MaxValue;
+        a.StateDeadline = TimeSpan.MaxValue;
+        SetState(a, AssociationState.Closing, now);
+        if (a.TryGetRoute(out var local, out var remote))
+        {
+            EmitCopy(local, remote, a.Pending.AsSpan(0, len));
+            a.LastSent = now;
+        }
+
+        a.NextRetransmit = now + a.RetransmitInterval;
+        ScheduleTimer(a);
+    }
+
+    private void OnClose(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        var peer = packet.Header.SenderHit;
+        if (!_associations.TryGetValue(peer, out var a) || a.PeerIdentity is null || a.OurIntegrityKey.Length == 0
+            || a.State is AssociationState.I1Sent or AssociationState.EFailed or AssociationState.Unassociated)
+        {
+            Drop(DropReason.UnknownAssociation, $"CLOSE from {peer} without an association");
+            return;
+        }
+
+        if (!VerifyMac(packet, ParameterType.HipMac, a.Suite, a.PeerIntegrityKey))
+        {
+            Drop(DropReason.BadMac, $"CLOSE from {peer}: HIP_MAC does not verify");
+            return;
+        }
+
+        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
+        {
+            Drop(DropReason.BadSignature, $"CLOSE from {peer}: HIP_SIGNATURE does not verify");
+            return;
+        }
+
+        if (!packet.TryFind(ParameterType.EchoRequestSigned, out var echo))
+        {
+            Drop(DropReason.Malformed, $"CLOSE from {peer} without ECHO_REQUEST_SIGNED");
+            return;
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.CloseAck, LocalHit, peer);
+        b.AddRaw(ParameterType.EchoResponseSigned, echo.Contents);
+        AddMac(ref b, a.Suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        int len = b.Finish();
+        EmitCopy(local, remote, hip[..len]);
+        a.LastSent = now;
+        a.LastSeen = now;
+        bool wasClosed = a.State == AssociationState.Closed;
+        a.ClearPending();
+        a.PendingUpdate = null;
+        a.PendingUpdateId = null;
+        a.NextUpdateRetransmit = TimeSpan.MaxValue;
+        if (!wasClosed)
+        {
+            // Table 6/7: send CLOSE_ACK, go to CLOSED; linger UAL+2MSL (Table 8) to answer retransmitted CLOSEs.
+            SetState(a, AssociationState.Closed, now);
+            a.StateDeadline = now + _options.UnusedAssociationLifetime + (2 * _options.MaximumSegmentLifetime);
+            Raise(new AssociationClosed(now, peer, ByPeer: true));
+        }
+
+        ScheduleTimer(a);
+    }
+
+    private void OnCloseAck(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        var peer = packet.Header.SenderHit;
+        if (!_associations.TryGetValue(peer, out var a) || a.PeerIdentity is null
+            || a.State is not (AssociationState.Closing or AssociationState.Closed) || a.CloseNonce is null)
+        {
+            Drop(DropReason.WrongState, $"CLOSE_ACK from {peer} while not closing");
+            return;
+        }
+
+        if (!VerifyMac(packet, ParameterType.HipMac, a.Suite, a.PeerIntegrityKey))
+        {
+            Drop(DropReason.BadMac, $"CLOSE_ACK from {peer}: HIP_MAC does not verify");
+            return;
+        }
+
+        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
+        {
+            Drop(DropReason.BadSignature, $"CLOSE_ACK from {peer}: HIP_SIGNATURE does not verify");
+            return;
+        }
+
+        if (!packet.TryFind(ParameterType.EchoResponseSigned, out var echo) || !FixedEquals(echo.Contents, a.CloseNonce))
+        {
+            Drop(DropReason.Malformed, $"CLOSE_ACK from {peer}: echo does not match our CLOSE");
+            return;
+        }
+
+        // §6.15: discard state, UNASSOCIATED.
+        Remove(a, now, closedEvent: true);
+    }
+
+    /// <summary>Sends a signed NOTIFY with one NOTIFICATION (§5.3.6). Works with or without an association.</summary>
+    public void SendNotify(Hit peer, ushort messageType, ReadOnlySpan<byte> data, TimeSpan now)
+    {
+        TransportAddress local, remote;
+        if (_associations.TryGetValue(peer, out var a) && a.TryGetRoute(out local, out remote))
+        {
+        }
+        else if (_peerLocators.TryGetValue(peer, out var locs) && locs.Count > 0)
+        {
+            remote = locs[0];
+            local = DefaultLocal(remote);
+        }
+        else
+        {
+            throw new InvalidOperationException($"no locator known for {peer}");
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, peer);
+        b.Add(new NotificationParameter((NotifyMessageType)messageType, data.ToArray()));
+        b.Add(R1Cache.HostIdParameterFor(_identity));
+        AddSignature(ref b);
+        int len = b.Finish();
+        EmitCopy(local, remote, hip[..len]);
+        _ = now;
+    }
+
+    private void OnNotify(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        var peer = packet.Header.SenderHit;
+        if (!_associations.TryGetValue(peer, out var a) || a.PeerIdentity is null)
+        {
+            Drop(DropReason.UnknownAssociation, $"NOTIFY from {peer} without an association");
+            return;
+        }
+
+        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
+        {
+            Drop(DropReason.BadSignature, $"NOTIFY from {peer}: HIP_SIGNATURE does not verify");
+            return;
+        }
+
+        a.LastSeen = now;
+        foreach (var p in packet.Parameters)
+        {
+            if (p.Type == ParameterType.Notification && HipPacket.TryRead<NotificationParameter>(p, out var n, out _))
+            {
+                // §6.13: informational; no state change.
+                Raise(new NotifyReceived(now, peer, (ushort)n.MessageType, n.Data));
+            }
+        }
+
+        _ = local;
+    }
+}

@@ -1,0 +1,308 @@
+using System.Security.Cryptography;
+using Hipnat.Core.Association;
+using Hipnat.Core.Transport;
+using Hipnat.Crypto;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>Responder side of the base exchange: I1 → R1 (stateless), I2 → R2 (RFC 7401 §6.7, §6.9).</summary>
+public sealed partial class HipHost
+{
+    private void OnI1(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        var peer = packet.Header.SenderHit;
+        if (peer == LocalHit || peer.IsZero)
+        {
+            Drop(DropReason.Malformed, "I1 with our own or a null sender HIT");
+            return;
+        }
+
+        if (_associations.TryGetValue(peer, out var a) && a.State == AssociationState.I1Sent && LocalHit < peer)
+        {
+            // RFC 7401 §4.4.3 Table 3: simultaneous I1s; the host with the smaller HIT stays Initiator.
+            Drop(DropReason.WrongState, $"simultaneous I1 from {peer}: our HIT is smaller, we stay Initiator");
+            return;
+        }
+
+        // §6.7: pick the first DH group of the Initiator's list that we support.
+        var group = _options.DhGroups[0];
+        if (packet.TryGet<DhGroupListParameter>(out var list))
+        {
+            foreach (byte g in list.GroupIds)
+            {
+                if (_options.DhGroups.Contains((DhGroupId)g))
+                {
+                    group = (DhGroupId)g;
+                    break;
+                }
+            }
+        }
+
+        var gen = _r1.Current(now);
+        var buf = RentPacketBuffer();
+        int len = _r1.WriteR1(gen, group, peer, buf.AsSpan(UdpMarkerLength));
+        Emit(local, remote, buf, len);
+    }
+
+    private void OnI2(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        var peer = packet.Header.SenderHit;
+        if (peer == LocalHit || peer.IsZero)
+        {
+            Drop(DropReason.Malformed, "I2 with our own or a null sender HIT");
+            return;
+        }
+
+        _associations.TryGetValue(peer, out var existing);
+        if (existing is { State: AssociationState.I2Sent } && LocalHit < peer)
+        {
+            // Table 4: both sent I2; the smaller HIT drops the peer's I2 and waits for R2.
+            Drop(DropReason.WrongState, $"crossing I2 from {peer}: our HIT is smaller");
+            return;
+        }
+
+        // 1. Puzzle first: cheapest check, and it binds the I2 to an R1 we sent (§6.9 steps 1-4).
+        if (!packet.TryGet<SolutionParameter>(out var solution, out var err))
+        {
+            Drop(DropReason.Malformed, $"I2 SOLUTION: {err}");
+            return;
+        }
+
+        // A retransmitted I2 of an exchange we completed gets the same R2 again (Table 5, R2-SENT).
+        if (existing is { CachedR2: not null } && solution.SolutionJ.Span.SequenceEqual(existing.PuzzleJ)
+            && solution.RandomI.Span.SequenceEqual(existing.PuzzleI))
+        {
+            EmitCopy(local, remote, existing.CachedR2.AsSpan(0, existing.CachedR2Length));
+            return;
+        }
+
+        var gen = _r1.FindByOpaque(solution.Opaque);
+        if (gen is null)
+        {
+            Drop(DropReason.StaleR1Counter, $"I2 from {peer}: puzzle opaque {solution.Opaque} is not a current R1 generation");
+            return;
+        }
+
+        if (packet.TryGet<R1CounterParameter>(out var counter) && counter.Generation != gen.Counter)
+        {
+            Drop(DropReason.StaleR1Counter, $"I2 from {peer}: R1_COUNTER {counter.Generation} does not match generation {gen.Counter}");
+            return;
+        }
+
+        var suite = _identity.Suite;
+        Span<byte> expectedI = stackalloc byte[_r1.PuzzleLength];
+        _r1.ComputeI(gen, peer, LocalHit, expectedI);
+        if (solution.K < _options.PuzzleDifficulty || !CryptographicOperations.FixedTimeEquals(expectedI, solution.RandomI.Span)
+            || !Puzzle.Verify(suite, solution.RandomI.Span, peer, LocalHit, solution.SolutionJ.Span, solution.K))
+        {
+            Drop(DropReason.BadPuzzle, $"I2 from {peer}: puzzle solution does not verify");
+            return;
+        }
+
+        // 2. Negotiated parameters must be ones we offered (§6.9 steps 5-7).
+        if (!packet.TryGet<DiffieHellmanParameter>(out var dhParam, out err))
+        {
+            Drop(DropReason.Malformed, $"I2 DIFFIE_HELLMAN: {err}");
+            return;
+        }
+
+        var group = (DhGroupId)dhParam.GroupId;
+        if (!gen.DhKeys.TryGetValue(group, out var ourDh))
+        {
+            Drop(DropReason.UnsupportedParameters, $"I2 from {peer}: DH group {group} was not offered");
+            return;
+        }
+
+        if (!packet.TryGet<HipCipherParameter>(out var cipherParam, out err) || cipherParam.CipherIds.Length != 1
+            || !_options.Ciphers.Contains((HipCipherId)cipherParam.CipherIds[0]))
+        {
+            Drop(DropReason.UnsupportedParameters, $"I2 from {peer}: HIP_CIPHER is not one offered ({err})");
+            return;
+        }
+
+        var cipher = (HipCipherId)cipherParam.CipherIds[0];
+        ushort espSuite = 0;
+        if (packet.TryGet<EspTransformParameter>(out var espParam))
+        {
+            if (espParam.SuiteIds.Length != 1 || !_options.EspSuites.Contains(espParam.SuiteIds[0]))
+            {
+                Drop(DropReason.UnsupportedParameters, $"I2 from {peer}: ESP_TRANSFORM is not one offered");
+                return;
+            }
+
+            espSuite = espParam.SuiteIds[0];
+        }
+
+        // 3. Keys from the DH exchange (§6.5); DH validation rejects bad public values (§5.3.2, RFC 2785).
+        Span<byte> kijBuf = stackalloc byte[DhKeyPair.SharedSecretLength(group)];
+        if (!ourDh.TryDeriveSharedSecret(dhParam.PublicValue.Span, kijBuf, out int kijLen))
+        {
+            Drop(DropReason.UnsupportedParameters, $"I2 from {peer}: invalid DH public value");
+            return;
+        }
+
+        var keymat = new Keymat(suite, kijBuf[..kijLen], peer, LocalHit, solution.RandomI.Span, solution.SolutionJ.Span);
+        CryptographicOperations.ZeroMemory(kijBuf);
+        var keys = HipKeys.Derive(keymat, cipher, suite, LocalHit, peer);
+
+        // 4. The Initiator's HI: plain or in ENCRYPTED (§6.9 step 8), and it must hash to the sender HIT.
+        if (!TryReadHostId(packet, cipher, keys.PeerEncryptionKey.ToArray(), out var hostId, out string? why))
+        {
+            Drop(DropReason.BadHostId, $"I2 from {peer}: {why}");
+            return;
+        }
+
+        if (!PeerHostIdentity.TryCreate((HostIdentityAlgorithm)hostId.Algorithm, hostId.HostIdentity.Span, out var peerId, out why))
+        {
+            Drop(DropReason.BadHostId, $"I2 from {peer}: {why}");
+            return;
+        }
+
+        if (peerId.Hit != peer)
+        {
+            Drop(DropReason.HitMismatch, $"I2 sender HIT {peer} is not the HIT of its HOST_ID ({peerId.Hit})");
+            return;
+        }
+
+        // 5. HIP_MAC, then the signature: nothing is kept before both pass (§6.9 steps 9-10).
+        if (!VerifyMac(packet, ParameterType.HipMac, suite, keys.PeerIntegrityKey.Span))
+        {
+            Drop(DropReason.BadMac, $"I2 from {peer}: HIP_MAC does not verify");
+            return;
+        }
+
+        if (!VerifySignature(packet, ParameterType.HipSignature, peerId))
+        {
+            Drop(DropReason.BadSignature, $"I2 from {peer}: HIP_SIGNATURE does not verify");
+            return;
+        }
+
+        if (!packet.TryGet<EspInfoParameter>(out var espInfo) || espInfo.NewSpi == 0)
+        {
+            Drop(DropReason.Malformed, $"I2 from {peer}: ESP_INFO missing or SPI zero");
+            return;
+        }
+
+        if (existing is null && _associations.Count >= _options.MaxAssociations)
+        {
+            Drop(DropReason.RateLimited, $"I2 from {peer}: association table full ({_options.MaxAssociations})");
+            return;
+        }
+
+        // Accepted: build state (Table 2/6: an I2 for an established association replaces it).
+        var a = new HostAssociation(LocalHit, peer, now)
+        {
+            IsInitiator = false,
+            ExchangeStarted = now,
+            PeerIdentity = peerId,
+            DhGroup = group,
+            Cipher = cipher,
+            Suite = suite,
+            EspSuite = espSuite,
+            Keymat = keymat,
+            OurEncryptionKey = keys.LocalEncryptionKey.ToArray(),
+            OurIntegrityKey = keys.LocalIntegrityKey.ToArray(),
+            PeerEncryptionKey = keys.PeerEncryptionKey.ToArray(),
+            PeerIntegrityKey = keys.PeerIntegrityKey.ToArray(),
+            PuzzleI = solution.RandomI.ToArray(),
+            PuzzleJ = solution.SolutionJ.ToArray(),
+            LastSeen = now,
+        };
+        a.KeymatIndex = (ushort)keymat.Index;
+        a.PeerLocators.Add(remote);
+        var pair = new LocatorPair(local, remote) { State = LocatorPairState.Active, LastReceived = now };
+        a.Pairs.Add(pair);
+        a.ActivePair = pair;
+        uint ourSpi = _random.NextSpi();
+        a.SaPairs.Add(new EspSaPair(ourSpi, espInfo.NewSpi, espSuite, a.KeymatIndex));
+        if (existing is not null)
+        {
+            Raise(new AssociationClosed(now, peer, ByPeer: true));
+        }
+
+        _associations[peer] = a;
+        a.State = AssociationState.Unassociated;
+        SetState(a, AssociationState.R2Sent, now);
+
+        // R2: ESP_INFO, HIP_MAC_2 (with our HOST_ID appended, §6.4.1), HIP_SIGNATURE.
+        var buf = RentPacketBuffer();
+        var hip = buf.AsSpan(UdpMarkerLength);
+        var b = new HipPacketBuilder(hip, HipPacketType.R2, LocalHit, peer);
+        b.Add(new EspInfoParameter(a.KeymatIndex, 0, ourSpi));
+        AddMac2(ref b, suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        int len = b.Finish();
+        a.CachedR2 = hip[..len].ToArray();
+        a.CachedR2Length = len;
+        Emit(local, remote, buf, len);
+        a.LastSent = now;
+        a.StateDeadline = now + _options.R2SentHold;
+        ScheduleTimer(a);
+    }
+
+    /// <summary>Reads HOST_ID from the I2, decrypting ENCRYPTED first when the Initiator chose to hide it.</summary>
+    private static bool TryReadHostId(HipPacket packet, HipCipherId cipher, ReadOnlySpan<byte> key, out HostIdParameter hostId, out string? why)
+    {
+        why = null;
+        if (packet.TryGet(out hostId, out var err))
+        {
+            return true;
+        }
+
+        if (err != WireError.MissingParameter)
+        {
+            why = $"HOST_ID: {err}";
+            return false;
+        }
+
+        if (!packet.TryGet<EncryptedParameter>(out var enc, out err))
+        {
+            why = $"neither HOST_ID nor ENCRYPTED present ({err})";
+            return false;
+        }
+
+        int ivLen = HipCipher.IvLength(cipher);
+        var data = enc.Payload.Span;
+        if (data.Length < ivLen)
+        {
+            why = "ENCRYPTED shorter than its IV";
+            return false;
+        }
+
+        var plain = new byte[data.Length];
+        if (!HipCipher.TryDecrypt(cipher, key, data[..ivLen], data[ivLen..], plain, out int plainLen))
+        {
+            why = "ENCRYPTED does not decrypt";
+            return false;
+        }
+
+        // The plaintext is a HOST_ID TLV (§5.2.18).
+        if (plainLen < HipParameterHeader.Size)
+        {
+            why = "ENCRYPTED holds no parameter";
+            return false;
+        }
+
+        int type = (plain[0] << 8) | plain[1];
+        int contentLen = (plain[2] << 8) | plain[3];
+        if (type != ParameterType.HostId || contentLen > plainLen - HipParameterHeader.Size)
+        {
+            why = "ENCRYPTED does not hold a HOST_ID";
+            return false;
+        }
+
+        try
+        {
+            hostId = HostIdParameter.Read(plain.AsSpan(HipParameterHeader.Size, contentLen));
+            return true;
+        }
+        catch (HipFormatException e)
+        {
+            why = $"encrypted HOST_ID: {e.Message}";
+            return false;
+        }
+    }
+}

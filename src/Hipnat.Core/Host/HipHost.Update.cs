@@ -1,0 +1,303 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Transport;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>
+/// UPDATE (RFC 7401 §6.11-6.12): SEQ/ACK reliability with retransmission, ESP_INFO rekeying and parallel SA
+/// pairs (RFC 7402 §6.8-6.9, RFC 8047 §4: Old SPI 0 adds an SA pair), LOCATOR_SET announcements (RFC 8046 §4).
+/// </summary>
+public sealed partial class HipHost
+{
+    /// <summary>Rekeys the association's first SA pair: new inbound SPI, keys continue from KEYMAT (RFC 7402 §6.8).</summary>
+    public bool Rekey(Hit peer, TimeSpan now) => StartUpdate(peer, now, UpdateKind.Rekey, null);
+
+    /// <summary>Adds a parallel SA pair (ESP_INFO with Old SPI 0; RFC 8047 simultaneous multihoming).</summary>
+    public bool AddSaPair(Hit peer, TimeSpan now) => StartUpdate(peer, now, UpdateKind.NewSa, null);
+
+    /// <summary>Announces our locator set (RFC 8046 §4) in a SEQ-carrying UPDATE.</summary>
+    public bool AnnounceLocators(Hit peer, IReadOnlyList<TransportAddress> locators, TimeSpan now) =>
+        StartUpdate(peer, now, UpdateKind.Locators, locators);
+
+    private enum UpdateKind
+    {
+        Rekey,
+        NewSa,
+        Locators,
+    }
+
+    private bool StartUpdate(Hit peer, TimeSpan now, UpdateKind kind, IReadOnlyList<TransportAddress>? locators)
+    {
+        if (!_associations.TryGetValue(peer, out var a) || a.State is not (AssociationState.Established or AssociationState.R2Sent))
+        {
+            return false;
+        }
+
+        if (a.PendingUpdateId is not null)
+        {
+            return false; // one outstanding SEQ at a time (§6.11)
+        }
+
+        uint id = a.NextUpdateId++;
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, peer);
+        if (kind == UpdateKind.Rekey && a.SaPairs.Count > 0)
+        {
+            uint newSpi = _random.NextSpi();
+            a.PendingRekeyNewSpi = newSpi;
+            b.Add(new EspInfoParameter(a.KeymatIndex, a.SaPairs[0].InboundSpi, newSpi));
+        }
+        else if (kind == UpdateKind.NewSa)
+        {
+            uint newSpi = _random.NextSpi();
+            a.PendingRekeyNewSpi = newSpi;
+            b.Add(new EspInfoParameter(a.KeymatIndex, 0, newSpi));
+        }
+
+        if (kind == UpdateKind.Locators && locators is not null)
+        {
+            b.Add(LocatorSetFor(locators, a));
+        }
+
+        b.Add(new SeqParameter(id));
+        AddMac(ref b, a.Suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        int len = b.Finish();
+        a.PendingUpdate = hip[..len].ToArray();
+        a.PendingUpdateLength = len;
+        a.PendingUpdateId = id;
+        a.PendingUpdateIsRekey = kind is UpdateKind.Rekey or UpdateKind.NewSa;
+        a.UpdateRetries = 0;
+        a.UpdateInterval = _options.RetransmitInitial;
+        if (a.TryGetRoute(out var local, out var remote))
+        {
+            EmitCopy(local, remote, a.PendingUpdate.AsSpan(0, len));
+            a.LastSent = now;
+        }
+
+        a.NextUpdateRetransmit = now + a.UpdateInterval;
+        ScheduleTimer(a);
+        return true;
+    }
+
+    private LocatorSetParameter LocatorSetFor(IReadOnlyList<TransportAddress> locators, HostAssociation a)
+    {
+        uint spi = a.SaPairs.Count > 0 ? a.SaPairs[0].InboundSpi : 0;
+        var list = new Locator[locators.Count];
+        for (int i = 0; i < locators.Count; i++)
+        {
+            var l = locators[i];
+            list[i] = l.Kind == TransportKind.Udp
+                ? Locator.ForTransportAddress(l.Address, l.Port, CandidateKind.Host, priority: 0, spi, lifetime: LocatorLifetime, preferred: i == 0)
+                : Locator.ForEspAddress(spi, l.Address, LocatorLifetime, preferred: i == 0);
+        }
+
+        return new LocatorSetParameter(list);
+    }
+
+    /// <summary>Lifetime announced for our locators, in seconds (RFC 8046 §4).</summary>
+    private const uint LocatorLifetime = 600;
+
+    private void RetransmitUpdate(HostAssociation a, TimeSpan now)
+    {
+        if (a.PendingUpdate is null)
+        {
+            a.NextUpdateRetransmit = TimeSpan.MaxValue;
+            return;
+        }
+
+        if (a.UpdateRetries >= _options.UpdateRetriesMax)
+        {
+            // §6.11: UPDATE_RETRY_MAX exceeded; the association's path is considered failed.
+            a.PendingUpdate = null;
+            a.PendingUpdateId = null;
+            a.NextUpdateRetransmit = TimeSpan.MaxValue;
+            Fail(a, now, $"UPDATE not acknowledged after {a.UpdateRetries + 1} transmissions");
+            return;
+        }
+
+        a.UpdateRetries++;
+        Counters.Retransmissions++;
+        if (a.TryGetRoute(out var local, out var remote))
+        {
+            EmitCopy(local, remote, a.PendingUpdate.AsSpan(0, a.PendingUpdateLength));
+            a.LastSent = now;
+        }
+
+        a.UpdateInterval = Min(a.UpdateInterval * 2, _options.RetransmitMax);
+        a.NextUpdateRetransmit = now + a.UpdateInterval;
+    }
+
+    private void OnUpdate(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        var peer = packet.Header.SenderHit;
+        if (!_associations.TryGetValue(peer, out var a) || a.PeerIdentity is null
+            || a.State is not (AssociationState.Established or AssociationState.R2Sent))
+        {
+            Drop(DropReason.UnknownAssociation, $"UPDATE from {peer} without an established association");
+            return;
+        }
+
+        // §6.12 steps 1-3: MAC then signature before anything is looked at.
+        if (!VerifyMac(packet, ParameterType.HipMac, a.Suite, a.PeerIntegrityKey))
+        {
+            Drop(DropReason.BadMac, $"UPDATE from {peer}: HIP_MAC does not verify");
+            return;
+        }
+
+        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
+        {
+            Drop(DropReason.BadSignature, $"UPDATE from {peer}: HIP_SIGNATURE does not verify");
+            return;
+        }
+
+        bool hasSeq = packet.TryGet<SeqParameter>(out var seq);
+        bool hasAck = packet.TryGet<AckParameter>(out var ack);
+        if (!hasSeq && !hasAck)
+        {
+            Drop(DropReason.Malformed, $"UPDATE from {peer} with neither SEQ nor ACK (§5.3.5)");
+            return;
+        }
+
+        a.LastSeen = now;
+        if (a.State == AssociationState.R2Sent)
+        {
+            Establish(a, now); // Table 5: UPDATE received in R2-SENT.
+        }
+
+        bool rekeyed = false;
+        bool ourUpdateAcked = false;
+        if (hasAck && a.PendingUpdateId is uint pendingId && ack.UpdateIds.Contains(pendingId))
+        {
+            ourUpdateAcked = true;
+            if (a.ActivePair is { } ap && a.UpdateRetries == 0)
+            {
+                ap.Rtt = now - a.LastSent;
+            }
+        }
+
+        uint? peerNewSpi = null;
+        uint peerOldSpi = 0;
+        if (packet.TryGet<EspInfoParameter>(out var espInfo))
+        {
+            peerNewSpi = espInfo.NewSpi;
+            peerOldSpi = espInfo.OldSpi;
+        }
+
+        if (packet.TryGet<LocatorSetParameter>(out var locatorSet))
+        {
+            foreach (var l in locatorSet.Locators)
+            {
+                TransportAddress t = l.LocatorType == LocatorType.TransportAddress
+                    ? TransportAddress.Udp(l.Address.IsIPv4MappedToIPv6 ? l.Address.MapToIPv4() : l.Address, l.Port)
+                    : new TransportAddress(l.Address.IsIPv4MappedToIPv6 ? l.Address.MapToIPv4() : l.Address, remote.Port, remote.Kind);
+                if (l.IsKnownType && !a.PeerLocators.Contains(t))
+                {
+                    a.PeerLocators.Add(t);
+                }
+            }
+        }
+
+        if (hasSeq)
+        {
+            uint id = seq.UpdateId;
+            bool duplicate = a.LastPeerUpdateId is uint last && id <= last;
+            if (!duplicate)
+            {
+                a.LastPeerUpdateId = id;
+            }
+
+            Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+            var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, peer);
+            bool withSeq = false;
+            if (!duplicate && peerNewSpi is uint ns && ns != 0)
+            {
+                if (ourUpdateAcked && a.PendingUpdateIsRekey)
+                {
+                    // Our rekey answered with the peer's ESP_INFO: both directions switch now.
+                    rekeyed = ApplyRekey(a, peerOldSpi, ns, a.PendingRekeyNewSpi);
+                }
+                else
+                {
+                    // The peer rekeys (or adds an SA): answer with our ESP_INFO, SEQ and ACK (RFC 7402 §6.9).
+                    uint ourNew = _random.NextSpi();
+                    uint ourOld = 0;
+                    if (peerOldSpi != 0)
+                    {
+                        var sa = a.SaPairs.Find(s => s.OutboundSpi == peerOldSpi);
+                        ourOld = sa?.InboundSpi ?? 0;
+                    }
+
+                    b.Add(new EspInfoParameter(a.KeymatIndex, ourOld, ourNew));
+                    rekeyed = ApplyRekey(a, peerOldSpi, ns, ourNew);
+                    withSeq = a.PendingUpdateId is null;
+                }
+            }
+
+            uint ourSeq = 0;
+            if (withSeq)
+            {
+                ourSeq = a.NextUpdateId++;
+                b.Add(new SeqParameter(ourSeq));
+            }
+
+            b.Add(new AckParameter([id]));
+            AddMac(ref b, a.Suite, a.OurIntegrityKey);
+            AddSignature(ref b);
+            int len = b.Finish();
+            if (withSeq)
+            {
+                a.PendingUpdate = hip[..len].ToArray();
+                a.PendingUpdateLength = len;
+                a.PendingUpdateId = ourSeq;
+                a.PendingUpdateIsRekey = false;
+                a.UpdateRetries = 0;
+                a.UpdateInterval = _options.RetransmitInitial;
+                a.NextUpdateRetransmit = now + a.UpdateInterval;
+            }
+
+            EmitCopy(local, remote, hip[..len]);
+            a.LastSent = now;
+        }
+
+        if (ourUpdateAcked)
+        {
+            uint done = a.PendingUpdateId!.Value;
+            a.PendingUpdate = null;
+            a.PendingUpdateId = null;
+            a.NextUpdateRetransmit = TimeSpan.MaxValue;
+            Raise(new UpdateCompleted(now, peer, done, rekeyed || a.PendingUpdateIsRekey));
+            a.PendingUpdateIsRekey = false;
+        }
+        else if (rekeyed)
+        {
+            Raise(new UpdateCompleted(now, peer, seq.UpdateId, true));
+        }
+
+        ScheduleTimer(a);
+    }
+
+    /// <summary>Applies an ESP_INFO exchange: Old SPI 0 adds an SA pair, otherwise the matching pair's SPIs change.</summary>
+    private static bool ApplyRekey(HostAssociation a, uint peerOldSpi, uint peerNewSpi, uint ourNewInbound)
+    {
+        if (peerOldSpi == 0)
+        {
+            a.SaPairs.Add(new EspSaPair(ourNewInbound, peerNewSpi, a.EspSuite, a.KeymatIndex));
+            return true;
+        }
+
+        var sa = a.SaPairs.Find(s => s.OutboundSpi == peerOldSpi);
+        if (sa is null)
+        {
+            return false;
+        }
+
+        sa.OutboundSpi = peerNewSpi;
+        sa.InboundSpi = ourNewInbound;
+        sa.Generation++;
+        return true;
+    }
+}

@@ -1,0 +1,269 @@
+using System.Buffers;
+using Hipnat.Core.Association;
+using Hipnat.Core.Transport;
+using Hipnat.Crypto;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>
+/// One HIP host (one Host Identity) as a pure state machine: feed it datagrams and timer ticks with the current
+/// time; poll it for datagrams to send and events. No sockets, threads or clocks inside, so the same code runs
+/// in the daemon and in the simulator. Not thread-safe: one driver owns it.
+/// </summary>
+public sealed partial class HipHost
+{
+    /// <summary>Room before the HIP packet for the RFC 9028 §5.1 zero marker.</summary>
+    internal const int UdpMarkerLength = 4;
+
+    private const int BufferSize = HipHeader.MaxPacketLength + UdpMarkerLength + 64;
+
+    private readonly HipHostOptions _options;
+    private readonly HostIdentity _identity;
+    private readonly HipRandom _random;
+    private readonly Dictionary<Hit, HostAssociation> _associations = [];
+    private readonly Dictionary<Hit, List<TransportAddress>> _peerLocators = [];
+    private readonly Queue<Transmit> _transmits = new();
+    private readonly Queue<HipEvent> _events = new();
+    private readonly PriorityQueue<HostAssociation, TimeSpan> _timers = new();
+    private readonly R1Cache _r1;
+
+    public HipHost(HipHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _identity = options.Identity;
+        _random = new HipRandom(options.RandomSeed);
+        _r1 = new R1Cache(this);
+        LocalHit = _identity.Hit;
+    }
+
+    public Hit LocalHit { get; }
+
+    public HipHostOptions Options => _options;
+
+    public HipCounters Counters { get; } = new();
+
+    /// <summary>Optional sink for drop reasons and protocol notes (the daemon wires it to its debug log).</summary>
+    public Action<string>? DebugLog { get; set; }
+
+    /// <summary>Earliest time <see cref="HandleTimeout"/> has work to do (absolute, same clock as <c>now</c>).</summary>
+    public TimeSpan? NextTimeout
+    {
+        get
+        {
+            var due = _r1.NextRotation;
+            while (_timers.TryPeek(out var a, out var t))
+            {
+                if (a.NextDue != t || !_associations.TryGetValue(a.PeerHit, out var cur) || !ReferenceEquals(cur, a))
+                {
+                    _timers.Dequeue(); // stale entry
+                    continue;
+                }
+
+                if (t < due)
+                {
+                    due = t;
+                }
+
+                break;
+            }
+
+            return due == TimeSpan.MaxValue ? null : due;
+        }
+    }
+
+    public int AssociationCount => _associations.Count;
+
+    /// <summary>Adds a locator at which <paramref name="peer"/> (or its rendezvous/relay server) can be reached.</summary>
+    public void AddPeerLocator(Hit peer, TransportAddress locator)
+    {
+        if (!_peerLocators.TryGetValue(peer, out var list))
+        {
+            _peerLocators[peer] = list = [];
+        }
+
+        if (!list.Contains(locator))
+        {
+            list.Add(locator);
+        }
+    }
+
+    public IReadOnlyList<TransportAddress> GetPeerLocators(Hit peer) =>
+        _peerLocators.TryGetValue(peer, out var l) ? l.ToArray() : [];
+
+    public bool TryPollTransmit(out Transmit transmit) => _transmits.TryDequeue(out transmit);
+
+    public bool TryPollEvent(out HipEvent ev) => _events.TryDequeue(out ev!);
+
+    public AssociationState GetState(Hit peer) =>
+        _associations.TryGetValue(peer, out var a) ? a.State : AssociationState.Unassociated;
+
+    public IReadOnlyList<AssociationInfo> GetAssociations()
+    {
+        var list = new List<AssociationInfo>(_associations.Count);
+        foreach (var a in _associations.Values)
+        {
+            list.Add(Snapshot(a));
+        }
+
+        return list;
+    }
+
+    public AssociationInfo? GetAssociation(Hit peer) =>
+        _associations.TryGetValue(peer, out var a) ? Snapshot(a) : null;
+
+    /// <summary>Entry point for every received datagram (UDP payload, or raw HIP packet when <paramref name="remote"/> is raw).</summary>
+    public void HandleDatagram(TransportAddress local, TransportAddress remote, ReadOnlySpan<byte> payload, TimeSpan now)
+    {
+        Counters.PacketsIn++;
+        ReadOnlySpan<byte> hip;
+        if (remote.Kind == TransportKind.Udp)
+        {
+            // RFC 9028 §5.1: HIP control after 32 zero bits; anything else on the port is ESP (non-zero SPI) or STUN.
+            if (payload.Length < UdpMarkerLength + HipHeader.Size || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload) != 0)
+            {
+                Drop(DropReason.BadFraming, $"from {remote}: UDP payload is not HIP control (no 32-bit zero marker)");
+                return;
+            }
+
+            hip = payload[UdpMarkerLength..];
+        }
+        else
+        {
+            hip = payload;
+        }
+
+        var err = HipPacket.TryParse(hip, out var packet);
+        if (err != WireError.None)
+        {
+            Drop(DropReason.Malformed, $"from {remote}: {err}");
+            return;
+        }
+
+        if (remote.Kind == TransportKind.Udp && packet.Header.Checksum != 0)
+        {
+            // RFC 9028 §5.1: over UDP the HIP checksum is zero (UDP's own checksum covers the packet).
+            Drop(DropReason.BadFraming, $"from {remote}: non-zero HIP checksum over UDP");
+            return;
+        }
+
+        var receiver = packet.Header.ReceiverHit;
+        if (receiver != LocalHit && !(receiver.IsZero && packet.Type is HipPacketType.I1))
+        {
+            Drop(DropReason.NotForUs, $"from {remote}: receiver HIT {receiver}");
+            return;
+        }
+
+        try
+        {
+            switch (packet.Type)
+            {
+                case HipPacketType.I1: OnI1(packet, local, remote, now); break;
+                case HipPacketType.R1: OnR1(packet, local, remote, now); break;
+                case HipPacketType.I2: OnI2(packet, local, remote, now); break;
+                case HipPacketType.R2: OnR2(packet, local, remote, now); break;
+                case HipPacketType.Update: OnUpdate(packet, local, remote, now); break;
+                case HipPacketType.Notify: OnNotify(packet, local, remote, now); break;
+                case HipPacketType.Close: OnClose(packet, local, remote, now); break;
+                case HipPacketType.CloseAck: OnCloseAck(packet, local, remote, now); break;
+            }
+        }
+        catch (HipFormatException e)
+        {
+            Drop(DropReason.Malformed, $"{packet.Type} from {remote}: {e.Message}");
+        }
+    }
+
+    internal void Drop(DropReason reason, string detail)
+    {
+        Counters.Drop(reason);
+        DebugLog?.Invoke($"drop {reason}: {detail}");
+    }
+
+    internal void Raise(HipEvent e) => _events.Enqueue(e);
+
+    internal HipRandom Random => _random;
+
+    internal HostIdentity Identity => _identity;
+
+    /// <summary>Rents a buffer for one outgoing packet; the HIP packet starts at <see cref="UdpMarkerLength"/>.</summary>
+    internal static byte[] RentPacketBuffer() => ArrayPool<byte>.Shared.Rent(BufferSize);
+
+    /// <summary>Queues a HIP packet built at offset 4 of <paramref name="buffer"/> (which the transmit takes ownership of).</summary>
+    internal void Emit(TransportAddress local, TransportAddress remote, byte[] buffer, int hipLength)
+    {
+        Counters.PacketsOut++;
+        if (remote.Kind == TransportKind.Udp)
+        {
+            buffer.AsSpan(0, UdpMarkerLength).Clear();
+            _transmits.Enqueue(new Transmit(local, remote, buffer, hipLength + UdpMarkerLength));
+        }
+        else
+        {
+            Buffer.BlockCopy(buffer, UdpMarkerLength, buffer, 0, hipLength);
+            _transmits.Enqueue(new Transmit(local, remote, buffer, hipLength));
+        }
+    }
+
+    /// <summary>Sends a copy of a stored HIP packet (retransmissions, cached CLOSE_ACK).</summary>
+    internal void EmitCopy(TransportAddress local, TransportAddress remote, ReadOnlySpan<byte> hipPacket)
+    {
+        var buf = RentPacketBuffer();
+        hipPacket.CopyTo(buf.AsSpan(UdpMarkerLength));
+        Emit(local, remote, buf, hipPacket.Length);
+    }
+
+    internal void ScheduleTimer(HostAssociation a)
+    {
+        var due = a.NextDue;
+        if (due != TimeSpan.MaxValue)
+        {
+            _timers.Enqueue(a, due);
+        }
+    }
+
+    internal void SetState(HostAssociation a, AssociationState state, TimeSpan now)
+    {
+        if (a.State == state)
+        {
+            return;
+        }
+
+        var from = a.State;
+        a.State = state;
+        a.StateSince = now;
+        Raise(new AssociationStateChanged(now, a.PeerHit, from, state));
+    }
+
+    internal TransportAddress DefaultLocal(TransportAddress remote)
+    {
+        foreach (var l in _options.LocalLocators)
+        {
+            if (l.Kind == remote.Kind && l.Address.AddressFamily == remote.Address.AddressFamily)
+            {
+                return l;
+            }
+        }
+
+        var any = remote.IsIPv4 ? System.Net.IPAddress.Any : System.Net.IPAddress.IPv6Any;
+        return new TransportAddress(any, 0, remote.Kind);
+    }
+
+    private static AssociationInfo Snapshot(HostAssociation a) => new(
+        a.PeerHit,
+        a.State,
+        a.IsInitiator,
+        a.ActivePair?.Local,
+        a.ActivePair?.Peer,
+        a.EstablishedAt,
+        a.LastSeen,
+        a.PeerLocators.ToArray(),
+        a.Pairs.Select(p => new LocatorPairInfo(p.Local, p.Peer, p.State, p.Rtt, p.LastReceived)).ToArray(),
+        a.SaPairs.Select(s => new SaPairInfo(s.InboundSpi, s.OutboundSpi, s.Suite, s.KeymatIndex, s.Generation)).ToArray(),
+        a.DhGroup.ToString(),
+        a.Cipher.ToString(),
+        a.Suite.ToString(),
+        a.EspSuite);
+}

@@ -1,0 +1,72 @@
+using Hipnat.Core.Transport;
+using Hipnat.Crypto;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>Identity and protocol tunables of one <see cref="HipHost"/>. Defaults follow RFC 7401 where it gives numbers.</summary>
+public sealed class HipHostOptions
+{
+    public required HostIdentity Identity { get; init; }
+
+    /// <summary>DH groups in preference order (RFC 7401 §5.2.6). Default: NIST P-256, NIST P-384, MODP-3072.</summary>
+    public IReadOnlyList<DhGroupId> DhGroups { get; init; } = [DhGroupId.NistP256, DhGroupId.NistP384, DhGroupId.Modp3072];
+
+    /// <summary>HIP_CIPHER preference order (RFC 7401 §5.2.8). NULL-ENCRYPT is offered only when listed here.</summary>
+    public IReadOnlyList<HipCipherId> Ciphers { get; init; } = [HipCipherId.Aes128Cbc, HipCipherId.Aes256Cbc];
+
+    /// <summary>ESP suites offered in ESP_TRANSFORM (RFC 7402 §5.1.2), preference order: AES-GCM-16 (13), AES-128-CBC/HMAC-SHA-256 (8), AES-256-CBC/HMAC-SHA-256 (9).</summary>
+    public IReadOnlyList<ushort> EspSuites { get; init; } = [13, 8, 9];
+
+    /// <summary>Puzzle difficulty #K sent in R1 (RFC 7401 §4.1.2). Raised under load by the caller.</summary>
+    public byte PuzzleDifficulty { get; init; } = 1;
+
+    /// <summary>Largest #K this host agrees to solve as initiator.</summary>
+    public byte MaxAcceptedPuzzleDifficulty { get; init; } = 28;
+
+    /// <summary>PUZZLE Lifetime exponent: 2^(value-32) s; 37 = 32 s.</summary>
+    public byte PuzzleLifetime { get; init; } = 37;
+
+    /// <summary>How often R1s (DH keys, puzzle secret) are regenerated; solutions of the previous generation stay valid.</summary>
+    public TimeSpan R1Rotation { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Send HOST_ID inside ENCRYPTED in I2 (RFC 7401 §5.3.3).</summary>
+    public bool EncryptHostId { get; init; }
+
+    /// <summary>First retransmission timeout for I1, I2, UPDATE and CLOSE; doubled per retry up to <see cref="RetransmitMax"/>.</summary>
+    public TimeSpan RetransmitInitial { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan RetransmitMax { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>I1_RETRIES_MAX / I2_RETRIES_MAX / UPDATE_RETRY_MAX (RFC 7401 §4.4.3, §6.11).</summary>
+    public int I1RetriesMax { get; init; } = 6;
+
+    public int I2RetriesMax { get; init; } = 6;
+
+    public int UpdateRetriesMax { get; init; } = 6;
+
+    public int CloseRetriesMax { get; init; } = 4;
+
+    /// <summary>UAL: an association idle this long is closed (RFC 7401 §4.4.3 Table 6). Zero disables.</summary>
+    public TimeSpan UnusedAssociationLifetime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>MSL used for CLOSED linger (UAL+2MSL, Table 8).</summary>
+    public TimeSpan MaximumSegmentLifetime { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time in E-FAILED before the state returns to UNASSOCIATED (Table 9).</summary>
+    public TimeSpan FailedHoldTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>R2-SENT moves to ESTABLISHED after this long without I2 retransmissions ("Exchange Complete", Table 5).</summary>
+    public TimeSpan R2SentHold { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Local locators announced in LOCATOR_SET and used as default sources.</summary>
+    public IReadOnlyList<TransportAddress> LocalLocators { get; init; } = [];
+
+    /// <summary>Transport used toward peers given without one.</summary>
+    public TransportKind DefaultTransport { get; init; } = TransportKind.Udp;
+
+    /// <summary>Cap on host associations kept (new I2s beyond it are dropped and counted).</summary>
+    public int MaxAssociations { get; init; } = 1_000_000;
+
+    /// <summary>Seed for the random source; null = cryptographic randomness. Deterministic seeds are for the simulator only.</summary>
+    public int? RandomSeed { get; init; }
+}
