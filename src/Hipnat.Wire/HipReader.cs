@@ -60,6 +60,15 @@ public ref struct HipReader
         return h;
     }
 
+    /// <summary>Reads a 16-octet address field (IPv4-mapped addresses come back as IPv4).</summary>
+    public System.Net.IPAddress ReadAddress()
+    {
+        Need(Ipv4MappedAddress.Length);
+        var a = Ipv4MappedAddress.Read(_data.Slice(_pos, Ipv4MappedAddress.Length));
+        _pos += Ipv4MappedAddress.Length;
+        return a;
+    }
+
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
         if (count < 0)

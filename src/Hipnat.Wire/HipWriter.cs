@@ -57,6 +57,14 @@ public ref struct HipWriter
         _pos += Hit.Length;
     }
 
+    /// <summary>Writes a 16-octet address field, IPv4 in IPv4-mapped IPv6 format.</summary>
+    public void WriteAddress(System.Net.IPAddress address)
+    {
+        Ensure(Ipv4MappedAddress.Length);
+        Ipv4MappedAddress.Write(address, _buffer.Slice(_pos, Ipv4MappedAddress.Length));
+        _pos += Ipv4MappedAddress.Length;
+    }
+
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         Ensure(bytes.Length);

@@ -73,18 +73,14 @@ public readonly struct HipHeader
             return WireError.Truncated;
         }
 
-        if ((data[2] & 0x80) != 0)
-        {
-            return WireError.BadHeader;
-        }
-
         int version = data[3] >> 4;
         if (version != Version2)
         {
             return WireError.UnsupportedVersion;
         }
 
-        // Reserved and fixed bits: set on send, ignored on receipt (§5.1).
+        // Reserved and fixed bits (including the leading 0 before Packet Type): set on send, ignored on
+        // receipt (§5.1).
         byte type = (byte)(data[2] & 0x7F);
         if (!IsKnownType(type))
         {

@@ -131,6 +131,37 @@ public readonly ref struct HipPacket
     public bool TryGet<T>(out T value)
         where T : struct, IHipParameter<T> => TryGet(out value, out _);
 
+    /// <summary>
+    /// Reads every parameter of type <typeparamref name="T"/> (CERT, REG_FAILED, NOTIFICATION, FROM,
+    /// ECHO_REQUEST_UNSIGNED, PEER_PERMISSION ... may repeat, RFC 7401 §5.2.1). Returns true with an empty array
+    /// when there is none; false with the first format error otherwise.
+    /// </summary>
+    public bool TryGetAll<T>(out T[] values, out WireError error)
+        where T : struct, IHipParameter<T>
+    {
+        int n = Count(T.Type);
+        values = n == 0 ? [] : new T[n];
+        error = WireError.None;
+        int i = 0;
+        foreach (var p in Parameters)
+        {
+            if (p.Type == T.Type)
+            {
+                if (!TryRead(p, out values[i++], out error))
+                {
+                    values = [];
+                    return false;
+                }
+            }
+            else if (p.Type > T.Type)
+            {
+                break;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Decodes one parameter's contents, turning any format exception into a <see cref="WireError"/>.</summary>
     public static bool TryRead<T>(HipParameter p, out T value, out WireError error)
         where T : struct, IHipParameter<T>

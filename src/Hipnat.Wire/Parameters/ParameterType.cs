@@ -2,7 +2,8 @@ namespace Hipnat.Wire.Parameters;
 
 /// <summary>
 /// HIP parameter type numbers. Odd = critical (RFC 7401 §5.2.1). Sources: RFC 7401 §5.2, RFC 7402 §5.1,
-/// RFC 8046 §4, RFC 8003 §4, RFC 8004 §4, RFC 9028 §5, RFC 5770 §5.
+/// RFC 8046 §4, RFC 8003 §4, RFC 8004 §4.2, RFC 6253 §2, RFC 9028 §5 and §8, RFC 5770 §5 and §7 (each checked
+/// against the RFC's format section and IANA section).
 /// </summary>
 public static class ParameterType
 {
@@ -16,19 +17,19 @@ public static class ParameterType
     public const ushort DhGroupList = 511;          // RFC 7401 §5.2.6
     public const ushort DiffieHellman = 513;        // RFC 7401 §5.2.7
     public const ushort HipCipher = 579;            // RFC 7401 §5.2.8
-    public const ushort NatTraversalMode = 608;     // RFC 9028 §5.4
-    public const ushort TransactionPacing = 610;    // RFC 9028 §5.5
+    public const ushort NatTraversalMode = 608;     // RFC 9028 §5.4, RFC 5770 §5.4
+    public const ushort TransactionPacing = 610;    // RFC 9028 §5.5, RFC 5770 §5.5
     public const ushort Encrypted = 641;            // RFC 7401 §5.2.18
     public const ushort HostId = 705;               // RFC 7401 §5.2.9
     public const ushort HitSuiteList = 715;         // RFC 7401 §5.2.10
-    public const ushort Cert = 768;                 // RFC 7401 §5.2
+    public const ushort Cert = 768;                 // RFC 7401 §5.2, RFC 6253 §2
     public const ushort Notification = 832;         // RFC 7401 §5.2.19
     public const ushort EchoRequestSigned = 897;    // RFC 7401 §5.2.20
-    public const ushort RegInfo = 930;              // RFC 8003 §4.1
-    public const ushort RegRequest = 932;           // RFC 8003 §4.2
-    public const ushort RegResponse = 934;          // RFC 8003 §4.3
-    public const ushort RegFailed = 936;            // RFC 8003 §4.4
-    public const ushort RegFrom = 950;              // RFC 9028 §5.3
+    public const ushort RegInfo = 930;              // RFC 8003 §4.2
+    public const ushort RegRequest = 932;           // RFC 8003 §4.3
+    public const ushort RegResponse = 934;          // RFC 8003 §4.4
+    public const ushort RegFailed = 936;            // RFC 8003 §4.5
+    public const ushort RegFrom = 950;              // RFC 9028 §5.6, RFC 5770 §5.6
     public const ushort EchoResponseSigned = 961;   // RFC 7401 §5.2.22
     public const ushort TransportFormatList = 2049; // RFC 7401 §5.2.11
     public const ushort EspTransform = 4095;        // RFC 7402 §5.1.2
@@ -43,12 +44,12 @@ public static class ParameterType
     public const ushort HipSignature = 61697;       // RFC 7401 §5.2.14
     public const ushort EchoResponseUnsigned = 63425; // RFC 7401 §5.2.23
     public const ushort EchoRequestUnsigned = 63661;  // RFC 7401 §5.2.21
-    public const ushort RelayFrom = 63998;          // RFC 9028 §5.6
-    public const ushort RelayTo = 64002;            // RFC 9028 §5.7
+    public const ushort RelayFrom = 63998;          // RFC 9028 §5.6, RFC 5770 §5.6
+    public const ushort RelayTo = 64002;            // RFC 9028 §5.6
     public const ushort From = 65498;               // RFC 8004 §4.2.2
     public const ushort RvsHmac = 65500;            // RFC 8004 §4.2.1
     public const ushort ViaRvs = 65502;             // RFC 8004 §4.2.3
-    public const ushort RelayHmac = 65520;          // RFC 9028 §5.8
+    public const ushort RelayHmac = 65520;          // RFC 9028 §5.8, RFC 5770 §5.8
 
     /// <summary>Parameters this implementation understands (used to reject unknown critical ones).</summary>
     public static bool IsKnown(ushort type) => type switch

@@ -1,0 +1,43 @@
+using System.Net;
+
+namespace Hipnat.Wire.Parameters;
+
+/// <summary>RELAY_TO (RFC 9028 §5.6): the address the Control Relay Server is to forward a packet to.</summary>
+public readonly struct RelayToParameter : IHipParameter<RelayToParameter>
+{
+    private readonly IPAddress? _address;
+
+    public RelayToParameter(IPAddress address, ushort port, TransportProtocol protocol = TransportProtocol.Udp)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        _address = Ipv4MappedAddress.Normalize(address);
+        Port = port;
+        Protocol = protocol;
+    }
+
+    public RelayToParameter(IPEndPoint endPoint, TransportProtocol protocol = TransportProtocol.Udp)
+        : this(endPoint.Address, (ushort)endPoint.Port, protocol)
+    {
+    }
+
+    public static ushort Type => ParameterType.RelayTo;
+
+    /// <summary>IPv4 (carried IPv4-mapped on the wire) or IPv6.</summary>
+    public IPAddress Address => _address ?? IPAddress.IPv6Any;
+
+    public ushort Port { get; }
+
+    public TransportProtocol Protocol { get; }
+
+    public IPEndPoint EndPoint => new(Address, Port);
+
+    public int GetContentLength() => TransportAddressField.Length;
+
+    public void WriteContents(Span<byte> destination) => TransportAddressField.Write(destination, Port, Protocol, Address);
+
+    public static RelayToParameter Read(ReadOnlySpan<byte> contents)
+    {
+        var address = TransportAddressField.Read(contents, Type, out ushort port, out var protocol);
+        return new RelayToParameter(address, port, protocol);
+    }
+}
