@@ -109,7 +109,8 @@ internal sealed class R1Cache
         b.Add(new DiffieHellmanParameter((byte)group, dh.PublicValue));
         b.Add(new HipCipherParameter(opts.Ciphers.Select(c => (ushort)c).ToArray()));
         b.Add(HostIdParameterFor(id));
-        b.Add(new HitSuiteListParameter([id.Suite.ToHitSuiteListId()]));
+        // §5.2.10: every suite we accept, ours first.
+        b.Add(new HitSuiteListParameter(SupportedSuites(id.Suite)));
         b.Add(new TransportFormatListParameter([ParameterType.EspTransform]));
         b.Add(new EspTransformParameter(opts.EspSuites.ToArray()));
         Span<byte> sig = stackalloc byte[id.SignatureLength];
@@ -119,6 +120,9 @@ internal sealed class R1Cache
         gen.DhKeys[group] = dh;
         return new R1Template(buf[..len].ToArray(), puzzleOffset);
     }
+
+    private static byte[] SupportedSuites(HitSuite own) =>
+        new[] { own, HitSuite.EcdsaSha384, HitSuite.RsaDsaSha256 }.Distinct().Select(x => x.ToHitSuiteListId()).ToArray();
 
     internal static HostIdParameter HostIdParameterFor(HostIdentity id) =>
         new((ushort)id.Algorithm, id.HostIdBytes);
