@@ -30,6 +30,12 @@ public sealed class SimRandom
         }
     }
 
+    /// <summary>A generator with an explicit xoshiro256** state (for reference-vector tests).</summary>
+    internal SimRandom(ulong s0, ulong s1, ulong s2, ulong s3)
+    {
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>One step of SplitMix64: advances <paramref name="state"/> and returns the mixed output.</summary>
     public static ulong SplitMix64(ref ulong state)
     {

@@ -1,7 +1,0 @@
-namespace Hipnat.Simulator.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Builds() => Assert.True(true);
-}
