@@ -1,0 +1,80 @@
+using Hipnat.Core.Host;
+using Hipnat.Crypto;
+
+namespace Hipnat.Runtime.Configuration;
+
+/// <summary>Protocol tunables from the config file's "protocol" object. Null = the core's default.</summary>
+public sealed class ProtocolSettings
+{
+    public IReadOnlyList<DhGroupId>? DhGroups { get; set; }
+
+    public IReadOnlyList<HipCipherId>? Ciphers { get; set; }
+
+    public IReadOnlyList<ushort>? EspSuites { get; set; }
+
+    public byte? PuzzleDifficulty { get; set; }
+
+    public byte? MaxAcceptedPuzzleDifficulty { get; set; }
+
+    public byte? PuzzleLifetime { get; set; }
+
+    public TimeSpan? R1Rotation { get; set; }
+
+    public bool? EncryptHostId { get; set; }
+
+    public TimeSpan? RetransmitInitial { get; set; }
+
+    public TimeSpan? RetransmitMax { get; set; }
+
+    public int? I1RetriesMax { get; set; }
+
+    public int? I2RetriesMax { get; set; }
+
+    public int? UpdateRetriesMax { get; set; }
+
+    public int? CloseRetriesMax { get; set; }
+
+    public TimeSpan? UnusedAssociationLifetime { get; set; }
+
+    public TimeSpan? MaximumSegmentLifetime { get; set; }
+
+    public TimeSpan? FailedHoldTime { get; set; }
+
+    public TimeSpan? R2SentHold { get; set; }
+
+    public int? MaxAssociations { get; set; }
+
+    /// <summary>Builds the core's options: every tunable not set here keeps the core's default.</summary>
+    public HipHostOptions ToHostOptions(
+        HostIdentity identity,
+        IReadOnlyList<Hipnat.Core.Transport.TransportAddress> localLocators,
+        Hipnat.Core.Transport.TransportKind defaultTransport)
+    {
+        var d = new HipHostOptions { Identity = identity };
+        return new HipHostOptions
+        {
+            Identity = identity,
+            DhGroups = DhGroups ?? d.DhGroups,
+            Ciphers = Ciphers ?? d.Ciphers,
+            EspSuites = EspSuites ?? d.EspSuites,
+            PuzzleDifficulty = PuzzleDifficulty ?? d.PuzzleDifficulty,
+            MaxAcceptedPuzzleDifficulty = MaxAcceptedPuzzleDifficulty ?? d.MaxAcceptedPuzzleDifficulty,
+            PuzzleLifetime = PuzzleLifetime ?? d.PuzzleLifetime,
+            R1Rotation = R1Rotation ?? d.R1Rotation,
+            EncryptHostId = EncryptHostId ?? d.EncryptHostId,
+            RetransmitInitial = RetransmitInitial ?? d.RetransmitInitial,
+            RetransmitMax = RetransmitMax ?? d.RetransmitMax,
+            I1RetriesMax = I1RetriesMax ?? d.I1RetriesMax,
+            I2RetriesMax = I2RetriesMax ?? d.I2RetriesMax,
+            UpdateRetriesMax = UpdateRetriesMax ?? d.UpdateRetriesMax,
+            CloseRetriesMax = CloseRetriesMax ?? d.CloseRetriesMax,
+            UnusedAssociationLifetime = UnusedAssociationLifetime ?? d.UnusedAssociationLifetime,
+            MaximumSegmentLifetime = MaximumSegmentLifetime ?? d.MaximumSegmentLifetime,
+            FailedHoldTime = FailedHoldTime ?? d.FailedHoldTime,
+            R2SentHold = R2SentHold ?? d.R2SentHold,
+            MaxAssociations = MaxAssociations ?? d.MaxAssociations,
+            LocalLocators = localLocators,
+            DefaultTransport = defaultTransport,
+        };
+    }
+}

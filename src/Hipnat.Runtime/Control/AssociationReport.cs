@@ -1,0 +1,35 @@
+namespace Hipnat.Runtime.Control;
+
+/// <summary>One host association as "status" reports it.</summary>
+public sealed class AssociationReport
+{
+    public string PeerHit { get; set; } = string.Empty;
+
+    /// <summary>RFC 7401 §4.4.1 state name: UNASSOCIATED, I1-SENT, I2-SENT, R2-SENT, ESTABLISHED, CLOSING, CLOSED, E-FAILED.</summary>
+    public string State { get; set; } = string.Empty;
+
+    public bool Initiator { get; set; }
+
+    public string? LocalAddress { get; set; }
+
+    public string? PeerAddress { get; set; }
+
+    /// <summary>Seconds since ESTABLISHED, if it was reached.</summary>
+    public double? EstablishedSecondsAgo { get; set; }
+
+    public double LastSeenSecondsAgo { get; set; }
+
+    public List<string> PeerLocators { get; set; } = [];
+
+    public string DhGroup { get; set; } = string.Empty;
+
+    public string Cipher { get; set; } = string.Empty;
+
+    public string HitSuite { get; set; } = string.Empty;
+
+    public int EspSuite { get; set; }
+
+    public List<SaReport> SecurityAssociations { get; set; } = [];
+
+    public List<LocatorPairReport> LocatorPairs { get; set; } = [];
+}

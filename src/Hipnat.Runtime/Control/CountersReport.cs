@@ -1,0 +1,39 @@
+namespace Hipnat.Runtime.Control;
+
+/// <summary>Packet counters of the core and the transports.</summary>
+public sealed class CountersReport
+{
+    public long PacketsIn { get; set; }
+
+    public long PacketsOut { get; set; }
+
+    public long Retransmissions { get; set; }
+
+    public long Established { get; set; }
+
+    public long Failed { get; set; }
+
+    public long Dropped { get; set; }
+
+    /// <summary>Core drops by reason (only non-zero ones).</summary>
+    public Dictionary<string, long> Drops { get; set; } = [];
+
+    public long TransportReceived { get; set; }
+
+    public long TransportSent { get; set; }
+
+    public long TransportSendErrors { get; set; }
+
+    public long TransportReceiveErrors { get; set; }
+
+    /// <summary>Raw HIP packets dropped by the transport for a bad pseudo-header checksum.</summary>
+    public long TransportBadChecksum { get; set; }
+
+    public long TransportMalformed { get; set; }
+
+    /// <summary>Datagrams dropped because the driver thread fell behind.</summary>
+    public long QueueDropped { get; set; }
+
+    /// <summary>Unexpected exceptions caught while handling a datagram or timer (each logged).</summary>
+    public long HandlerExceptions { get; set; }
+}

@@ -1,0 +1,25 @@
+namespace Hipnat.Runtime.Control;
+
+/// <summary>The daemon's state as "status" reports it.</summary>
+public sealed class StatusReport
+{
+    public string LocalHit { get; set; } = string.Empty;
+
+    /// <summary>Host identity algorithm, e.g. "EcdsaP256".</summary>
+    public string HostIdentity { get; set; } = string.Empty;
+
+    /// <summary>"udp" or "raw".</summary>
+    public string Transport { get; set; } = string.Empty;
+
+    public List<string> Listen { get; set; } = [];
+
+    public double UptimeSeconds { get; set; }
+
+    public int ProcessId { get; set; }
+
+    public CountersReport Counters { get; set; } = new();
+
+    public List<PeerReport> Peers { get; set; } = [];
+
+    public List<AssociationReport> Associations { get; set; } = [];
+}

@@ -1,0 +1,705 @@
+using System.Diagnostics;
+using System.Globalization;
+using Hipnat.Core.Association;
+using Hipnat.Core.Host;
+using Hipnat.Core.Transport;
+using Hipnat.Runtime.Configuration;
+using Hipnat.Runtime.Control;
+using Hipnat.Runtime.Transports;
+using Hipnat.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Hipnat.Runtime;
+
+/// <summary>
+/// Runs one <see cref="HipHost"/> on a dedicated driver thread, the only thread that touches it. Each turn of the
+/// loop: run queued control work, feed received datagrams to the core, fire the core's timer when it is due,
+/// send everything the core queued, and turn the core's events into log lines and answers to waiting "connect"
+/// requests; then sleep until a datagram or request arrives or the next timer is due. The clock is a stopwatch
+/// started with the daemon. An exception while handling one datagram is logged and counted; the loop goes on.
+/// </summary>
+public sealed class HipDaemon : IControlHandler, IDisposable
+{
+    /// <summary>Datagrams handled before the loop looks at timers and control work again.</summary>
+    private const int DatagramBatch = 256;
+
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ExceptionLogInterval = TimeSpan.FromSeconds(5);
+
+    private readonly HipHost _host;
+    private readonly IReadOnlyList<IHipTransport> _transports;
+    private readonly ILogger _logger;
+    private readonly DriverInbox _inbox;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<ConnectWaiter> _waiters = [];
+    private readonly HashSet<Hit> _knownPeers = [];
+    private readonly string _identityDescription;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Thread? _driver;
+    private volatile bool _stopping;
+    private TimeSpan _gracefulClose;
+    private long _handlerExceptions;
+    private TimeSpan _lastExceptionLog = TimeSpan.MinValue;
+    private int _started;
+    private int _disposed;
+
+    public HipDaemon(HipHost host, IReadOnlyList<IHipTransport> transports, ILogger logger, string? identityDescription = null, DriverInbox? inbox = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(transports);
+        _host = host;
+        _transports = transports;
+        _logger = logger;
+        _identityDescription = identityDescription ?? string.Empty;
+        _inbox = inbox ?? new DriverInbox();
+    }
+
+    public Hit LocalHit => _host.LocalHit;
+
+    /// <summary>Completes when the driver thread has exited (after <see cref="Stop"/>, or if it crashed).</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>The daemon's clock: time since it was created.</summary>
+    public TimeSpan Now => _clock.Elapsed;
+
+    /// <summary>Exceptions caught while handling datagrams or timers.</summary>
+    public long HandlerExceptions => Interlocked.Read(ref _handlerExceptions);
+
+    /// <summary>Adds a peer locator. Before <see cref="Start"/> it is applied directly; afterwards on the driver thread.</summary>
+    public void AddPeerLocator(Hit peer, TransportAddress locator)
+    {
+        if (Volatile.Read(ref _started) == 0)
+        {
+            AddPeerOnDriver(peer, locator);
+        }
+        else
+        {
+            _inbox.PostWork(() => AddPeerOnDriver(peer, locator));
+        }
+    }
+
+    /// <summary>Starts the transports' receive threads and the driver thread.</summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("the daemon is already started");
+        }
+
+        foreach (var t in _transports)
+        {
+            t.Start(_inbox);
+        }
+
+        _driver = new Thread(DriverMain) { Name = "hipnat-driver", IsBackground = true };
+        _driver.Start();
+        _logger.LogInformation("hipnat daemon up: HIT {Hit}, listening on {Listen}", _host.LocalHit, string.Join(", ", ListenAddresses()));
+    }
+
+    /// <summary>
+    /// Stops the driver. With a positive <paramref name="gracefulClose"/> established associations are sent CLOSE
+    /// first and given up to that long to be acknowledged.
+    /// </summary>
+    public void Stop(TimeSpan gracefulClose = default)
+    {
+        _gracefulClose = gracefulClose;
+        _stopping = true;
+        _inbox.Wake();
+        if (_driver is not null && _driver != Thread.CurrentThread)
+        {
+            _driver.Join(gracefulClose + TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>Runs <paramref name="func"/> on the driver thread (the only safe way to touch the core from outside).</summary>
+    public Task<T> InvokeAsync<T>(Func<HipHost, T> func)
+    {
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_stopping)
+        {
+            tcs.SetException(new OperationCanceledException("the daemon is stopping"));
+            return tcs.Task;
+        }
+
+        _inbox.PostWork(() =>
+        {
+            try
+            {
+                tcs.TrySetResult(func(_host));
+            }
+            catch (Exception e)
+            {
+                tcs.TrySetException(e);
+            }
+        });
+        return tcs.Task;
+    }
+
+    public async Task<ControlResponse> HandleAsync(ControlRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        switch (request.Command)
+        {
+            case ControlRequest.Status:
+                return await InvokeAsync(_ => new ControlResponse { Ok = true, Status = BuildStatus() }).WaitAsync(cancellationToken);
+
+            case ControlRequest.Connect:
+                {
+                    if (!SettingParsers.TryParseHit(request.Hit, out var peer, out var error))
+                    {
+                        return ControlResponse.Failure(error);
+                    }
+
+                    double seconds = request.TimeoutSeconds ?? 10;
+                    if (!(seconds > 0 && seconds <= 3600))
+                    {
+                        return ControlResponse.Failure($"timeoutSeconds {seconds.ToString(CultureInfo.InvariantCulture)} is out of range; use 0.1-3600");
+                    }
+
+                    var reply = await InvokeAsync(_ => BeginConnect(peer, TimeSpan.FromSeconds(seconds))).WaitAsync(cancellationToken);
+                    return await reply.WaitAsync(cancellationToken);
+                }
+
+            case ControlRequest.Close:
+                {
+                    if (!SettingParsers.TryParseHit(request.Hit, out var peer, out var error))
+                    {
+                        return ControlResponse.Failure(error);
+                    }
+
+                    return await InvokeAsync(_ => CloseOnDriver(peer)).WaitAsync(cancellationToken);
+                }
+
+            case ControlRequest.PeersAdd:
+                {
+                    if (!SettingParsers.TryParseHit(request.Hit, out var peer, out var error))
+                    {
+                        return ControlResponse.Failure(error);
+                    }
+
+                    if (request.Locators is not { Count: > 0 })
+                    {
+                        return ControlResponse.Failure("peers-add needs at least one locator, e.g. 192.0.2.1:10500");
+                    }
+
+                    var locators = new List<TransportAddress>();
+                    foreach (var text in request.Locators)
+                    {
+                        if (!SettingParsers.TryParseAddress(text, out var locator, out var addressError))
+                        {
+                            return ControlResponse.Failure($"locator {addressError}");
+                        }
+
+                        locators.Add(locator);
+                    }
+
+                    return await InvokeAsync(_ =>
+                    {
+                        foreach (var l in locators)
+                        {
+                            AddPeerOnDriver(peer, l);
+                        }
+
+                        return ControlResponse.Success($"{peer}: {string.Join(", ", _host.GetPeerLocators(peer))}");
+                    }).WaitAsync(cancellationToken);
+                }
+
+            default:
+                return ControlResponse.Failure($"unknown command '{request.Command}'; expected one of status, connect, close, peers-add");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Stop(_gracefulClose);
+        foreach (var t in _transports)
+        {
+            t.Dispose();
+        }
+
+        _inbox.Dispose();
+    }
+
+    private void AddPeerOnDriver(Hit peer, TransportAddress locator)
+    {
+        _host.AddPeerLocator(peer, locator);
+        _knownPeers.Add(peer);
+    }
+
+    private IEnumerable<string> ListenAddresses() => _transports.SelectMany(t => t.LocalAddresses).Select(a => a.ToString());
+
+    private void DriverMain()
+    {
+        try
+        {
+            RunLoop();
+            CloseGracefully();
+            FailAllWaiters("the daemon is stopping");
+            _completion.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _logger.LogCritical(e, "driver thread failed");
+            FailAllWaiters("the daemon's driver failed: " + e.Message);
+            _completion.TrySetException(e);
+        }
+    }
+
+    private void RunLoop()
+    {
+        while (!_stopping)
+        {
+            _inbox.ResetSignal();
+            bool more = Turn();
+            if (_stopping)
+            {
+                break;
+            }
+
+            _inbox.Wait(more ? TimeSpan.Zero : SleepTime());
+        }
+
+        // Answer control work that arrived while stopping.
+        RunWork();
+    }
+
+    /// <summary>One turn of the loop; true when datagrams are still queued.</summary>
+    private bool Turn()
+    {
+        RunWork();
+        bool more = DrainDatagrams();
+        RunTimers();
+        ExpireWaiters();
+        Flush();
+        return more;
+    }
+
+    private void RunWork()
+    {
+        while (_inbox.TryTakeWork(out var work))
+        {
+            try
+            {
+                work!();
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "control work failed on the driver thread");
+            }
+        }
+
+        Flush();
+    }
+
+    private bool DrainDatagrams()
+    {
+        for (int i = 0; i < DatagramBatch; i++)
+        {
+            if (!_inbox.TryTakeDatagram(out var d))
+            {
+                return false;
+            }
+
+            try
+            {
+                _host.HandleDatagram(d.Local, d.Remote, d.Payload, Now);
+            }
+            catch (Exception e)
+            {
+                CountHandlerException(e, $"datagram from {d.Remote} ({d.Length} bytes)");
+            }
+            finally
+            {
+                d.Release();
+            }
+        }
+
+        return true;
+    }
+
+    private void RunTimers()
+    {
+        var now = Now;
+        if (_host.NextTimeout is { } due && due <= now)
+        {
+            try
+            {
+                _host.HandleTimeout(now);
+            }
+            catch (Exception e)
+            {
+                CountHandlerException(e, "timer");
+            }
+        }
+    }
+
+    private TimeSpan SleepTime()
+    {
+        var now = Now;
+        var wake = now + MaxSleep;
+        TimeSpan? due;
+        try
+        {
+            due = _host.NextTimeout;
+        }
+        catch (Exception e)
+        {
+            CountHandlerException(e, "next timeout");
+            due = null;
+        }
+
+        if (due is { } d && d < wake)
+        {
+            wake = d;
+        }
+
+        foreach (var w in _waiters)
+        {
+            if (w.Deadline < wake)
+            {
+                wake = w.Deadline;
+            }
+        }
+
+        var sleep = wake - now;
+
+        // A timer still due right after it ran would spin; give it a millisecond.
+        return sleep < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : sleep;
+    }
+
+    private void Flush()
+    {
+        while (_host.TryPollTransmit(out var t))
+        {
+            try
+            {
+                var transport = TransportFor(t.Remote.Kind);
+                if (transport is null)
+                {
+                    _logger.LogDebug("no {Kind} transport for a datagram to {Remote}; dropped", t.Remote.Kind, t.Remote);
+                }
+                else
+                {
+                    transport.Send(t);
+                }
+            }
+            catch (Exception e)
+            {
+                CountHandlerException(e, $"send to {t.Remote}");
+            }
+            finally
+            {
+                t.Release();
+            }
+        }
+
+        while (_host.TryPollEvent(out var ev))
+        {
+            try
+            {
+                OnEvent(ev);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "handling event {Event} failed", ev);
+            }
+        }
+    }
+
+    private IHipTransport? TransportFor(TransportKind kind)
+    {
+        foreach (var t in _transports)
+        {
+            if (t.Kind == kind)
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
+
+    private void OnEvent(HipEvent ev)
+    {
+        switch (ev)
+        {
+            case AssociationEstablished e:
+                _logger.LogInformation(
+                    "established with {Peer} via {PeerAddress} as {Role} in {ElapsedMs:0.0} ms",
+                    e.Peer, e.PeerAddress, e.AsInitiator ? "initiator" : "responder", e.Elapsed.TotalMilliseconds);
+                CompleteWaiters(e.Peer, w => new ControlResponse
+                {
+                    Ok = true,
+                    Connect = new ConnectReport
+                    {
+                        Hit = e.Peer.ToString(),
+                        PeerAddress = e.PeerAddress.ToString(),
+                        ElapsedMs = Math.Max(0, (e.At - w.StartedAt).TotalMilliseconds),
+                    },
+                });
+                break;
+            case AssociationFailed f:
+                _logger.LogWarning("association with {Peer} failed: {Reason}", f.Peer, f.Reason);
+                CompleteWaiters(f.Peer, _ => ControlResponse.Failure($"base exchange with {f.Peer} failed: {f.Reason}"));
+                break;
+            case AssociationClosed c:
+                _logger.LogInformation("association with {Peer} closed {By}", c.Peer, c.ByPeer ? "by the peer" : "locally");
+                CompleteWaiters(c.Peer, _ => ControlResponse.Failure($"association with {c.Peer} was closed {(c.ByPeer ? "by the peer" : "locally")} before it was established"));
+                break;
+            case AssociationStateChanged s:
+                _logger.LogDebug("{Peer}: {From} -> {To}", s.Peer, AssociationStateNames.Of(s.From), AssociationStateNames.Of(s.To));
+                break;
+            case UpdateCompleted u:
+                _logger.LogInformation("UPDATE {UpdateId} with {Peer} completed{Rekeyed}", u.UpdateId, u.Peer, u.Rekeyed ? " (rekeyed)" : string.Empty);
+                break;
+            case NotifyReceived n:
+                _logger.LogInformation("NOTIFY type {Type} from {Peer} ({Length} bytes of data)", n.MessageType, n.Peer, n.Data.Length);
+                break;
+            default:
+                _logger.LogDebug("event {Event}", ev);
+                break;
+        }
+    }
+
+    private Task<ControlResponse> BeginConnect(Hit peer, TimeSpan timeout)
+    {
+        var now = Now;
+        if (_stopping)
+        {
+            return Task.FromResult(ControlResponse.Failure("the daemon is stopping"));
+        }
+
+        if (peer == _host.LocalHit)
+        {
+            return Task.FromResult(ControlResponse.Failure($"{peer} is this daemon's own HIT; give the peer's HIT"));
+        }
+
+        var state = _host.GetState(peer);
+        if (state == AssociationState.Established)
+        {
+            var info = _host.GetAssociation(peer);
+            return Task.FromResult(new ControlResponse
+            {
+                Ok = true,
+                Connect = new ConnectReport { Hit = peer.ToString(), PeerAddress = info?.PeerAddress?.ToString(), AlreadyEstablished = true },
+            });
+        }
+
+        if (_host.GetPeerLocators(peer).Count == 0)
+        {
+            return Task.FromResult(ControlResponse.Failure(
+                $"no locator known for {peer}; start the daemon with --peer {peer}=ADDR:PORT or run `hipnat peers add {peer} ADDR:PORT`"));
+        }
+
+        var waiter = new ConnectWaiter(peer, now, now + timeout);
+        _waiters.Add(waiter);
+        try
+        {
+            _host.Connect(peer, now);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            _waiters.Remove(waiter);
+            return Task.FromResult(ControlResponse.Failure($"cannot connect to {peer}: {e.Message}"));
+        }
+
+        _logger.LogInformation("connecting to {Peer} at {Locators}", peer, string.Join(", ", _host.GetPeerLocators(peer)));
+        return waiter.Reply.Task;
+    }
+
+    private ControlResponse CloseOnDriver(Hit peer)
+    {
+        var state = _host.GetState(peer);
+        if (state is AssociationState.Unassociated)
+        {
+            return ControlResponse.Failure($"no association with {peer}; `hipnat status` lists them");
+        }
+
+        _host.Close(peer, Now);
+        return ControlResponse.Success($"closing the association with {peer} (was {AssociationStateNames.Of(state)})");
+    }
+
+    private void CompleteWaiters(Hit peer, Func<ConnectWaiter, ControlResponse> reply)
+    {
+        for (int i = _waiters.Count - 1; i >= 0; i--)
+        {
+            var w = _waiters[i];
+            if (w.Peer == peer)
+            {
+                _waiters.RemoveAt(i);
+                w.Reply.TrySetResult(reply(w));
+            }
+        }
+    }
+
+    private void ExpireWaiters()
+    {
+        if (_waiters.Count == 0)
+        {
+            return;
+        }
+
+        var now = Now;
+        for (int i = _waiters.Count - 1; i >= 0; i--)
+        {
+            var w = _waiters[i];
+            if (w.Deadline > now)
+            {
+                continue;
+            }
+
+            _waiters.RemoveAt(i);
+            var state = _host.GetState(w.Peer);
+            var locators = string.Join(", ", _host.GetPeerLocators(w.Peer));
+            w.Reply.TrySetResult(ControlResponse.Failure(
+                $"no association with {w.Peer} after {(w.Deadline - w.StartedAt).TotalSeconds:0.#} s (state {AssociationStateNames.Of(state)}, tried {locators}); " +
+                "check that the peer's daemon runs, that its HIT is right and that the locator is reachable"));
+        }
+    }
+
+    private void FailAllWaiters(string reason)
+    {
+        foreach (var w in _waiters)
+        {
+            w.Reply.TrySetResult(ControlResponse.Failure(reason));
+        }
+
+        _waiters.Clear();
+    }
+
+    private void CloseGracefully()
+    {
+        if (_gracefulClose <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            var open = _host.GetAssociations().Where(a => a.State == AssociationState.Established).Select(a => a.PeerHit).ToList();
+            if (open.Count == 0)
+            {
+                return;
+            }
+
+            _logger.LogInformation("closing {Count} association(s)", open.Count);
+            foreach (var peer in open)
+            {
+                _host.Close(peer, Now);
+            }
+
+            var deadline = Now + _gracefulClose;
+            while (Now < deadline)
+            {
+                _inbox.ResetSignal();
+                DrainDatagrams();
+                RunTimers();
+                Flush();
+                if (!_host.GetAssociations().Any(a => a.State == AssociationState.Closing))
+                {
+                    break;
+                }
+
+                _inbox.Wait(TimeSpan.FromMilliseconds(20));
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "closing associations at shutdown failed");
+        }
+    }
+
+    private void CountHandlerException(Exception e, string what)
+    {
+        Interlocked.Increment(ref _handlerExceptions);
+        var now = Now;
+        if (_lastExceptionLog == TimeSpan.MinValue || now - _lastExceptionLog >= ExceptionLogInterval)
+        {
+            _lastExceptionLog = now;
+            _logger.LogError(e, "unexpected exception handling {What}; dropped it and carrying on", what);
+        }
+        else
+        {
+            _logger.LogDebug("unexpected exception handling {What}: {Message}", what, e.Message);
+        }
+    }
+
+    private StatusReport BuildStatus()
+    {
+        var now = Now;
+        var c = _host.Counters;
+        var report = new StatusReport
+        {
+            LocalHit = _host.LocalHit.ToString(),
+            HostIdentity = _identityDescription,
+            Transport = string.Join("+", _transports.Select(t => t.Kind == TransportKind.RawHip ? "raw" : "udp").Distinct()),
+            Listen = ListenAddresses().ToList(),
+            UptimeSeconds = Math.Round(now.TotalSeconds, 3),
+            ProcessId = Environment.ProcessId,
+            Counters = new CountersReport
+            {
+                PacketsIn = c.PacketsIn,
+                PacketsOut = c.PacketsOut,
+                Retransmissions = c.Retransmissions,
+                Established = c.Established,
+                Failed = c.Failed,
+                Dropped = c.DroppedTotal,
+                Drops = c.Drops.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
+                TransportReceived = _transports.Sum(t => t.Counters.Received),
+                TransportSent = _transports.Sum(t => t.Counters.Sent),
+                TransportSendErrors = _transports.Sum(t => t.Counters.SendErrors),
+                TransportReceiveErrors = _transports.Sum(t => t.Counters.ReceiveErrors),
+                TransportBadChecksum = _transports.Sum(t => t.Counters.BadChecksum),
+                TransportMalformed = _transports.Sum(t => t.Counters.Malformed),
+                QueueDropped = _inbox.Dropped,
+                HandlerExceptions = HandlerExceptions,
+            },
+        };
+
+        foreach (var peer in _knownPeers.OrderBy(p => p))
+        {
+            report.Peers.Add(new PeerReport { Hit = peer.ToString(), Locators = _host.GetPeerLocators(peer).Select(l => l.ToString()).ToList() });
+        }
+
+        foreach (var a in _host.GetAssociations().OrderBy(a => a.PeerHit))
+        {
+            report.Associations.Add(new AssociationReport
+            {
+                PeerHit = a.PeerHit.ToString(),
+                State = AssociationStateNames.Of(a.State),
+                Initiator = a.Initiator,
+                LocalAddress = a.LocalAddress?.ToString(),
+                PeerAddress = a.PeerAddress?.ToString(),
+                EstablishedSecondsAgo = a.EstablishedAt is { } at ? Math.Round((now - at).TotalSeconds, 3) : null,
+                LastSeenSecondsAgo = Math.Round((now - a.LastSeen).TotalSeconds, 3),
+                PeerLocators = a.PeerLocators.Select(l => l.ToString()).ToList(),
+                DhGroup = a.DhGroup,
+                Cipher = a.Cipher,
+                HitSuite = a.HitSuite,
+                EspSuite = a.EspSuite,
+                SecurityAssociations = a.SaPairs.Select(s => new SaReport
+                {
+                    InboundSpi = s.InboundSpi.ToString("x8", CultureInfo.InvariantCulture),
+                    OutboundSpi = s.OutboundSpi.ToString("x8", CultureInfo.InvariantCulture),
+                    Suite = s.Suite,
+                    KeymatIndex = s.KeymatIndex,
+                    Generation = s.Generation,
+                }).ToList(),
+                LocatorPairs = a.Pairs.Select(p => new LocatorPairReport
+                {
+                    Local = p.Local.ToString(),
+                    Peer = p.Peer.ToString(),
+                    State = p.State.ToString(),
+                    RttMs = Math.Round(p.Rtt.TotalMilliseconds, 3),
+                }).ToList(),
+            });
+        }
+
+        return report;
+    }
+}

@@ -1,0 +1,128 @@
+using Hipnat.Crypto;
+using Hipnat.Runtime.Configuration;
+
+namespace Hipnat.Runtime;
+
+/// <summary>Reads and writes host identity key files (PKCS#8 PEM, mode 0600).</summary>
+public static class HostIdentityFile
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Loads a key file. Throws <see cref="ConfigException"/> naming the file and the fix.</summary>
+    public static HostIdentity Load(string path)
+    {
+        string pem;
+        try
+        {
+            pem = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ConfigException($"key file '{path}' not found; create one with `hipnat keygen --out {path}` or pass the right --key FILE");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new ConfigException($"key file '{path}' is not readable; run as its owner (usually root) or fix its permissions");
+        }
+        catch (IOException e)
+        {
+            throw new ConfigException($"key file '{path}' cannot be read: {e.Message}");
+        }
+
+        try
+        {
+            return HostIdentity.ImportPem(pem);
+        }
+        catch (HostIdentityFormatException e)
+        {
+            throw new ConfigException($"key file '{path}': {e.Message}; create a new key with `hipnat keygen --out FILE`");
+        }
+    }
+
+    /// <summary>True when group or others may read the file (a private key should be 0600).</summary>
+    public static bool IsExposed(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        try
+        {
+            var mode = File.GetUnixFileMode(path);
+            return (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="identity"/> as PKCS#8 PEM to <paramref name="path"/>, created with mode 0600 (the key
+    /// never exists on disk with a wider mode). Refuses to replace an existing file unless <paramref name="force"/>.
+    /// Throws <see cref="ConfigException"/>.
+    /// </summary>
+    public static void Write(string path, HostIdentity identity, bool force)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        if (Directory.Exists(path))
+        {
+            throw new ConfigException($"--out '{path}' is a directory; give a file name such as {Path.Combine(path, "host.pem")}");
+        }
+
+        if (!force && File.Exists(path))
+        {
+            throw new ConfigException($"--out '{path}' already exists; refusing to overwrite a key (pass --force to replace it)");
+        }
+
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(dir))
+        {
+            throw new ConfigException($"--out '{path}': directory '{dir}' does not exist; create it first");
+        }
+
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        try
+        {
+            using (var stream = new FileStream(temp, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(identity.ExportPkcs8Pem());
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: force);
+        }
+        catch (IOException) when (!force && File.Exists(full))
+        {
+            TryDelete(temp);
+            throw new ConfigException($"--out '{path}' already exists; refusing to overwrite a key (pass --force to replace it)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new ConfigException($"--out '{path}': cannot write the key: {e.Message}");
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort.
+        }
+    }
+}

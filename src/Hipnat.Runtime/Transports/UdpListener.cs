@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Sockets;
+using Hipnat.Core.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Hipnat.Runtime.Transports;
+
+/// <summary>
+/// One bound UDP socket and its receive thread. A socket bound to a specific address receives with
+/// <see cref="Socket.ReceiveFrom(Span{byte}, SocketFlags, SocketAddress)"/> into a reused <see cref="SocketAddress"/>;
+/// a wildcard socket uses <see cref="Socket.ReceiveMessageFrom(Span{byte}, ref SocketFlags, ref EndPoint, out IPPacketInformation)"/>
+/// to learn which local address each datagram was sent to. Either way the datagram is copied from a per-thread
+/// scratch buffer into a pooled buffer sized to fit and posted to the driver.
+/// </summary>
+internal sealed class UdpListener : IDisposable
+{
+    private const int ScratchSize = 65536;
+
+    private readonly Socket _socket;
+    private readonly ILogger _logger;
+    private readonly TransportCounters _counters;
+    private readonly bool _wildcard;
+    private Thread? _thread;
+    private volatile bool _stopping;
+
+    public UdpListener(TransportAddress requested, TransportCounters counters, ILogger logger)
+    {
+        _counters = counters;
+        _logger = logger;
+        var family = requested.Address.AddressFamily;
+        _socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (family == AddressFamily.InterNetworkV6)
+            {
+                // Separate IPv4 and IPv6 sockets: a [::] listener must not take 0.0.0.0's port.
+                _socket.DualMode = false;
+            }
+
+            _wildcard = requested.Address.Equals(IPAddress.Any) || requested.Address.Equals(IPAddress.IPv6Any);
+            if (_wildcard)
+            {
+                _socket.SetSocketOption(
+                    family == AddressFamily.InterNetworkV6 ? SocketOptionLevel.IPv6 : SocketOptionLevel.IP,
+                    SocketOptionName.PacketInformation,
+                    true);
+            }
+
+            TrySetBufferSizes(_socket);
+            _socket.Bind(new IPEndPoint(requested.Address, requested.Port));
+            var bound = (IPEndPoint)_socket.LocalEndPoint!;
+            Local = TransportAddress.Udp(bound.Address, (ushort)bound.Port);
+        }
+        catch (SocketException e)
+        {
+            _socket.Dispose();
+            throw new TransportException(BindErrorMessage(requested, e), e);
+        }
+    }
+
+    public TransportAddress Local { get; }
+
+    public AddressFamily Family => Local.Address.AddressFamily;
+
+    public bool IsWildcard => _wildcard;
+
+    public void Start(DriverInbox inbox)
+    {
+        _thread = new Thread(() => ReceiveLoop(inbox))
+        {
+            IsBackground = true,
+            Name = $"hipnat-udp {Local}",
+        };
+        _thread.Start();
+    }
+
+    /// <summary>Driver thread only.</summary>
+    public void SendTo(ReadOnlySpan<byte> payload, SocketAddress destination) =>
+        _socket.SendTo(payload, SocketFlags.None, destination);
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _socket.Dispose(); // unblocks the receive call
+        if (_thread is not null && _thread != Thread.CurrentThread)
+        {
+            _thread.Join(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    internal static string BindErrorMessage(TransportAddress address, SocketException e) => e.SocketErrorCode switch
+    {
+        SocketError.AddressAlreadyInUse =>
+            $"cannot listen on {address}: the port is already in use; stop the other process or choose another --listen port",
+        SocketError.AddressNotAvailable =>
+            $"cannot listen on {address}: the address is not assigned to this host; use one of its addresses or 0.0.0.0 / [::]",
+        SocketError.AccessDenied =>
+            $"cannot listen on {address}: permission denied; ports below 1024 need root (CAP_NET_BIND_SERVICE)",
+        SocketError.AddressFamilyNotSupported =>
+            $"cannot listen on {address}: this host does not support that address family",
+        _ => $"cannot listen on {address}: {e.Message}",
+    };
+
+    private static void TrySetBufferSizes(Socket socket)
+    {
+        try
+        {
+            socket.ReceiveBufferSize = 1 << 20;
+            socket.SendBufferSize = 1 << 20;
+        }
+        catch (SocketException)
+        {
+            // Best effort: the kernel caps these anyway.
+        }
+    }
+
+    private void ReceiveLoop(DriverInbox inbox)
+    {
+        var scratch = GC.AllocateUninitializedArray<byte>(ScratchSize, pinned: true);
+        var cache = new ReceiveAddressCache(Family, TransportKind.Udp);
+        var socketAddress = new SocketAddress(Family, SocketAddress.GetMaximumAddressSize(Family));
+        EndPoint remote = new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!_stopping)
+        {
+            try
+            {
+                int length;
+                TransportAddress local;
+                TransportAddress from;
+                if (_wildcard)
+                {
+                    var flags = SocketFlags.None;
+                    length = _socket.ReceiveMessageFrom(scratch, ref flags, ref remote, out var info);
+                    if ((flags & SocketFlags.Truncated) != 0)
+                    {
+                        _counters.CountReceiveError();
+                        continue;
+                    }
+
+                    from = cache.FromEndPoint((IPEndPoint)remote);
+                    local = info.Address is null ? Local : cache.FromLocalAddress(info.Address, Local.Port);
+                }
+                else
+                {
+                    length = _socket.ReceiveFrom(scratch, SocketFlags.None, socketAddress);
+                    from = cache.FromSocketAddress(socketAddress);
+                    local = Local;
+                }
+
+                _counters.CountReceived();
+                inbox.PostDatagram(ReceivedDatagram.Copy(local, from, scratch.AsSpan(0, length)));
+            }
+            catch (SocketException e) when (!_stopping)
+            {
+                // ICMP errors from earlier sends surface here on some systems; they never end the loop.
+                _counters.CountReceiveError();
+                _logger.LogDebug("UDP {Local}: receive error {Error}", Local, e.SocketErrorCode);
+            }
+            catch (SocketException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (Exception e) when (!_stopping)
+            {
+                _counters.CountReceiveError();
+                _logger.LogError(e, "UDP {Local}: unexpected receive failure", Local);
+                Thread.Sleep(10);
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Sockets;
+using Hipnat.Core.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Hipnat.Runtime.Transports;
+
+/// <summary>
+/// HIP over UDP (RFC 9028 §5.1 framing is the core's business: payloads pass through unchanged).
+/// One socket and receive thread per listen address; sends go out synchronously from the driver thread through
+/// the socket that best matches the transmit's local address.
+/// </summary>
+public sealed class UdpTransport : IHipTransport
+{
+    private readonly List<UdpListener> _listeners = [];
+    private readonly Dictionary<TransportAddress, SocketAddress> _destinations = [];
+    private readonly ILogger _logger;
+    private readonly WarningThrottle _sendWarnings = new(TimeSpan.FromSeconds(5));
+
+    /// <param name="listen">Addresses to bind.</param>
+    /// <param name="logger">Log sink.</param>
+    /// <param name="optional">Addresses that may fail to bind (e.g. the default [::] on a host without IPv6): skipped with a warning.</param>
+    public UdpTransport(IReadOnlyList<TransportAddress> listen, ILogger logger, IReadOnlySet<TransportAddress>? optional = null)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        _logger = logger;
+        try
+        {
+            foreach (var address in listen)
+            {
+                try
+                {
+                    _listeners.Add(new UdpListener(address, Counters, logger));
+                }
+                catch (TransportException e) when (optional?.Contains(address) == true)
+                {
+                    logger.LogWarning("{Message} (skipped)", e.Message);
+                }
+            }
+        }
+        catch
+        {
+            foreach (var l in _listeners)
+            {
+                l.Dispose();
+            }
+
+            throw;
+        }
+
+        if (_listeners.Count == 0)
+        {
+            throw new TransportException("no UDP listen address could be bound; give one with --listen ADDR:PORT");
+        }
+
+        LocalAddresses = _listeners.Select(l => l.Local).ToArray();
+    }
+
+    public TransportKind Kind => TransportKind.Udp;
+
+    public IReadOnlyList<TransportAddress> LocalAddresses { get; }
+
+    public TransportCounters Counters { get; } = new();
+
+    public void Start(DriverInbox inbox)
+    {
+        foreach (var l in _listeners)
+        {
+            l.Start(inbox);
+        }
+    }
+
+    public bool Send(in Transmit transmit)
+    {
+        var listener = Pick(transmit.Local, transmit.Remote);
+        if (listener is null)
+        {
+            Counters.CountSendError();
+            _sendWarnings.Warn(_logger, "UDP: no {Family} socket to send to {Remote}; add a --listen address of that family",
+                transmit.Remote.Address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4", transmit.Remote);
+            return false;
+        }
+
+        if (!_destinations.TryGetValue(transmit.Remote, out var destination))
+        {
+            if (_destinations.Count >= 4096)
+            {
+                _destinations.Clear();
+            }
+
+            destination = new IPEndPoint(transmit.Remote.Address, transmit.Remote.Port).Serialize();
+            _destinations[transmit.Remote] = destination;
+        }
+
+        try
+        {
+            listener.SendTo(transmit.Payload, destination);
+            Counters.CountSent();
+            return true;
+        }
+        catch (SocketException e)
+        {
+            Counters.CountSendError();
+            _sendWarnings.Warn(_logger, "UDP: send from {Local} to {Remote} failed: {Error}", listener.Local, transmit.Remote, e.SocketErrorCode);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var l in _listeners)
+        {
+            l.Dispose();
+        }
+    }
+
+    private UdpListener? Pick(TransportAddress local, TransportAddress remote)
+    {
+        var family = remote.Address.AddressFamily;
+        UdpListener? best = null;
+        int bestScore = -1;
+        foreach (var l in _listeners)
+        {
+            if (l.Family != family)
+            {
+                continue;
+            }
+
+            int score = 0;
+            if (local.Address is not null && l.Local.Address.Equals(local.Address))
+            {
+                score += 4;
+            }
+
+            if (l.Local.Port == local.Port)
+            {
+                score += 2;
+            }
+
+            if (l.IsWildcard)
+            {
+                score += 1;
+            }
+
+            if (score > bestScore)
+            {
+                best = l;
+                bestScore = score;
+            }
+        }
+
+        return best;
+    }
+}
