@@ -168,6 +168,32 @@ public class DhKeyPairTests
         }
     }
 
+    [Theory]
+    [InlineData(DhGroupId.NistP256)]
+    [InlineData(DhGroupId.Modp1536)]
+    public void One_key_pair_serves_concurrent_derivations(DhGroupId group)
+    {
+        using DhKeyPair responder = DhKeyPair.Generate(group);
+        var peers = Enumerable.Range(0, 8).Select(_ => DhKeyPair.Generate(group)).ToArray();
+        byte[][] expected = peers.Select(p => p.DeriveSharedSecret(responder.PublicValue.Span)).ToArray();
+        int mismatches = 0;
+
+        Parallel.For(0, 64, n =>
+        {
+            byte[] secret = responder.DeriveSharedSecret(peers[n % peers.Length].PublicValue.Span);
+            if (!secret.AsSpan().SequenceEqual(expected[n % peers.Length]))
+            {
+                Interlocked.Increment(ref mismatches);
+            }
+        });
+
+        Assert.Equal(0, mismatches);
+        foreach (DhKeyPair p in peers)
+        {
+            p.Dispose();
+        }
+    }
+
     private static byte[] Fixed(BigInteger value, int length)
     {
         var buffer = new byte[length];
