@@ -108,3 +108,26 @@ public class UpdateAndCloseTests
         Assert.Equal(AssociationState.Established, p.B.Host.GetState(p.A.Host.LocalHit));
     }
 }
+
+public class R1GenerationTests
+{
+    [Fact]
+    public void SolutionOfThePreviousGenerationIsAcceptedButNotOlder()
+    {
+        // 0.75 s per link, 1.5 s one way: the R1 is made when the I1 arrives (t=1.5 s), the I2 arrives at t=4.5 s.
+        var slow = Simulator.LinkProfile.WithDelay(TimeSpan.FromSeconds(0.75));
+
+        // Rotation every 2 s: one rotation (t=3.5 s) lies in between; the previous generation is still accepted.
+        var p = new SimPair(1, slow, id => new HipHostOptions { Identity = id, R1Rotation = TimeSpan.FromSeconds(2), RetransmitInitial = TimeSpan.FromSeconds(30) });
+        p.Connect(p.A, p.B);
+        Assert.True(p.RunUntilEstablished(TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, p.B.Host.Counters.Dropped(Host.DropReason.StaleR1Counter));
+
+        // Rotation every 0.5 s: several rotations lie in between; the I2 is stale and dropped without state.
+        var p2 = new SimPair(1, slow, id => new HipHostOptions { Identity = id, R1Rotation = TimeSpan.FromSeconds(0.5), I2RetriesMax = 0, RetransmitInitial = TimeSpan.FromSeconds(30) });
+        p2.Connect(p2.A, p2.B);
+        p2.Sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, p2.B.Host.AssociationCount);
+        Assert.Equal(1, p2.B.Host.Counters.Dropped(Host.DropReason.StaleR1Counter));
+    }
+}

@@ -1,0 +1,65 @@
+using Hipnat.Core.Transport;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>NOTIFY (RFC 7401 §5.3.6, §6.13): signed, unacknowledged, informational only.</summary>
+public sealed partial class HipHost
+{
+    /// <summary>Sends a signed NOTIFY with one NOTIFICATION (§5.3.6). Works with or without an association.</summary>
+    public void SendNotify(Hit peer, ushort messageType, ReadOnlySpan<byte> data, TimeSpan now)
+    {
+        TransportAddress local, remote;
+        if (_associations.TryGetValue(peer, out var a) && a.TryGetRoute(out local, out remote))
+        {
+        }
+        else if (_peerLocators.TryGetValue(peer, out var locs) && locs.Count > 0)
+        {
+            remote = locs[0];
+            local = DefaultLocal(remote);
+        }
+        else
+        {
+            throw new InvalidOperationException($"no locator known for {peer}");
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, peer);
+        b.Add(new NotificationParameter((NotifyMessageType)messageType, data.ToArray()));
+        b.Add(R1Cache.HostIdParameterFor(_identity));
+        AddSignature(ref b);
+        int len = b.Finish();
+        EmitCopy(local, remote, hip[..len]);
+        _ = now;
+    }
+
+    private void OnNotify(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        var peer = packet.Header.SenderHit;
+        if (!_associations.TryGetValue(peer, out var a) || a.PeerIdentity is null)
+        {
+            Drop(DropReason.UnknownAssociation, $"NOTIFY from {peer} without an association");
+            return;
+        }
+
+        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
+        {
+            Drop(DropReason.BadSignature, $"NOTIFY from {peer}: HIP_SIGNATURE does not verify");
+            return;
+        }
+
+        a.LastSeen = now;
+        foreach (var p in packet.Parameters)
+        {
+            if (p.Type == ParameterType.Notification && HipPacket.TryRead<NotificationParameter>(p, out var n, out _))
+            {
+                // §6.13: informational; no state change.
+                Raise(new NotifyReceived(now, peer, (ushort)n.MessageType, n.Data));
+            }
+        }
+
+        _ = local;
+    }
+}
