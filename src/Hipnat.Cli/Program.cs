@@ -1,1 +1,3 @@
-return 0;
+using Hipnat.Cli;
+
+return await HipnatCli.RunAsync(args);

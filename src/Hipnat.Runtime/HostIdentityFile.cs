@@ -35,7 +35,8 @@ public static class HostIdentityFile
         }
         catch (HostIdentityFormatException e)
         {
-            throw new ConfigException($"key file '{path}': {e.Message}; create a new key with `hipnat keygen --out FILE`");
+            var reason = e.Message.StartsWith("key file ", StringComparison.Ordinal) ? e.Message["key file ".Length..] : e.Message;
+            throw new ConfigException($"key file '{path}': {reason}; create a new key with `hipnat keygen --out FILE`");
         }
     }
 
