@@ -135,7 +135,11 @@ public class PacketRejectionTests
     {
         var bytes = RawPacket(HipPacketType.Update, (ParameterType.Seq, Bytes(4)), (1001, Bytes(3)));
         Assert.Equal(WireError.UnknownCriticalParameter, HipPacket.TryParse(bytes, out _));
-        Assert.Equal(WireError.None, HipPacket.TryParse(bytes, out _, rejectUnknownCritical: false));
+        Assert.Equal(WireError.None, HipPacket.TryParse(bytes, out var lenient, rejectUnknownCritical: false));
+        Assert.True(lenient.TryFindUnknownCritical(out ushort unknown));
+        Assert.Equal(1001, unknown);
+        Assert.Equal(WireError.None, HipPacket.TryParse(Valid(), out var valid));
+        Assert.False(valid.TryFindUnknownCritical(out _));
     }
 
     [Fact]

@@ -98,6 +98,26 @@ public readonly ref struct HipPacket
 
     public bool Has(ushort type) => TryFind(type, out _);
 
+    /// <summary>
+    /// The first critical parameter this implementation does not know, for a packet parsed with
+    /// <c>rejectUnknownCritical: false</c>: its type goes into an UNSUPPORTED_CRITICAL_PARAMETER_TYPE
+    /// NOTIFICATION (RFC 7401 §5.2.1, §5.2.19).
+    /// </summary>
+    public bool TryFindUnknownCritical(out ushort type)
+    {
+        foreach (var p in Parameters)
+        {
+            if (p.IsCritical && !ParameterType.IsKnown(p.Type))
+            {
+                type = p.Type;
+                return true;
+            }
+        }
+
+        type = 0;
+        return false;
+    }
+
     /// <summary>Number of parameters of a type (e.g. several REG_FAILED, several ECHO_REQUEST).</summary>
     public int Count(ushort type)
     {
