@@ -122,13 +122,16 @@ public sealed partial class HipHost
         if (remote.Kind == TransportKind.Udp)
         {
             // RFC 9028 §5.1: HIP control after 32 zero bits; anything else on the port is ESP (non-zero SPI) or STUN.
-            if (payload.Length < UdpMarkerLength + HipHeader.Size || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload) != 0)
+            // RFC 9028 §5.1: HIP control after 32 zero bits. ESP, STUN and NAT keepalives share the port but are
+            // demultiplexed by the driver before the control core; here they are counted, not processed.
+            var kind = HipUdpFraming.Classify(payload);
+            if (kind != UdpPayloadKind.HipControl)
             {
-                Drop(DropReason.BadFraming, $"from {remote}: UDP payload is not HIP control (no 32-bit zero marker)");
+                Drop(DropReason.BadFraming, $"from {remote}: {kind} datagram reached the HIP control core");
                 return;
             }
 
-            hip = payload[UdpMarkerLength..];
+            hip = payload[HipUdpFraming.HipControlOffset..];
         }
         else
         {
