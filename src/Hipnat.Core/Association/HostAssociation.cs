@@ -142,13 +142,32 @@ internal sealed class HostAssociation
 
     public int CloseAckLength { get; set; }
 
+    // ---- registration (RFC 8003) ----
+    /// <summary>Registrations we asked this peer for (we are the client).</summary>
+    public List<Registration.ClientRegistration> ClientRegistrations { get; } = [];
+
+    /// <summary>Services to request in the I2 or the next UPDATE.</summary>
+    public Registration.RegistrationRequest? PendingRegistration { get; set; }
+
+    /// <summary>Registrar only: the services the peer offered in REG_INFO of its R1.</summary>
+    public Wire.Parameters.RegistrationType[] OfferedServices { get; set; } = [];
+
+    /// <summary>Next registration renewal or expiry (client or server side).</summary>
+    public TimeSpan RegistrationDeadline { get; set; } = TimeSpan.MaxValue;
+
+    // ---- NAT traversal (RFC 9028 §4.3-4.4) ----
+    public Wire.Parameters.NatTraversalMode NatMode { get; set; }
+
+    public TimeSpan Pacing { get; set; }
+
     /// <summary>Earliest of all this association's timers, used by the host's timer queue.</summary>
     public TimeSpan NextDue
     {
         get
         {
             var d = NextRetransmit < StateDeadline ? NextRetransmit : StateDeadline;
-            return NextUpdateRetransmit < d ? NextUpdateRetransmit : d;
+            d = NextUpdateRetransmit < d ? NextUpdateRetransmit : d;
+            return RegistrationDeadline < d ? RegistrationDeadline : d;
         }
     }
 

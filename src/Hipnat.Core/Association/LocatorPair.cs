@@ -17,6 +17,12 @@ public sealed class LocatorPair
 
     public LocatorPairState State { get; internal set; }
 
+    /// <summary>
+    /// Set when <see cref="Peer"/> is a control relay and not the peer itself: the peer's address behind the
+    /// relay, carried as RELAY_TO in every packet we send on this pair (RFC 9028 §4.5).
+    /// </summary>
+    public TransportAddress? RelayedTo { get; internal set; }
+
     public TimeSpan LastReceived { get; internal set; }
 
     public TimeSpan LastSent { get; internal set; }
@@ -24,5 +30,5 @@ public sealed class LocatorPair
     /// <summary>Smoothed round-trip time measured by exchanges over this pair; zero until measured.</summary>
     public TimeSpan Rtt { get; internal set; }
 
-    public override string ToString() => $"{Local} <-> {Peer} ({State})";
+    public override string ToString() => RelayedTo is { } r ? $"{Local} <-> {Peer} relay -> {r} ({State})" : $"{Local} <-> {Peer} ({State})";
 }

@@ -13,6 +13,9 @@ public sealed class HipCounters
 
     public long Established { get; internal set; }
 
+    /// <summary>Control packets forwarded for registered clients (relay / rendezvous).</summary>
+    public long Relayed { get; internal set; }
+
     public long Failed { get; internal set; }
 
     public long DroppedTotal { get; private set; }

@@ -73,19 +73,18 @@ public sealed partial class HipHost
         b.AddRaw(ParameterType.HipMac, mac[..macLen]);
     }
 
-    /// <summary>Adds HIP_MAC_2: the MAC covers the packet so far plus our HOST_ID TLV, which is then left out (§6.4.1).</summary>
+    /// <summary>Adds HIP_MAC_2: the MAC covers the packet so far plus our HOST_ID TLV appended at the end
+    /// (out of type order, RFC 7401 §6.4.1), which is then left out of the packet.</summary>
     internal void AddMac2(ref HipPacketBuilder b, HitSuite suite, ReadOnlySpan<byte> key)
     {
-        int start = b.Length;
-        b.Add(R1Cache.HostIdParameterFor(_identity));
-        int withHostId = b.Length;
+        var prefix = b.PrefixForMac();
+        Span<byte> scratch = stackalloc byte[HipHeader.MaxPacketLength + 1024];
+        prefix.CopyTo(scratch);
+        int len = AppendParameter(scratch, prefix.Length, R1Cache.HostIdParameterFor(_identity));
+        HipHeader.PatchChecksum(scratch, 0);
         int macLen = suite.HmacLength();
         Span<byte> mac = stackalloc byte[64];
-        HipMac.Compute(suite, key, b.PrefixForMac(), mac[..macLen]);
-
-        // Remove the HOST_ID again: rewrite from its start.
-        b.Truncate(start);
-        _ = withHostId;
+        HipMac.Compute(suite, key, scratch[..len], mac[..macLen]);
         b.AddRaw(ParameterType.HipMac2, mac[..macLen]);
     }
 

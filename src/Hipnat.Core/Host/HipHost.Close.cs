@@ -40,6 +40,11 @@ public sealed partial class HipHost
         b.AddRaw(ParameterType.EchoRequestSigned, a.CloseNonce);
         AddMac(ref b, a.Suite, a.OurIntegrityKey);
         AddSignature(ref b);
+        if (a.ActivePair is { } route)
+        {
+            AddRelayTo(ref b, route);
+        }
+
         int len = b.Finish();
         a.Pending = hip[..len].ToArray();
         a.PendingLength = len;
@@ -93,6 +98,11 @@ public sealed partial class HipHost
         b.AddRaw(ParameterType.EchoResponseSigned, echo.Contents);
         AddMac(ref b, a.Suite, a.OurIntegrityKey);
         AddSignature(ref b);
+        if (a.ActivePair is { } route)
+        {
+            AddRelayTo(ref b, route);
+        }
+
         int len = b.Finish();
         EmitCopy(local, remote, hip[..len]);
         a.LastSent = now;

@@ -181,6 +181,37 @@ public sealed partial class HipHost
             }
         }
 
+        // RFC 9028 §4.3: choose our most preferred NAT traversal mode among those offered; no parameter means
+        // the peer only knows plain UDP encapsulation. §4.4: Ta is the larger of the two minimums.
+        var natMode = NatTraversalMode.UdpEncapsulation;
+        bool natModeOffered = packet.TryGet<NatTraversalModeParameter>(out var theirModes);
+        if (natModeOffered)
+        {
+            bool any = false;
+            foreach (var m in _options.NatTraversalModes)
+            {
+                if (theirModes.Modes.Contains(m))
+                {
+                    natMode = m;
+                    any = true;
+                    break;
+                }
+            }
+
+            if (!any)
+            {
+                Fail(a, now, "no common NAT traversal mode");
+                return;
+            }
+        }
+
+        var pacing = _options.TransactionPacing;
+        if (packet.TryGet<TransactionPacingParameter>(out var theirPacing) && theirPacing.MinTa > pacing)
+        {
+            pacing = theirPacing.MinTa;
+        }
+
+        a.OfferedServices = packet.TryGet<RegInfoParameter>(out var regInfo) ? regInfo.Types : [];
         var suite = peerId.Suite;
         if (puzzle.K > _options.MaxAcceptedPuzzleDifficulty)
         {
@@ -223,6 +254,8 @@ public sealed partial class HipHost
         a.PuzzleI = puzzle.RandomI.ToArray();
         a.PuzzleJ = j.ToArray();
         a.LastR1Counter = packet.Has(ParameterType.R1Counter) ? counter.Generation : null;
+        a.NatMode = natMode;
+        a.Pacing = pacing;
         a.PendingInboundSpi = a.PendingInboundSpi != 0 ? a.PendingInboundSpi : _random.NextSpi();
         a.LastSeen = now;
         SetActivePair(a, local, remote, now);
@@ -236,9 +269,17 @@ public sealed partial class HipHost
             b.Add(counter);
         }
 
+        AddOurLocators(ref b, a);
+
         b.Add(new SolutionParameter(puzzle.K, puzzle.Opaque, puzzle.RandomI, j.ToArray()));
         b.Add(new DiffieHellmanParameter((byte)group, ourDh.PublicValue));
         b.Add(new HipCipherParameter([(ushort)cipher]));
+        if (natModeOffered)
+        {
+            b.Add(new NatTraversalModeParameter(natMode));
+            b.Add(new TransactionPacingParameter((uint)pacing.TotalMilliseconds));
+        }
+
         if (_options.EncryptHostId && cipher != HipCipherId.NullEncrypt)
         {
             AddEncryptedHostId(ref b, cipher, keys.LocalEncryptionKey.Span);
@@ -248,6 +289,7 @@ public sealed partial class HipHost
             b.Add(R1Cache.HostIdParameterFor(_identity));
         }
 
+        AddRegRequest(ref b, a, now, inI2: true);
         foreach (var p in packet.Parameters)
         {
             if (p.Type == ParameterType.EchoRequestSigned)
@@ -333,6 +375,12 @@ public sealed partial class HipHost
 
         a.SaPairs.Clear();
         a.SaPairs.Add(new EspSaPair(a.PendingInboundSpi, espInfo.NewSpi, a.EspSuite, a.KeymatIndex));
+        LearnPeerLocators(packet, a, remote);
+        if (a.ClientRegistrations.Count > 0)
+        {
+            ProcessRegResponse(packet, a, now);
+        }
+
         a.ClearPending();
         a.OurDhKey = null;
         a.PeerHostIdTlv = null;

@@ -11,7 +11,7 @@ namespace Hipnat.Core.Host;
 /// <summary>Responder side of the base exchange: I1 → R1 (stateless), I2 → R2 (RFC 7401 §6.7, §6.9).</summary>
 public sealed partial class HipHost
 {
-    private void OnI1(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    private void OnI1(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now, RelayedVia? via)
     {
         var peer = packet.Header.SenderHit;
         if (peer == LocalHit || peer.IsZero)
@@ -44,10 +44,22 @@ public sealed partial class HipHost
         var gen = _r1.Current(now);
         var buf = RentPacketBuffer();
         int len = _r1.WriteR1(gen, group, peer, buf.AsSpan(UdpMarkerLength));
+        if (via is { } v)
+        {
+            // RFC 9028 §4.5 step 3: answer through the relay with RELAY_TO (outside the R1 signature);
+            // RFC 8004 §3.3: answer a rendezvoused I1 directly, with VIA_RVS naming the server.
+            len = AppendAfterSignature(buf.AsSpan(UdpMarkerLength), len, v);
+            if (v.Rendezvous)
+            {
+                Emit(local, v.From, buf, len);
+                return;
+            }
+        }
+
         Emit(local, remote, buf, len);
     }
 
-    private void OnI2(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    private void OnI2(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now, RelayedVia? via)
     {
         var peer = packet.Header.SenderHit;
         if (peer == LocalHit || peer.IsZero)
@@ -124,6 +136,24 @@ public sealed partial class HipHost
         }
 
         var cipher = (HipCipherId)cipherParam.CipherIds[0];
+        var natMode = NatTraversalMode.UdpEncapsulation;
+        if (packet.TryGet<NatTraversalModeParameter>(out var chosenMode))
+        {
+            if (chosenMode.Modes.Length != 1 || !_options.NatTraversalModes.Contains(chosenMode.Modes[0]))
+            {
+                Drop(DropReason.UnsupportedParameters, $"I2 from {peer}: NAT traversal mode was not offered");
+                return;
+            }
+
+            natMode = chosenMode.Modes[0];
+        }
+
+        var pacing = _options.TransactionPacing;
+        if (packet.TryGet<TransactionPacingParameter>(out var theirPacing) && theirPacing.MinTa > pacing)
+        {
+            pacing = theirPacing.MinTa;
+        }
+
         ushort espSuite = 0;
         if (packet.TryGet<EspTransformParameter>(out var espParam))
         {
@@ -210,10 +240,13 @@ public sealed partial class HipHost
             PuzzleI = solution.RandomI.ToArray(),
             PuzzleJ = solution.SolutionJ.ToArray(),
             LastSeen = now,
+            NatMode = natMode,
+            Pacing = pacing,
         };
         a.KeymatIndex = (ushort)keymat.Index;
         a.PeerLocators.Add(remote);
-        var pair = new LocatorPair(local, remote) { State = LocatorPairState.Active, LastReceived = now };
+        var pair = new LocatorPair(local, remote) { State = LocatorPairState.Active, LastReceived = now, RelayedTo = via?.From };
+        LearnPeerLocators(packet, a, via?.From ?? remote);
         a.Pairs.Add(pair);
         a.ActivePair = pair;
         uint ourSpi = _random.NextSpi();
@@ -221,6 +254,7 @@ public sealed partial class HipHost
         if (existing is not null)
         {
             Raise(new AssociationClosed(now, peer, ByPeer: true));
+            DropServerRegistrations(peer, now);
         }
 
         _associations[peer] = a;
@@ -232,8 +266,11 @@ public sealed partial class HipHost
         var hip = buf.AsSpan(UdpMarkerLength);
         var b = new HipPacketBuilder(hip, HipPacketType.R2, LocalHit, peer);
         b.Add(new EspInfoParameter(a.KeymatIndex, 0, ourSpi));
+        AddOurLocators(ref b, a);
+        AnswerRegRequest(packet, a, local, via?.From ?? remote, now, ref b);
         AddMac2(ref b, suite, a.OurIntegrityKey);
         AddSignature(ref b);
+        AddRelayTo(ref b, pair);
         int len = b.Finish();
         a.CachedR2 = hip[..len].ToArray();
         a.CachedR2Length = len;

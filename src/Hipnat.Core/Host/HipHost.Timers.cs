@@ -40,6 +40,11 @@ public sealed partial class HipHost
             RetransmitUpdate(a, now);
         }
 
+        if (a.RegistrationDeadline <= now)
+        {
+            OnRegistrationTimer(a, now);
+        }
+
         if (a.StateDeadline <= now)
         {
             a.StateDeadline = TimeSpan.MaxValue;
@@ -124,6 +129,7 @@ public sealed partial class HipHost
             _associations.Remove(a.PeerHit);
         }
 
+        DropServerRegistrations(a.PeerHit, now);
         var from = a.State;
         a.State = AssociationState.Unassociated;
         Raise(new AssociationStateChanged(now, a.PeerHit, from, AssociationState.Unassociated));

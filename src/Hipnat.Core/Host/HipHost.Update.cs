@@ -27,6 +27,7 @@ public sealed partial class HipHost
         Rekey,
         NewSa,
         Locators,
+        Registration,
     }
 
     private bool StartUpdate(Hit peer, TimeSpan now, UpdateKind kind, IReadOnlyList<TransportAddress>? locators)
@@ -63,8 +64,18 @@ public sealed partial class HipHost
         }
 
         b.Add(new SeqParameter(id));
+        if (kind == UpdateKind.Registration)
+        {
+            AddRegRequest(ref b, a, now, inI2: false);
+        }
+
         AddMac(ref b, a.Suite, a.OurIntegrityKey);
         AddSignature(ref b);
+        if (a.ActivePair is { } route)
+        {
+            AddRelayTo(ref b, route);
+        }
+
         int len = b.Finish();
         a.PendingUpdate = hip[..len].ToArray();
         a.PendingUpdateLength = len;
@@ -245,8 +256,18 @@ public sealed partial class HipHost
             }
 
             b.Add(new AckParameter([id]));
+            if (packet.Has(ParameterType.RegRequest))
+            {
+                AnswerRegRequest(packet, a, local, a.ActivePair?.RelayedTo ?? remote, now, ref b);
+            }
+
             AddMac(ref b, a.Suite, a.OurIntegrityKey);
             AddSignature(ref b);
+            if (a.ActivePair is { } route)
+            {
+                AddRelayTo(ref b, route);
+            }
+
             int len = b.Finish();
             if (withSeq)
             {
@@ -261,6 +282,11 @@ public sealed partial class HipHost
 
             EmitCopy(local, remote, hip[..len]);
             a.LastSent = now;
+        }
+
+        if (packet.Has(ParameterType.RegResponse) || packet.Has(ParameterType.RegFailed))
+        {
+            ProcessRegResponse(packet, a, now);
         }
 
         if (ourUpdateAcked)

@@ -4,6 +4,7 @@ using Hipnat.Core.Transport;
 using Hipnat.Crypto;
 using Hipnat.Wire;
 using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
 
 namespace Hipnat.Core.Host;
 
@@ -155,17 +156,34 @@ public sealed partial class HipHost
         var receiver = packet.Header.ReceiverHit;
         if (receiver != LocalHit && !(receiver.IsZero && packet.Type is HipPacketType.I1))
         {
-            Drop(DropReason.NotForUs, $"from {remote}: receiver HIT {receiver}");
+            // Not for us: a registrar forwards it for a registered client, anyone else drops it.
+            if (!TryRelay(packet, hip, local, remote, now))
+            {
+                Drop(DropReason.NotForUs, $"from {remote}: receiver HIT {receiver} is neither ours nor a registered client's");
+            }
+
             return;
+        }
+
+        RelayedVia? via = null;
+        if (packet.Has(ParameterType.RelayFrom) || packet.Has(ParameterType.From))
+        {
+            if (!TryVerifyRelayed(packet, remote, out var v, out string why))
+            {
+                Drop(DropReason.BadMac, why);
+                return;
+            }
+
+            via = v;
         }
 
         try
         {
             switch (packet.Type)
             {
-                case HipPacketType.I1: OnI1(packet, local, remote, now); break;
+                case HipPacketType.I1: OnI1(packet, local, remote, now, via); break;
                 case HipPacketType.R1: OnR1(packet, local, remote, now); break;
-                case HipPacketType.I2: OnI2(packet, local, remote, now); break;
+                case HipPacketType.I2: OnI2(packet, local, remote, now, via); break;
                 case HipPacketType.R2: OnR2(packet, local, remote, now); break;
                 case HipPacketType.Update: OnUpdate(packet, local, remote, now); break;
                 case HipPacketType.Notify: OnNotify(packet, local, remote, now); break;

@@ -67,6 +67,18 @@ public sealed class HipHostOptions
     /// <summary>Cap on host associations kept (new I2s beyond it are dropped and counted).</summary>
     public int MaxAssociations { get; init; } = 1_000_000;
 
+    /// <summary>Offer registration services (rendezvous, relay) to other hosts (RFC 8003, 8004, 9028). Null: none.</summary>
+    public Registration.RegistrarOptions? Registrar { get; init; }
+
+    /// <summary>NAT traversal modes offered in R1 / chosen from in I2, in preference order (RFC 9028 §4.3, §5.4).</summary>
+    public IReadOnlyList<Wire.Parameters.NatTraversalMode> NatTraversalModes { get; init; } = [Wire.Parameters.NatTraversalMode.UdpEncapsulation];
+
+    /// <summary>Minimum Ta between connectivity-check transactions offered in TRANSACTION_PACING (RFC 9028 §4.4; default 50 ms).</summary>
+    public TimeSpan TransactionPacing { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Renew a registration when this fraction of its lifetime has passed.</summary>
+    public double RegistrationRenewFraction { get; init; } = 0.8;
+
     /// <summary>Seed for the random source; null = cryptographic randomness. Deterministic seeds are for the simulator only.</summary>
     public int? RandomSeed { get; init; }
 }

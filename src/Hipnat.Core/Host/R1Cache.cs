@@ -108,9 +108,22 @@ internal sealed class R1Cache
         b.Add(new DhGroupListParameter(opts.DhGroups.Select(g => (byte)g).ToArray()));
         b.Add(new DiffieHellmanParameter((byte)group, dh.PublicValue));
         b.Add(new HipCipherParameter(opts.Ciphers.Select(c => (ushort)c).ToArray()));
+
+        // RFC 9028 §4.3-4.4: NAT traversal modes we support and our minimum Ta.
+        b.Add(new NatTraversalModeParameter(opts.NatTraversalModes.ToArray()));
+        b.Add(new TransactionPacingParameter((uint)opts.TransactionPacing.TotalMilliseconds));
         b.Add(HostIdParameterFor(id));
         // §5.2.10: every suite we accept, ours first.
         b.Add(new HitSuiteListParameter(SupportedSuites(id.Suite)));
+        if (opts.Registrar is { } registrar)
+        {
+            // RFC 8003 §3.1: the services we offer, with the lifetimes we grant.
+            b.Add(new RegInfoParameter(
+                RegistrationLifetime.FromTimeSpan(registrar.MinLifetime),
+                RegistrationLifetime.FromTimeSpan(registrar.MaxLifetime),
+                registrar.Services.ToArray()));
+        }
+
         b.Add(new TransportFormatListParameter([ParameterType.EspTransform]));
         b.Add(new EspTransformParameter(opts.EspSuites.ToArray()));
         Span<byte> sig = stackalloc byte[id.SignatureLength];

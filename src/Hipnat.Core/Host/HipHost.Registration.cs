@@ -1,0 +1,360 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Registration;
+using Hipnat.Core.Transport;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>
+/// The registration extension (RFC 8003): REG_INFO in R1, REG_REQUEST in I2 or UPDATE, REG_RESPONSE / REG_FAILED
+/// (and REG_FROM, RFC 9028 §4.1) in R2 or UPDATE, lifetimes, renewal before expiry and cancellation.
+/// </summary>
+public sealed partial class HipHost
+{
+    private readonly Dictionary<Hit, ServerRegistration> _registrations = [];
+
+    /// <summary>Registrar side: the clients currently registered.</summary>
+    public IReadOnlyCollection<ServerRegistration> RegisteredClients => _registrations.Values;
+
+    public ServerRegistration? GetRegisteredClient(Hit client) => _registrations.GetValueOrDefault(client);
+
+    /// <summary>Client side: our registrations with <paramref name="registrar"/>.</summary>
+    public IReadOnlyList<ClientRegistration> GetRegistrations(Hit registrar) =>
+        _associations.TryGetValue(registrar, out var a) ? a.ClientRegistrations.ToArray() : [];
+
+    /// <summary>All our registrations (client side), across registrars.</summary>
+    public IEnumerable<ClientRegistration> Registrations => _associations.Values.SelectMany(a => a.ClientRegistrations);
+
+    /// <summary>
+    /// Registers for <paramref name="types"/> with <paramref name="registrar"/>: in the I2 of a new base exchange
+    /// (RFC 8003 §3.2: at the earliest possibility), or in an UPDATE if an association exists. A lifetime of zero
+    /// cancels (§4.1).
+    /// </summary>
+    public void Register(Hit registrar, IReadOnlyList<RegistrationType> types, TimeSpan lifetime, TimeSpan now)
+    {
+        var request = new RegistrationRequest(registrar, types, lifetime);
+        if (_associations.TryGetValue(registrar, out var a) && a.State is AssociationState.Established or AssociationState.R2Sent)
+        {
+            a.PendingRegistration = request;
+            TrackRequested(a, request);
+            if (a.PendingUpdateId is null)
+            {
+                StartUpdate(registrar, now, UpdateKind.Registration, null);
+            }
+
+            return;
+        }
+
+        Connect(registrar, now);
+        if (_associations.TryGetValue(registrar, out a))
+        {
+            a.PendingRegistration = request;
+            TrackRequested(a, request);
+        }
+    }
+
+    private static void TrackRequested(HostAssociation a, RegistrationRequest request)
+    {
+        foreach (var t in request.Types)
+        {
+            var reg = a.ClientRegistrations.Find(r => r.Type == t);
+            if (reg is null)
+            {
+                reg = new ClientRegistration(request.Registrar, t);
+                a.ClientRegistrations.Add(reg);
+            }
+
+            if (reg.State != RegistrationState.Granted)
+            {
+                reg.State = RegistrationState.Requested;
+            }
+
+            reg.RequestedLifetime = request.Lifetime;
+        }
+    }
+
+    /// <summary>Client: adds REG_REQUEST for the pending request, limited to what the registrar offered (if known).</summary>
+    private void AddRegRequest(ref HipPacketBuilder b, HostAssociation a, TimeSpan now, bool inI2)
+    {
+        if (a.PendingRegistration is not { } req)
+        {
+            return;
+        }
+
+        var types = new List<RegistrationType>();
+        foreach (var t in req.Types)
+        {
+            if (inI2 && !a.OfferedServices.Contains(t))
+            {
+                // Not in REG_INFO: the registrar does not offer it (RFC 8003 §3.1).
+                var reg = a.ClientRegistrations.Find(r => r.Type == t);
+                if (reg is not null && reg.State == RegistrationState.Requested)
+                {
+                    reg.State = RegistrationState.Failed;
+                    reg.Failure = RegistrationFailureType.TypeUnavailable;
+                    Raise(new RegistrationRefused(now, a.PeerHit, t, RegistrationFailureType.TypeUnavailable));
+                }
+
+                continue;
+            }
+
+            types.Add(t);
+        }
+
+        if (types.Count > 0)
+        {
+            b.Add(new RegRequestParameter(RegistrationLifetime.FromTimeSpan(req.Lifetime), types.ToArray()));
+        }
+    }
+
+    /// <summary>Registrar: evaluates REG_REQUEST of an authenticated I2 or UPDATE and adds the answer to the reply.</summary>
+    private void AnswerRegRequest(HipPacket packet, HostAssociation a, TransportAddress local, TransportAddress remote, TimeSpan now, ref HipPacketBuilder b)
+    {
+        var opts = _options.Registrar;
+        if (!packet.TryGet<RegRequestParameter>(out var req))
+        {
+            return;
+        }
+
+        var granted = new List<RegistrationType>();
+        var unavailable = new List<RegistrationType>();
+        var denied = new List<RegistrationType>();
+        var noResources = new List<RegistrationType>();
+        var lifetime = RegistrationLifetime.ToTimeSpan(req.Lifetime);
+        bool cancel = req.Lifetime == RegistrationLifetime.Cancel;
+        if (!cancel && opts is not null)
+        {
+            lifetime = lifetime < opts.MinLifetime ? opts.MinLifetime : lifetime > opts.MaxLifetime ? opts.MaxLifetime : lifetime;
+        }
+
+        _registrations.TryGetValue(a.PeerHit, out var reg);
+        foreach (var t in req.Types.Distinct())
+        {
+            if (opts is null || !opts.Services.Contains(t))
+            {
+                unavailable.Add(t);
+            }
+            else if (cancel)
+            {
+                granted.Add(t);
+                if (reg is not null && reg.Services.Remove(t))
+                {
+                    Raise(new ClientUnregistered(now, a.PeerHit, t, Cancelled: true));
+                }
+            }
+            else if (!opts.IsAllowed(a.PeerHit, t))
+            {
+                denied.Add(t); // RFC 8003 §3.3: Failure Type 0, additional credentials required
+            }
+            else if (reg is null && _registrations.Count >= opts.MaxClients)
+            {
+                noResources.Add(t);
+            }
+            else
+            {
+                reg ??= _registrations[a.PeerHit] = new ServerRegistration(a.PeerHit) { Tokens = opts.RelayedI1Burst, TokensAt = now };
+                reg.Services[t] = now + lifetime;
+                reg.ClientAddress = remote;
+                reg.LocalAddress = local;
+                granted.Add(t);
+                Raise(new ClientRegistered(now, a.PeerHit, t, lifetime, remote));
+            }
+        }
+
+        if (reg is not null && reg.Services.Count == 0)
+        {
+            _registrations.Remove(a.PeerHit);
+        }
+
+        if (granted.Count > 0)
+        {
+            b.Add(new RegResponseParameter(cancel ? RegistrationLifetime.Cancel : RegistrationLifetime.FromTimeSpan(lifetime), granted.ToArray()));
+        }
+
+        if (denied.Count > 0)
+        {
+            b.Add(new RegFailedParameter(RegistrationFailureType.AdditionalCredentialsRequired, denied.ToArray()));
+            DebugLog?.Invoke($"registration of {a.PeerHit} refused for {string.Join(",", denied)}: not on the allow-list");
+        }
+
+        if (unavailable.Count > 0)
+        {
+            b.Add(new RegFailedParameter(RegistrationFailureType.TypeUnavailable, unavailable.ToArray()));
+        }
+
+        if (noResources.Count > 0)
+        {
+            b.Add(new RegFailedParameter(RegistrationFailureType.InsufficientResources, noResources.ToArray()));
+        }
+
+        // RFC 9028 §4.1: REG_FROM with the client's transport address as we observe it.
+        if (remote.Kind == TransportKind.Udp)
+        {
+            b.Add(new RegFromParameter(remote.Address, remote.Port));
+        }
+
+        UpdateRegistrationDeadline(a, now);
+    }
+
+    /// <summary>Client: processes REG_RESPONSE / REG_FAILED / REG_FROM from an authenticated R2 or UPDATE.</summary>
+    private void ProcessRegResponse(HipPacket packet, HostAssociation a, TimeSpan now)
+    {
+        TransportAddress? reflexive = null;
+        if (packet.TryGet<RegFromParameter>(out var from))
+        {
+            var ip = from.Address.IsIPv4MappedToIPv6 ? from.Address.MapToIPv4() : from.Address;
+            reflexive = TransportAddress.Udp(ip, from.Port);
+        }
+
+        if (packet.TryGet<RegResponseParameter>(out var resp))
+        {
+            var lifetime = RegistrationLifetime.ToTimeSpan(resp.Lifetime);
+            foreach (var t in resp.Types)
+            {
+                var reg = a.ClientRegistrations.Find(r => r.Type == t);
+                if (reg is null)
+                {
+                    continue;
+                }
+
+                if (resp.Lifetime == RegistrationLifetime.Cancel)
+                {
+                    reg.State = RegistrationState.Cancelled;
+                    reg.ExpiresAt = reg.RenewAt = TimeSpan.MaxValue;
+                    Raise(new RegistrationEnded(now, a.PeerHit, t, Cancelled: true));
+                    continue;
+                }
+
+                reg.State = RegistrationState.Granted;
+                reg.Failure = null;
+                reg.Lifetime = lifetime;
+                reg.ExpiresAt = now + lifetime;
+                reg.RenewAt = now + (lifetime * _options.RegistrationRenewFraction);
+                reg.ReflexiveAddress = reflexive ?? reg.ReflexiveAddress;
+                Raise(new RegistrationGranted(now, a.PeerHit, t, lifetime, reflexive));
+            }
+        }
+
+        foreach (var p in packet.Parameters)
+        {
+            if (p.Type == ParameterType.RegFailed && HipPacket.TryRead<RegFailedParameter>(p, out var failed, out _))
+            {
+                foreach (var t in failed.Types)
+                {
+                    var reg = a.ClientRegistrations.Find(r => r.Type == t);
+                    if (reg is null)
+                    {
+                        continue;
+                    }
+
+                    reg.State = RegistrationState.Failed;
+                    reg.Failure = failed.FailureType;
+                    Raise(new RegistrationRefused(now, a.PeerHit, t, failed.FailureType));
+                }
+            }
+        }
+
+        if (reflexive is { } r)
+        {
+            foreach (var reg in a.ClientRegistrations)
+            {
+                reg.ReflexiveAddress = r;
+            }
+        }
+
+        a.PendingRegistration = null;
+        UpdateRegistrationDeadline(a, now);
+    }
+
+    private void UpdateRegistrationDeadline(HostAssociation a, TimeSpan now)
+    {
+        var due = TimeSpan.MaxValue;
+        foreach (var reg in a.ClientRegistrations)
+        {
+            if (reg.State == RegistrationState.Granted)
+            {
+                var t = reg.RenewAt < reg.ExpiresAt ? reg.RenewAt : reg.ExpiresAt;
+                due = t < due ? t : due;
+            }
+        }
+
+        if (_registrations.TryGetValue(a.PeerHit, out var server))
+        {
+            foreach (var exp in server.Services.Values)
+            {
+                due = exp < due ? exp : due;
+            }
+        }
+
+        a.RegistrationDeadline = due;
+        _ = now;
+    }
+
+    /// <summary>Renews client registrations that are due and expires what ran out (both sides).</summary>
+    private void OnRegistrationTimer(HostAssociation a, TimeSpan now)
+    {
+        var renew = new List<RegistrationType>();
+        TimeSpan lifetime = TimeSpan.Zero;
+        foreach (var reg in a.ClientRegistrations)
+        {
+            if (reg.State != RegistrationState.Granted)
+            {
+                continue;
+            }
+
+            if (reg.ExpiresAt <= now)
+            {
+                reg.State = RegistrationState.Expired;
+                Raise(new RegistrationEnded(now, a.PeerHit, reg.Type, Cancelled: false));
+            }
+            else if (reg.RenewAt <= now)
+            {
+                renew.Add(reg.Type);
+                lifetime = reg.RequestedLifetime > lifetime ? reg.RequestedLifetime : lifetime;
+                reg.RenewAt = reg.ExpiresAt; // one renewal attempt per period; the UPDATE retransmits itself
+            }
+        }
+
+        if (renew.Count > 0 && a.State == AssociationState.Established)
+        {
+            a.PendingRegistration = new RegistrationRequest(a.PeerHit, renew, lifetime);
+            if (a.PendingUpdateId is null)
+            {
+                StartUpdate(a.PeerHit, now, UpdateKind.Registration, null);
+            }
+        }
+
+        if (_registrations.TryGetValue(a.PeerHit, out var server))
+        {
+            foreach (var (type, exp) in server.Services.ToArray())
+            {
+                if (exp <= now)
+                {
+                    server.Services.Remove(type);
+                    Raise(new ClientUnregistered(now, a.PeerHit, type, Cancelled: false));
+                }
+            }
+
+            if (server.Services.Count == 0)
+            {
+                _registrations.Remove(a.PeerHit);
+            }
+        }
+
+        UpdateRegistrationDeadline(a, now);
+    }
+
+    /// <summary>Registrar: an association that ends takes its registrations with it (RFC 9028 §4.1).</summary>
+    private void DropServerRegistrations(Hit client, TimeSpan now)
+    {
+        if (_registrations.Remove(client, out var server))
+        {
+            foreach (var type in server.Services.Keys)
+            {
+                Raise(new ClientUnregistered(now, client, type, Cancelled: true));
+            }
+        }
+    }
+}

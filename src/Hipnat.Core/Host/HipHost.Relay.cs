@@ -1,0 +1,279 @@
+using System.Buffers.Binary;
+using Hipnat.Core.Association;
+using Hipnat.Core.Registration;
+using Hipnat.Core.Transport;
+using Hipnat.Crypto;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>
+/// Control relay and rendezvous (RFC 9028 §4.5, §5.6-5.8; RFC 8004 §3-4): the server forwards control packets
+/// for registered clients with RELAY_FROM + RELAY_HMAC (or FROM + RVS_HMAC), and forwards their answers to the
+/// address in RELAY_TO; a client verifies the server's HMAC and answers through it.
+/// </summary>
+public sealed partial class HipHost
+{
+    /// <summary>Server side: forwards a packet not addressed to us, if a registration allows it.</summary>
+    private bool TryRelay(HipPacket packet, ReadOnlySpan<byte> hip, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        if (_options.Registrar is not { } opts || remote.Kind != TransportKind.Udp)
+        {
+            return false;
+        }
+
+        var sender = packet.Header.SenderHit;
+        var receiver = packet.Header.ReceiverHit;
+
+        // A registered client answers through us: forward to RELAY_TO unchanged (§4.5 steps 4 and 8).
+        if (packet.TryGet<RelayToParameter>(out var to) && _registrations.TryGetValue(sender, out var client)
+            && client.Has(RegistrationType.RelayUdpHip, now))
+        {
+            if (client.ClientAddress != remote)
+            {
+                Drop(DropReason.NotForUs, $"RELAY_TO from {remote}, not the address {client.ClientAddress} {sender} registered from");
+                return true;
+            }
+
+            if (packet.Type is HipPacketType.R1 or HipPacketType.I2 && !packet.Has(ParameterType.NatTraversalMode))
+            {
+                // §4.5: R1 and I2 through a relay carry NAT_TRAVERSAL_MODE.
+                Drop(DropReason.UnsupportedParameters, $"relayed {packet.Type} from {sender} without NAT_TRAVERSAL_MODE");
+                return true;
+            }
+
+            var dest = TransportAddress.Udp(to.Address.IsIPv4MappedToIPv6 ? to.Address.MapToIPv4() : to.Address, to.Port);
+            EmitCopy(client.LocalAddress, dest, hip);
+            client.RelayedPackets++;
+            client.RelayedBytes += hip.Length;
+            Counters.Relayed++;
+            return true;
+        }
+
+        if (!_registrations.TryGetValue(receiver, out var target) || !_associations.TryGetValue(receiver, out var ta)
+            || ta.State is not (AssociationState.Established or AssociationState.R2Sent))
+        {
+            return false; // never forward for an unregistered HIT (§4.5 step 2)
+        }
+
+        bool relay = target.Has(RegistrationType.RelayUdpHip, now);
+        bool rendezvous = !relay && packet.Type == HipPacketType.I1 && target.Has(RegistrationType.Rendezvous, now);
+        if (!relay && !rendezvous)
+        {
+            return false;
+        }
+
+        if (packet.Type == HipPacketType.I1 && !TakeRelayToken(target, opts, now))
+        {
+            Drop(DropReason.RateLimited, $"I1 flood towards {receiver}: over {opts.RelayedI1PerSecond}/s, dropped");
+            return true;
+        }
+
+        if (packet.Type == HipPacketType.I2 && !packet.Has(ParameterType.NatTraversalMode))
+        {
+            Drop(DropReason.UnsupportedParameters, $"relayed I2 from {sender} without NAT_TRAVERSAL_MODE");
+            return true;
+        }
+
+        ushort fromType = relay ? ParameterType.RelayFrom : ParameterType.From;
+        if (LastParameterType(packet) > fromType)
+        {
+            Drop(DropReason.Malformed, $"{packet.Type} towards {receiver} already carries parameters after {ParameterType.Name(fromType)}");
+            return true;
+        }
+
+        var buf = RentPacketBuffer();
+        var outPkt = buf.AsSpan(UdpMarkerLength);
+        hip[..packet.Header.PacketLength].CopyTo(outPkt);
+        int len = packet.Header.PacketLength;
+        len = relay
+            ? AppendParameter(outPkt, len, new RelayFromParameter(remote.Address, remote.Port))
+            : AppendParameter(outPkt, len, new FromParameter(remote.Address));
+
+        // RELAY_HMAC / RVS_HMAC: HIP_MAC semantics over the packet so far, keyed with our integrity key towards
+        // the client (RFC 8004 §4.2.1; RFC 9028 §5.8).
+        HipHeader.PatchLength(outPkt, len);
+        HipHeader.PatchChecksum(outPkt, 0);
+        Span<byte> mac = stackalloc byte[64];
+        int macLen = ta.Suite.HmacLength();
+        HipMac.Compute(ta.Suite, ta.OurIntegrityKey, outPkt[..len], mac[..macLen]);
+        len = AppendRaw(outPkt, len, relay ? ParameterType.RelayHmac : ParameterType.RvsHmac, mac[..macLen]);
+        Emit(target.LocalAddress, target.ClientAddress, buf, len);
+        target.RelayedPackets++;
+        target.RelayedBytes += len;
+        Counters.Relayed++;
+        return true;
+    }
+
+    /// <summary>Client side: checks RELAY_HMAC / RVS_HMAC of a packet forwarded by one of our registrars.</summary>
+    private bool TryVerifyRelayed(HipPacket packet, TransportAddress remote, out RelayedVia via, out string why)
+    {
+        via = default;
+        bool relay = packet.TryGet<RelayFromParameter>(out var relayFrom);
+        bool rvs = !relay && packet.TryGet<FromParameter>(out _);
+        ushort macType = relay ? ParameterType.RelayHmac : ParameterType.RvsHmac;
+        HostAssociation? server = null;
+        foreach (var a in _associations.Values)
+        {
+            if (a.ActivePair?.Peer == remote && a.ClientRegistrations.Exists(r => r.State == RegistrationState.Granted
+                && r.Type is RegistrationType.RelayUdpHip or RegistrationType.Rendezvous))
+            {
+                server = a;
+                break;
+            }
+        }
+
+        if (server is null)
+        {
+            why = $"{ParameterType.Name(relay ? ParameterType.RelayFrom : ParameterType.From)} from {remote}, which is not a registrar of ours";
+            return false;
+        }
+
+        if (!VerifyMac(packet, macType, server.Suite, server.PeerIntegrityKey))
+        {
+            why = $"{ParameterType.Name(macType)} from {remote} does not verify";
+            return false;
+        }
+
+        if (relay)
+        {
+            var ip = relayFrom.Address.IsIPv4MappedToIPv6 ? relayFrom.Address.MapToIPv4() : relayFrom.Address;
+            via = new RelayedVia(TransportAddress.Udp(ip, relayFrom.Port), remote, Rendezvous: false);
+        }
+        else
+        {
+            packet.TryGet<FromParameter>(out var from);
+            var ip = from.Address.IsIPv4MappedToIPv6 ? from.Address.MapToIPv4() : from.Address;
+            via = new RelayedVia(new TransportAddress(ip, remote.Kind == TransportKind.Udp ? TransportAddress.DefaultHipPort : (ushort)0, remote.Kind), remote, Rendezvous: true);
+        }
+
+        why = string.Empty;
+        _ = rvs;
+        return true;
+    }
+
+    private static bool TakeRelayToken(ServerRegistration reg, RegistrarOptions opts, TimeSpan now)
+    {
+        reg.Tokens = Math.Min(opts.RelayedI1Burst, reg.Tokens + ((now - reg.TokensAt).TotalSeconds * opts.RelayedI1PerSecond));
+        reg.TokensAt = now;
+        if (reg.Tokens < 1)
+        {
+            return false;
+        }
+
+        reg.Tokens -= 1;
+        return true;
+    }
+
+    private static int LastParameterType(HipPacket packet)
+    {
+        int last = 0;
+        foreach (var p in packet.Parameters)
+        {
+            last = p.Type;
+        }
+
+        return last;
+    }
+
+    /// <summary>Appends a TLV to a finished packet (after its signature) and fixes Header Length.</summary>
+    internal static int AppendParameter<T>(Span<byte> packet, int length, in T parameter)
+        where T : struct, IHipParameter<T>
+    {
+        int contentLen = parameter.GetContentLength();
+        int total = HipParameterHeader.TotalLength(contentLen);
+        BinaryPrimitives.WriteUInt16BigEndian(packet[length..], T.Type);
+        BinaryPrimitives.WriteUInt16BigEndian(packet[(length + 2)..], (ushort)contentLen);
+        packet.Slice(length + HipParameterHeader.Size, total - HipParameterHeader.Size).Clear();
+        parameter.WriteContents(packet.Slice(length + HipParameterHeader.Size, contentLen));
+        HipHeader.PatchLength(packet, length + total);
+        return length + total;
+    }
+
+    internal static int AppendRaw(Span<byte> packet, int length, ushort type, ReadOnlySpan<byte> contents)
+    {
+        int total = HipParameterHeader.TotalLength(contents.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(packet[length..], type);
+        BinaryPrimitives.WriteUInt16BigEndian(packet[(length + 2)..], (ushort)contents.Length);
+        packet.Slice(length + HipParameterHeader.Size, total - HipParameterHeader.Size).Clear();
+        contents.CopyTo(packet[(length + HipParameterHeader.Size)..]);
+        HipHeader.PatchLength(packet, length + total);
+        return length + total;
+    }
+
+    /// <summary>Adds RELAY_TO (§4.5) or VIA_RVS (RFC 8004 §4.2.3) after the signature of an answer.</summary>
+    private static int AppendAfterSignature(Span<byte> packet, int length, RelayedVia via) => via.Rendezvous
+        ? AppendParameter(packet, length, new ViaRvsParameter(via.Server.Address))
+        : AppendParameter(packet, length, new RelayToParameter(via.From.Address, via.From.Port));
+
+    /// <summary>Adds RELAY_TO when the pair reaches the peer through a control relay.</summary>
+    private static void AddRelayTo(ref HipPacketBuilder b, LocatorPair pair)
+    {
+        if (pair.RelayedTo is { } r)
+        {
+            b.Add(new RelayToParameter(r.Address, r.Port));
+        }
+    }
+
+    /// <summary>Our locators for LOCATOR_SET in I2/R2 (RFC 9028 §5.7 transport locators): configured local
+    /// addresses and reflexive addresses our registrars reported.</summary>
+    private void AddOurLocators(ref HipPacketBuilder b, HostAssociation a)
+    {
+        var list = new List<Locator>();
+        uint spi = a.PendingInboundSpi;
+        foreach (var l in _options.LocalLocators)
+        {
+            if (l.Kind == TransportKind.Udp && !l.Address.Equals(System.Net.IPAddress.Any) && !l.Address.Equals(System.Net.IPAddress.IPv6Any) && l.Port != 0)
+            {
+                list.Add(Locator.ForTransportAddress(l.Address, l.Port, CandidateKind.Host, 0, spi, LocatorLifetime, preferred: list.Count == 0));
+            }
+        }
+
+        foreach (var r in Registrations)
+        {
+            if (r.State == RegistrationState.Granted && r.ReflexiveAddress is { } x && !list.Exists(l => l.Address.Equals(x.Address) && l.Port == x.Port))
+            {
+                list.Add(Locator.ForTransportAddress(x.Address, x.Port, CandidateKind.ServerReflexive, 0, spi, LocatorLifetime));
+            }
+        }
+
+        if (list.Count > 0)
+        {
+            b.Add(new LocatorSetParameter(list.ToArray()));
+        }
+    }
+
+    /// <summary>Records the peer's transport locators from LOCATOR_SET (and the address it was observed at).</summary>
+    private static void LearnPeerLocators(HipPacket packet, HostAssociation a, TransportAddress observed)
+    {
+        if (!a.PeerLocators.Contains(observed))
+        {
+            a.PeerLocators.Add(observed);
+        }
+
+        if (!packet.TryGet<LocatorSetParameter>(out var set))
+        {
+            return;
+        }
+
+        foreach (var l in set.Locators)
+        {
+            if (l.LocatorType != LocatorType.TransportAddress || a.PeerLocators.Count >= MaxPeerLocators)
+            {
+                continue;
+            }
+
+            var ip = l.Address.IsIPv4MappedToIPv6 ? l.Address.MapToIPv4() : l.Address;
+            var t = TransportAddress.Udp(ip, l.Port);
+            if (!a.PeerLocators.Contains(t))
+            {
+                a.PeerLocators.Add(t);
+            }
+        }
+    }
+
+    /// <summary>Bound on locators kept per peer (a LOCATOR_SET with hundreds of entries is cut, not trusted).</summary>
+    private const int MaxPeerLocators = 32;
+}

@@ -1,0 +1,39 @@
+using Hipnat.Wire;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Registration;
+
+/// <summary>
+/// Server side of the registration extension (RFC 8003): which services this host offers in REG_INFO, for how
+/// long, and who may register. Closed by default: only HITs on the allow-list register unless
+/// <see cref="AllowAnyone"/> is set (RFC 8003 §3.3: a registrar SHOULD reject unknown hosts).
+/// </summary>
+public sealed class RegistrarOptions
+{
+    /// <summary>Services offered (RFC 8004 RENDEZVOUS = 1, RFC 9028 RELAY_UDP_HIP = 2, RELAY_UDP_ESP = 3).</summary>
+    public IReadOnlyList<RegistrationType> Services { get; init; } = [RegistrationType.Rendezvous, RegistrationType.RelayUdpHip];
+
+    public TimeSpan MinLifetime { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan MaxLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Grant any authenticated HIT. Off unless configured.</summary>
+    public bool AllowAnyone { get; init; }
+
+    /// <summary>HITs allowed per service; a HIT listed under <c>null</c>-keyed... use <see cref="AllowedForAll"/> for all services.</summary>
+    public IReadOnlyDictionary<RegistrationType, IReadOnlySet<Hit>> Allowed { get; init; } = new Dictionary<RegistrationType, IReadOnlySet<Hit>>();
+
+    /// <summary>HITs allowed for every offered service.</summary>
+    public IReadOnlySet<Hit> AllowedForAll { get; init; } = new HashSet<Hit>();
+
+    /// <summary>Bound on registered clients; beyond it requests fail with "insufficient resources".</summary>
+    public int MaxClients { get; init; } = 100_000;
+
+    /// <summary>I1s relayed towards one client per second (token bucket), beyond which they are dropped and counted.</summary>
+    public double RelayedI1PerSecond { get; init; } = 20;
+
+    public int RelayedI1Burst { get; init; } = 40;
+
+    public bool IsAllowed(Hit client, RegistrationType type) =>
+        AllowAnyone || AllowedForAll.Contains(client) || (Allowed.TryGetValue(type, out var set) && set.Contains(client));
+}

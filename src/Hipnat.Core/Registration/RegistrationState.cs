@@ -1,0 +1,10 @@
+namespace Hipnat.Core.Registration;
+
+public enum RegistrationState
+{
+    Requested,
+    Granted,
+    Failed,
+    Expired,
+    Cancelled,
+}

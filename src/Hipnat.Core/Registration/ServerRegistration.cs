@@ -1,0 +1,34 @@
+using Hipnat.Core.Transport;
+using Hipnat.Wire;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Registration;
+
+/// <summary>A client registered with this host (registrar side): services, expiry, and where it is reached.</summary>
+public sealed class ServerRegistration
+{
+    internal ServerRegistration(Hit client)
+    {
+        Client = client;
+    }
+
+    public Hit Client { get; }
+
+    /// <summary>Granted services and when each expires.</summary>
+    public Dictionary<RegistrationType, TimeSpan> Services { get; } = [];
+
+    /// <summary>The client's transport address as we see it (the reverse of the R2/UPDATE that registered it).</summary>
+    public TransportAddress ClientAddress { get; internal set; }
+
+    public TransportAddress LocalAddress { get; internal set; }
+
+    public long RelayedPackets { get; internal set; }
+
+    public long RelayedBytes { get; internal set; }
+
+    internal double Tokens { get; set; }
+
+    internal TimeSpan TokensAt { get; set; }
+
+    public bool Has(RegistrationType type, TimeSpan now) => Services.TryGetValue(type, out var exp) && exp > now;
+}
