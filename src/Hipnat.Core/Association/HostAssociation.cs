@@ -160,6 +160,13 @@ internal sealed class HostAssociation
 
     public TimeSpan Pacing { get; set; }
 
+    // ---- keepalives and direct-path probing (RFC 9028 §4.10, §4.8) ----
+    public TimeSpan KeepaliveDue { get; set; } = TimeSpan.MaxValue;
+
+    public List<PathProbe> Probes { get; } = [];
+
+    public TimeSpan ProbeDue { get; set; } = TimeSpan.MaxValue;
+
     /// <summary>Earliest of all this association's timers, used by the host's timer queue.</summary>
     public TimeSpan NextDue
     {
@@ -167,7 +174,9 @@ internal sealed class HostAssociation
         {
             var d = NextRetransmit < StateDeadline ? NextRetransmit : StateDeadline;
             d = NextUpdateRetransmit < d ? NextUpdateRetransmit : d;
-            return RegistrationDeadline < d ? RegistrationDeadline : d;
+            d = RegistrationDeadline < d ? RegistrationDeadline : d;
+            d = KeepaliveDue < d ? KeepaliveDue : d;
+            return ProbeDue < d ? ProbeDue : d;
         }
     }
 

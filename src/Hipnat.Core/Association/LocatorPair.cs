@@ -23,6 +23,11 @@ public sealed class LocatorPair
     /// </summary>
     public TransportAddress? RelayedTo { get; internal set; }
 
+    /// <summary>True when <see cref="Peer"/> is a relay that forwards to the peer (whichever side we are).</summary>
+    public bool ThroughRelay { get; internal set; }
+
+    public bool IsRelayed => RelayedTo is not null || ThroughRelay;
+
     public TimeSpan LastReceived { get; internal set; }
 
     public TimeSpan LastSent { get; internal set; }

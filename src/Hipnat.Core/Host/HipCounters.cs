@@ -16,6 +16,10 @@ public sealed class HipCounters
     /// <summary>Control packets forwarded for registered clients (relay / rendezvous).</summary>
     public long Relayed { get; internal set; }
 
+    public long KeepalivesSent { get; internal set; }
+
+    public long ProbesSent { get; internal set; }
+
     public long Failed { get; internal set; }
 
     public long DroppedTotal { get; private set; }

@@ -25,3 +25,6 @@ public sealed record AssociationStateChanged(TimeSpan At, Hit Peer, AssociationS
 
 /// <summary>A NOTIFY arrived from the peer.</summary>
 public sealed record NotifyReceived(TimeSpan At, Hit Peer, ushort MessageType, ReadOnlyMemory<byte> Data) : HipEvent(At, Peer);
+
+/// <summary>The locator pair that carries an association's traffic changed (e.g. from the relay to a direct path).</summary>
+public sealed record ActivePathChanged(TimeSpan At, Hit Peer, TransportAddress From, TransportAddress To, bool Direct, string Reason) : HipEvent(At, Peer);

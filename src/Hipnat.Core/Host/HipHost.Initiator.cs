@@ -376,6 +376,12 @@ public sealed partial class HipHost
         a.SaPairs.Clear();
         a.SaPairs.Add(new EspSaPair(a.PendingInboundSpi, espInfo.NewSpi, a.EspSuite, a.KeymatIndex));
         LearnPeerLocators(packet, a, remote);
+        if (packet.Has(ParameterType.RelayTo) && a.ActivePair is { } relayed)
+        {
+            relayed.ThroughRelay = true; // the R2 came through the responder's relay (RFC 9028 §4.5 step 8)
+            a.PeerLocators.Remove(remote);
+        }
+
         if (a.ClientRegistrations.Count > 0)
         {
             ProcessRegResponse(packet, a, now);
@@ -395,6 +401,8 @@ public sealed partial class HipHost
         a.StateDeadline = _options.UnusedAssociationLifetime > TimeSpan.Zero ? now + _options.UnusedAssociationLifetime : TimeSpan.MaxValue;
         SetState(a, AssociationState.Established, now);
         Counters.Established++;
+        ScheduleKeepalive(a);
+        StartDirectProbes(a, now);
         var peerAddr = a.ActivePair?.Peer ?? default;
         Raise(new AssociationEstablished(now, a.PeerHit, a.IsInitiator, peerAddr, now - a.ExchangeStarted));
         ScheduleTimer(a);

@@ -30,6 +30,11 @@ public sealed partial class HipHost
         b.Add(new NotificationParameter((NotifyMessageType)messageType, data.ToArray()));
         b.Add(R1Cache.HostIdParameterFor(_identity));
         AddSignature(ref b);
+        if (a?.ActivePair is { } route)
+        {
+            AddRelayTo(ref b, route);
+        }
+
         int len = b.Finish();
         EmitCopy(local, remote, hip[..len]);
         _ = now;

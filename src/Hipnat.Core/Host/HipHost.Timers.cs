@@ -40,6 +40,16 @@ public sealed partial class HipHost
             RetransmitUpdate(a, now);
         }
 
+        if (a.KeepaliveDue <= now)
+        {
+            OnKeepaliveTimer(a, now);
+        }
+
+        if (a.ProbeDue <= now)
+        {
+            OnProbeTimer(a, now);
+        }
+
         if (a.RegistrationDeadline <= now)
         {
             OnRegistrationTimer(a, now);

@@ -142,7 +142,7 @@ public sealed partial class HipHost
         a.NextUpdateRetransmit = now + a.UpdateInterval;
     }
 
-    private void OnUpdate(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
+    private void OnUpdate(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now, RelayedVia? via)
     {
         var peer = packet.Header.SenderHit;
         if (!_associations.TryGetValue(peer, out var a) || a.PeerIdentity is null
@@ -258,14 +258,21 @@ public sealed partial class HipHost
             b.Add(new AckParameter([id]));
             if (packet.Has(ParameterType.RegRequest))
             {
-                AnswerRegRequest(packet, a, local, a.ActivePair?.RelayedTo ?? remote, now, ref b);
+                AnswerRegRequest(packet, a, local, via?.From ?? remote, now, ref b);
+            }
+
+            if (packet.TryFind(ParameterType.EchoRequestSigned, out var echoRequest))
+            {
+                // RFC 8046 §5.4: echo the nonce so the sender can verify this address.
+                b.AddRaw(ParameterType.EchoResponseSigned, echoRequest.Contents);
             }
 
             AddMac(ref b, a.Suite, a.OurIntegrityKey);
             AddSignature(ref b);
-            if (a.ActivePair is { } route)
+            if (via is { Rendezvous: false } relayedVia)
             {
-                AddRelayTo(ref b, route);
+                // Answer the way it came: through the relay, with RELAY_TO (RFC 9028 §4.8).
+                b.Add(new RelayToParameter(relayedVia.From.Address, relayedVia.From.Port));
             }
 
             int len = b.Finish();
@@ -284,6 +291,15 @@ public sealed partial class HipHost
             a.LastSent = now;
         }
 
+        CheckProbeAnswer(packet, a, local, remote, now);
+        if (via is null && a.ActivePair is { IsRelayed: true } relayedPair && remote != relayedPair.Peer && !a.PeerLocators.Contains(remote)
+            && a.PeerLocators.Count < MaxPeerLocators)
+        {
+            // An authenticated packet straight from an address we did not know: a peer-reflexive candidate
+            // (RFC 8445 §7.3.1.3). Probe it; the peer's NAT has just opened a path from there.
+            a.PeerLocators.Add(remote);
+            StartDirectProbes(a, now);
+        }
         if (packet.Has(ParameterType.RegResponse) || packet.Has(ParameterType.RegFailed))
         {
             ProcessRegResponse(packet, a, now);

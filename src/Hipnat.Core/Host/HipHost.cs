@@ -185,7 +185,7 @@ public sealed partial class HipHost
                 case HipPacketType.R1: OnR1(packet, local, remote, now); break;
                 case HipPacketType.I2: OnI2(packet, local, remote, now, via); break;
                 case HipPacketType.R2: OnR2(packet, local, remote, now); break;
-                case HipPacketType.Update: OnUpdate(packet, local, remote, now); break;
+                case HipPacketType.Update: OnUpdate(packet, local, remote, now, via); break;
                 case HipPacketType.Notify: OnNotify(packet, local, remote, now); break;
                 case HipPacketType.Close: OnClose(packet, local, remote, now); break;
                 case HipPacketType.CloseAck: OnCloseAck(packet, local, remote, now); break;

@@ -79,6 +79,20 @@ public sealed class HipHostOptions
     /// <summary>Renew a registration when this fraction of its lifetime has passed.</summary>
     public double RegistrationRenewFraction { get; init; } = 0.8;
 
+    /// <summary>
+    /// NAT keepalive period (Tr): a NOTIFY NAT_KEEPALIVE goes to each peer and registrar when nothing else was sent
+    /// for this long (RFC 9028 §4.10, §5.3; the draft §5.2 uses 20 s). RFC 9028 forbids less than 15 s; zero
+    /// disables keepalives.
+    /// </summary>
+    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>After a base exchange through a control relay, probe the peer's direct locators and move to
+    /// the first one that answers (return routability with ECHO_REQUEST_SIGNED, RFC 8046 §5.4).</summary>
+    public bool ProbeDirectPaths { get; init; } = true;
+
+    /// <summary>Probe transmissions per candidate before giving up (spaced by the negotiated pacing, doubling).</summary>
+    public int DirectProbeAttempts { get; init; } = 8;
+
     /// <summary>Seed for the random source; null = cryptographic randomness. Deterministic seeds are for the simulator only.</summary>
     public int? RandomSeed { get; init; }
 }

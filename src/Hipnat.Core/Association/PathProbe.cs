@@ -1,0 +1,37 @@
+using Hipnat.Core.Transport;
+
+namespace Hipnat.Core.Association;
+
+/// <summary>
+/// An outstanding return-routability probe of one candidate peer locator: an UPDATE with SEQ and
+/// ECHO_REQUEST_SIGNED sent straight to <see cref="Peer"/>; the matching ACK and ECHO_RESPONSE_SIGNED arriving
+/// from that address proves the path works in both directions (RFC 8046 §5.4; RFC 9028 §4.8).
+/// </summary>
+internal sealed class PathProbe
+{
+    public PathProbe(TransportAddress local, TransportAddress peer, uint updateId, byte[] nonce)
+    {
+        Local = local;
+        Peer = peer;
+        UpdateId = updateId;
+        Nonce = nonce;
+    }
+
+    public TransportAddress Local { get; }
+
+    public TransportAddress Peer { get; }
+
+    public uint UpdateId { get; }
+
+    public byte[] Nonce { get; }
+
+    public byte[]? Packet { get; set; }
+
+    public int Attempts { get; set; }
+
+    public TimeSpan Interval { get; set; }
+
+    public TimeSpan NextAt { get; set; }
+
+    public TimeSpan FirstSent { get; set; }
+}

@@ -1,0 +1,169 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Transport;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>
+/// NAT keepalives (RFC 9028 §4.10, §5.3: NOTIFY NAT_KEEPALIVE when nothing else was sent for Tr) and, after a
+/// base exchange through a control relay, return-routability probes of the peer's direct locators so that
+/// traffic leaves the relay where the NATs allow it (RFC 9028 §4.8, RFC 8046 §5.4).
+/// </summary>
+public sealed partial class HipHost
+{
+    /// <summary>Tells the core that other traffic (e.g. ESP) to or from <paramref name="peer"/> flowed, which
+    /// postpones keepalives (RFC 9028 §5.3: skipped while other traffic flows).</summary>
+    public void NoteTraffic(Hit peer, TimeSpan now, bool sent)
+    {
+        if (_associations.TryGetValue(peer, out var a))
+        {
+            if (sent)
+            {
+                a.LastSent = now;
+            }
+            else
+            {
+                a.LastSeen = now;
+            }
+        }
+    }
+
+    private void ScheduleKeepalive(HostAssociation a)
+    {
+        var interval = _options.KeepaliveInterval;
+        a.KeepaliveDue = interval > TimeSpan.Zero && a.State == AssociationState.Established ? a.LastSent + interval : TimeSpan.MaxValue;
+    }
+
+    private void OnKeepaliveTimer(HostAssociation a, TimeSpan now)
+    {
+        var interval = _options.KeepaliveInterval;
+        if (a.State != AssociationState.Established || interval <= TimeSpan.Zero)
+        {
+            a.KeepaliveDue = TimeSpan.MaxValue;
+            return;
+        }
+
+        if (now - a.LastSent >= interval && a.TryGetRoute(out var local, out var remote))
+        {
+            Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+            var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, a.PeerHit);
+            b.Add(new NotificationParameter(NotifyMessageType.NatKeepalive));
+            AddSignature(ref b);
+            AddRelayTo(ref b, a.ActivePair!);
+            int len = b.Finish();
+            EmitCopy(local, remote, hip[..len]);
+            a.LastSent = now;
+            Counters.KeepalivesSent++;
+        }
+
+        ScheduleKeepalive(a);
+    }
+
+    /// <summary>Starts probing the peer's direct locators of an association that runs through a relay.</summary>
+    private void StartDirectProbes(HostAssociation a, TimeSpan now)
+    {
+        if (!_options.ProbeDirectPaths || a.ActivePair is not { IsRelayed: true } route || a.PendingUpdateId is not null)
+        {
+            return;
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        foreach (var candidate in a.PeerLocators)
+        {
+            if (candidate == route.Peer || candidate.Kind != TransportKind.Udp || a.Probes.Exists(p => p.Peer == candidate)
+                || candidate.IsIPv4 != route.Local.IsIPv4)
+            {
+                continue;
+            }
+
+            var probe = new PathProbe(route.Local, candidate, a.NextUpdateId++, _random.NextBytes(16))
+            {
+                Interval = a.Pacing > TimeSpan.Zero ? a.Pacing * 2 : TimeSpan.FromMilliseconds(100),
+                NextAt = now,
+                FirstSent = now,
+            };
+            var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
+            b.Add(new SeqParameter(probe.UpdateId));
+            b.AddRaw(ParameterType.EchoRequestSigned, probe.Nonce);
+            AddMac(ref b, a.Suite, a.OurIntegrityKey);
+            AddSignature(ref b);
+            probe.Packet = hip[..b.Finish()].ToArray();
+            a.Probes.Add(probe);
+        }
+
+        OnProbeTimer(a, now);
+    }
+
+    private void OnProbeTimer(HostAssociation a, TimeSpan now)
+    {
+        var due = TimeSpan.MaxValue;
+        for (int i = a.Probes.Count - 1; i >= 0; i--)
+        {
+            var p = a.Probes[i];
+            if (p.NextAt <= now)
+            {
+                if (p.Attempts >= _options.DirectProbeAttempts)
+                {
+                    a.Probes.RemoveAt(i);
+                    DebugLog?.Invoke($"direct path to {a.PeerHit} at {p.Peer} did not answer after {p.Attempts} probes");
+                    continue;
+                }
+
+                EmitCopy(p.Local, p.Peer, p.Packet);
+                p.Attempts++;
+                p.NextAt = now + p.Interval;
+                p.Interval *= 2;
+                Counters.ProbesSent++;
+            }
+
+            due = p.NextAt < due ? p.NextAt : due;
+        }
+
+        a.ProbeDue = due;
+    }
+
+    /// <summary>An authenticated UPDATE carried ACK + ECHO_RESPONSE_SIGNED: if it answers a probe and came from the
+    /// probed address, that direct path works both ways and becomes the active pair.</summary>
+    private void CheckProbeAnswer(HipPacket packet, HostAssociation a, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        if (a.Probes.Count == 0 || !packet.TryGet<AckParameter>(out var ack) || !packet.TryFind(ParameterType.EchoResponseSigned, out var echo))
+        {
+            return;
+        }
+
+        PathProbe? probe = null;
+        foreach (var p in a.Probes)
+        {
+            if (p.Peer == remote && ack.UpdateIds.Contains(p.UpdateId) && FixedEquals(echo.Contents, p.Nonce))
+            {
+                probe = p;
+                break;
+            }
+        }
+
+        if (probe is null)
+        {
+            return;
+        }
+
+        var old = a.ActivePair!;
+        var pair = a.Pairs.Find(p => p.Peer == remote && !p.IsRelayed);
+        if (pair is null)
+        {
+            pair = new LocatorPair(local, remote);
+            a.Pairs.Add(pair);
+        }
+
+        pair.Local = local;
+        pair.State = LocatorPairState.Active;
+        pair.LastReceived = now;
+        pair.Rtt = now - probe.NextAt + probe.Interval / 2;
+        old.State = LocatorPairState.Standby;
+        a.ActivePair = pair;
+        a.Probes.Clear();
+        a.ProbeDue = TimeSpan.MaxValue;
+        Raise(new ActivePathChanged(now, a.PeerHit, old.Peer, remote, Direct: true, "direct path answered a return-routability probe"));
+    }
+}
