@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Hipnat.Core.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -30,19 +31,7 @@ internal sealed class RawHipListener : IDisposable
         _counters = counters;
         _logger = logger;
         var family = address.AddressFamily;
-        try
-        {
-            _socket = new Socket(family, SocketType.Raw, (ProtocolType)RawHipChecksum.ProtocolNumber);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.AccessDenied or SocketError.OperationNotSupported || e.ErrorCode == 1 /* EPERM */)
-        {
-            throw new TransportException(NeedsRootMessage, e);
-        }
-        catch (SocketException e)
-        {
-            throw new TransportException($"cannot open a raw socket for IP protocol 139 ({e.SocketErrorCode}): {e.Message}", e);
-        }
-
+        _socket = Open(family);
         try
         {
             _wildcard = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
@@ -55,6 +44,7 @@ internal sealed class RawHipListener : IDisposable
                 }
             }
 
+            _socket.ReceiveTimeout = UdpListener.ReceiveTimeoutMs;
             _socket.Bind(new IPEndPoint(address, 0));
             Local = TransportAddress.Raw(address);
             _boundBytes = address.GetAddressBytes();
@@ -94,6 +84,42 @@ internal sealed class RawHipListener : IDisposable
         {
             _thread.Join(TimeSpan.FromSeconds(2));
         }
+    }
+
+    private static Socket Open(AddressFamily family)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            try
+            {
+                return new Socket(family, SocketType.Raw, (ProtocolType)RawHipChecksum.ProtocolNumber);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
+            {
+                throw new TransportException(NeedsRootMessage, e);
+            }
+            catch (SocketException e)
+            {
+                throw new TransportException($"cannot open a raw socket for IP protocol 139: {e.Message}", e);
+            }
+        }
+
+        int fd = NativeMethods.CreateSocket(
+            family == AddressFamily.InterNetworkV6 ? NativeMethods.AfInet6 : NativeMethods.AfInet,
+            NativeMethods.SockRaw | NativeMethods.SockCloexec,
+            RawHipChecksum.ProtocolNumber);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is NativeMethods.EPerm or NativeMethods.EAcces)
+            {
+                throw new TransportException(NeedsRootMessage);
+            }
+
+            throw new TransportException($"cannot open a raw {(family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} socket for IP protocol 139: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
     }
 
     /// <summary>
@@ -208,6 +234,10 @@ internal sealed class RawHipListener : IDisposable
 
                     inbox.PostDatagram(ReceivedDatagram.Copy(local, from, hip));
                 }
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                // The receive timeout only makes the thread look at _stopping now and then.
             }
             catch (SocketException e) when (!_stopping)
             {

@@ -16,6 +16,9 @@ internal sealed class UdpListener : IDisposable
 {
     private const int ScratchSize = 65536;
 
+    /// <summary>Receive calls return at least this often so the thread notices a shutdown even if the socket cannot be unblocked.</summary>
+    internal const int ReceiveTimeoutMs = 1000;
+
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly TransportCounters _counters;
@@ -47,6 +50,7 @@ internal sealed class UdpListener : IDisposable
             }
 
             TrySetBufferSizes(_socket);
+            _socket.ReceiveTimeout = ReceiveTimeoutMs;
             _socket.Bind(new IPEndPoint(requested.Address, requested.Port));
             var bound = (IPEndPoint)_socket.LocalEndPoint!;
             Local = TransportAddress.Udp(bound.Address, (ushort)bound.Port);
@@ -149,6 +153,10 @@ internal sealed class UdpListener : IDisposable
 
                 _counters.CountReceived();
                 inbox.PostDatagram(ReceivedDatagram.Copy(local, from, scratch.AsSpan(0, length)));
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                // The receive timeout only makes the thread look at _stopping now and then.
             }
             catch (SocketException e) when (!_stopping)
             {
