@@ -238,3 +238,35 @@ public class RelayTests
         }
     }
 }
+
+public class RelayRestartTests
+{
+    [Fact]
+    public void ClientsRegisterAgainAfterTheRelayRestartsAndLosesItsState()
+    {
+        var t = new RelayTopology();
+        Assert.True(t.Register(t.B, TimeSpan.FromMinutes(30)));
+        t.Sim.RunFor(TimeSpan.FromSeconds(30));
+
+        // The relay restarts: same identity and address, no state.
+        var oldHost = t.Sim.Hosts.First(h => h.Name == "relay");
+        t.Sim.RemoveHost(oldHost);
+        var fresh = new Simulator.Hip.HipSimNode(new HipHost(new HipHostOptions
+        {
+            Identity = t.Relay.Host.Options.Identity,
+            Registrar = new RegistrarOptions { AllowAnyone = true },
+        }));
+        fresh.Attach(t.Sim.AddHost("relay2", fresh, t.Public, RelayTopology.RelayAddress));
+        Assert.Empty(fresh.Host.RegisteredClients);
+
+        // Failure detection (no keepalives from the relay for PeerTimeout) triggers a new registration.
+        Assert.True(t.Sim.RunUntil(() => t.B.Events.OfType<RegistrationGranted>().Count() == 2, TimeSpan.FromMinutes(3)));
+        Assert.Single(fresh.Host.RegisteredClients);
+        Assert.Contains(t.B.Events, e => e is AssociationFailed f && f.Reason.Contains("failure detection", StringComparison.Ordinal));
+
+        // And the relay serves a base exchange towards B again.
+        t.A.Host.AddPeerLocator(t.B.Host.LocalHit, TransportAddress.Udp(RelayTopology.RelayAddress, 10500));
+        t.A.Invoke((h, now) => h.Connect(t.B.Host.LocalHit, now));
+        Assert.True(t.Sim.RunUntil(() => t.A.Host.GetState(t.B.Host.LocalHit) == AssociationState.Established, TimeSpan.FromSeconds(10)));
+    }
+}

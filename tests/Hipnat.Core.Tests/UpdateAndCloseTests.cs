@@ -8,7 +8,7 @@ public class UpdateAndCloseTests
 {
     private static SimPair Established(long seed = 1, LinkProfile? profile = null)
     {
-        var p = new SimPair(seed, profile, id => new HipHostOptions { Identity = id, RandomSeed = (int)seed, I1RetriesMax = 12, I2RetriesMax = 12, UpdateRetriesMax = 12 });
+        var p = new SimPair(seed, profile, id => new HipHostOptions { Identity = id, RandomSeed = (int)seed, I1RetriesMax = 12, I2RetriesMax = 12, UpdateRetriesMax = 12, PeerTimeout = TimeSpan.Zero });
         p.Connect(p.A, p.B);
         Assert.True(p.RunUntilEstablished(TimeSpan.FromSeconds(60)));
         return p;

@@ -33,7 +33,36 @@ public sealed partial class HipHost
     private void ScheduleKeepalive(HostAssociation a)
     {
         var interval = _options.KeepaliveInterval;
-        a.KeepaliveDue = interval > TimeSpan.Zero && a.State == AssociationState.Established ? a.LastSent + interval : TimeSpan.MaxValue;
+        if (interval <= TimeSpan.Zero || a.State != AssociationState.Established)
+        {
+            a.KeepaliveDue = TimeSpan.MaxValue;
+            return;
+        }
+
+        var due = a.LastSent + interval;
+        if (_options.PeerTimeout > TimeSpan.Zero && a.LastSeen + _options.PeerTimeout < due)
+        {
+            due = a.LastSeen + _options.PeerTimeout;
+        }
+
+        a.KeepaliveDue = due;
+    }
+
+    /// <summary>The peer went silent past <see cref="HipHostOptions.PeerTimeout"/>: the association fails, and
+    /// if the peer was one of our registrars we register again (a restarted relay lost our registration).</summary>
+    private void PeerSilent(HostAssociation a, TimeSpan now)
+    {
+        var silent = now - a.LastSeen;
+        var registrations = a.ClientRegistrations
+            .Where(r => r.State is Registration.RegistrationState.Granted or Registration.RegistrationState.Requested)
+            .ToList();
+        Fail(a, now, $"nothing received from the peer for {silent.TotalSeconds:F0} s (failure detection)");
+        if (registrations.Count > 0 && _peerLocators.ContainsKey(a.PeerHit))
+        {
+            var lifetime = registrations.Max(r => r.RequestedLifetime);
+            DebugLog?.Invoke($"registrar {a.PeerHit} silent: registering again");
+            Register(a.PeerHit, registrations.Select(r => r.Type).ToArray(), lifetime, now);
+        }
     }
 
     private void OnKeepaliveTimer(HostAssociation a, TimeSpan now)
@@ -42,6 +71,12 @@ public sealed partial class HipHost
         if (a.State != AssociationState.Established || interval <= TimeSpan.Zero)
         {
             a.KeepaliveDue = TimeSpan.MaxValue;
+            return;
+        }
+
+        if (_options.PeerTimeout > TimeSpan.Zero && now - a.LastSeen >= _options.PeerTimeout)
+        {
+            PeerSilent(a, now);
             return;
         }
 

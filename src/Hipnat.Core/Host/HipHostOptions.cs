@@ -86,6 +86,13 @@ public sealed class HipHostOptions
     /// </summary>
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Failure detection (the draft §5.2): no authenticated packet from an established peer for this long means
+    /// the path failed; the association fails, and a registration with that peer is set up again. Both ends send
+    /// keepalives, so three keepalive periods is the default. Zero disables.
+    /// </summary>
+    public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>After a base exchange through a control relay, probe the peer's direct locators and move to
     /// the first one that answers (return routability with ECHO_REQUEST_SIGNED, RFC 8046 §5.4).</summary>
     public bool ProbeDirectPaths { get; init; } = true;
