@@ -4,6 +4,7 @@ return args.Length > 0 ? args[0] switch
 {
     "bex" => BaseExchangeBench.Run(args[1..]),
     "scale" => ScaleBench.Run(args[1..]),
+    "relay-scale" => RelayScaleBench.Run(args[1..]),
     _ => Usage(),
 } : Usage();
 

@@ -14,3 +14,16 @@ public class ScaleTests
         Assert.True(r.BytesPerAssociationEnd < 16 * 1024, r.ToString());
     }
 }
+
+public class RelayScaleTests
+{
+    [Fact]
+    public void RelayServesTenThousandRegisteredClients()
+    {
+        var r = RelayScaleScenario.Run(10_000);
+        TestContext.Current.SendDiagnosticMessage(r.ToString());
+        Assert.Equal(10_000, r.Registered);
+        Assert.True(r.RelayBytesPerClient < 16 * 1024, r.ToString());
+        Assert.True(r.WallTime < TimeSpan.FromSeconds(90), r.ToString());
+    }
+}

@@ -77,6 +77,14 @@ public sealed partial class HipHost
 
     public int AssociationCount => _associations.Count;
 
+    /// <summary>Forgets every association and registration at once (a restart without sending anything).</summary>
+    public void DropAllState()
+    {
+        _associations.Clear();
+        _registrations.Clear();
+        _timers.Clear();
+    }
+
     /// <summary>Adds a locator at which <paramref name="peer"/> (or its rendezvous/relay server) can be reached.</summary>
     public void AddPeerLocator(Hit peer, TransportAddress locator)
     {

@@ -20,7 +20,10 @@ public enum EspDropReason
     /// <summary>Sequence number already received inside the window (RFC 4303 §3.4.3).</summary>
     Replayed,
 
-    /// <summary>Sequence number left of the window, or 0 (RFC 4303 §3.4.3).</summary>
+    /// <summary>
+    /// Sequence number left of the window, or 0 (RFC 4303 §3.4.3). With extended sequence numbers a low half left of
+    /// the window is read as the next subspace (RFC 4303 A2.2), so such a packet fails the ICV instead.
+    /// </summary>
     TooOld,
 
     /// <summary>The ICV did not verify (RFC 4303 §3.4.4); the window was not touched.</summary>

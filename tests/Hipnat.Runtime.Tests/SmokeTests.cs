@@ -1,7 +1,0 @@
-namespace Hipnat.Runtime.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Builds() => Assert.True(true);
-}
