@@ -65,7 +65,7 @@ public sealed class ReplayWindow
             return ReplayCheckResult.Accepted;
         }
 
-        if (_highest - sequenceNumber > (ulong)Size)
+        if (_highest - sequenceNumber >= (ulong)Size)
         {
             return ReplayCheckResult.TooOld;
         }
