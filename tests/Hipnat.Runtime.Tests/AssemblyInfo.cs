@@ -1,0 +1,2 @@
+// The runtime's tests use Unix sockets, file modes, signals and raw sockets: Linux only.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
