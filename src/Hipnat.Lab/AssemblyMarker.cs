@@ -1,0 +1,6 @@
+namespace Hipnat.Lab;
+
+/// <summary>Anchor type for the assembly.</summary>
+public static class AssemblyMarker
+{
+}
