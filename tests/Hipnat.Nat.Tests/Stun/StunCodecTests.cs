@@ -229,7 +229,9 @@ public class StunCodecTests
         Assert.False(StunFingerprint.EndsWithValidFingerprint(bad));
         Assert.Equal(StunError.BadFingerprint, StunMessage.TryParse(bad, out _));
 
+        // A FINGERPRINT with a correct CRC (over the final length) that is followed by another attribute.
         var notLast = new StunMessageWriter(StunMethod.Binding, StunClass.Indication, Tx).AddFingerprint().AddSoftware("x").ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(notLast.AsSpan(StunHeader.Size + 4), StunFingerprint.Compute(notLast.AsSpan(0, StunHeader.Size)));
         Assert.Equal(StunError.FingerprintNotLast, StunMessage.TryParse(notLast, out _));
     }
 
