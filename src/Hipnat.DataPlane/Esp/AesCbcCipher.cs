@@ -33,7 +33,8 @@ internal sealed class AesCbcCipher : IDisposable
         _rounds = key.Length == 16 ? 10 : 14;
         if (useHardware && IsHardwareAccelerated)
         {
-            ExpandKey(key);
+            AesKeySchedule.Expand(key, ref _encryptKeys);
+            AesKeySchedule.Invert(in _encryptKeys, ref _decryptKeys, _rounds);
         }
         else
         {
@@ -191,66 +192,5 @@ internal sealed class AesCbcCipher : IDisposable
         p1 = X86Aes.DecryptLast(p1, last);
         p2 = X86Aes.DecryptLast(p2, last);
         p3 = X86Aes.DecryptLast(p3, last);
-    }
-
-    // FIPS-197 §5.2 key expansion. AESKEYGENASSIST yields SubWord(RotWord(w)) xor Rcon (dword 3) and SubWord(w)
-    // (dword 2) of the last word; the three shifted XORs form the running XOR of the previous round key's words.
-    private void ExpandKey(ReadOnlySpan<byte> key)
-    {
-        Span<Vector128<byte>> k = _encryptKeys;
-        k[0] = Vector128.Create(key[..16]);
-        if (_rounds == 10)
-        {
-            k[1] = Mix(k[0], Word3(X86Aes.KeygenAssist(k[0], 0x01)));
-            k[2] = Mix(k[1], Word3(X86Aes.KeygenAssist(k[1], 0x02)));
-            k[3] = Mix(k[2], Word3(X86Aes.KeygenAssist(k[2], 0x04)));
-            k[4] = Mix(k[3], Word3(X86Aes.KeygenAssist(k[3], 0x08)));
-            k[5] = Mix(k[4], Word3(X86Aes.KeygenAssist(k[4], 0x10)));
-            k[6] = Mix(k[5], Word3(X86Aes.KeygenAssist(k[5], 0x20)));
-            k[7] = Mix(k[6], Word3(X86Aes.KeygenAssist(k[6], 0x40)));
-            k[8] = Mix(k[7], Word3(X86Aes.KeygenAssist(k[7], 0x80)));
-            k[9] = Mix(k[8], Word3(X86Aes.KeygenAssist(k[8], 0x1B)));
-            k[10] = Mix(k[9], Word3(X86Aes.KeygenAssist(k[9], 0x36)));
-        }
-        else
-        {
-            k[1] = Vector128.Create(key[16..32]);
-            k[2] = Mix(k[0], Word3(X86Aes.KeygenAssist(k[1], 0x01)));
-            k[3] = Mix(k[1], Word2(X86Aes.KeygenAssist(k[2], 0x00)));
-            k[4] = Mix(k[2], Word3(X86Aes.KeygenAssist(k[3], 0x02)));
-            k[5] = Mix(k[3], Word2(X86Aes.KeygenAssist(k[4], 0x00)));
-            k[6] = Mix(k[4], Word3(X86Aes.KeygenAssist(k[5], 0x04)));
-            k[7] = Mix(k[5], Word2(X86Aes.KeygenAssist(k[6], 0x00)));
-            k[8] = Mix(k[6], Word3(X86Aes.KeygenAssist(k[7], 0x08)));
-            k[9] = Mix(k[7], Word2(X86Aes.KeygenAssist(k[8], 0x00)));
-            k[10] = Mix(k[8], Word3(X86Aes.KeygenAssist(k[9], 0x10)));
-            k[11] = Mix(k[9], Word2(X86Aes.KeygenAssist(k[10], 0x00)));
-            k[12] = Mix(k[10], Word3(X86Aes.KeygenAssist(k[11], 0x20)));
-            k[13] = Mix(k[11], Word2(X86Aes.KeygenAssist(k[12], 0x00)));
-            k[14] = Mix(k[12], Word3(X86Aes.KeygenAssist(k[13], 0x40)));
-        }
-
-        // FIPS-197 §5.3.5 equivalent inverse cipher: decryption round keys are the encryption keys in reverse
-        // order, the inner ones passed through InvMixColumns.
-        Span<Vector128<byte>> d = _decryptKeys;
-        d[0] = k[_rounds];
-        for (int r = 1; r < _rounds; r++)
-        {
-            d[r] = X86Aes.InverseMixColumns(k[_rounds - r]);
-        }
-
-        d[_rounds] = k[0];
-    }
-
-    private static Vector128<byte> Word3(Vector128<byte> v) => Sse2.Shuffle(v.AsUInt32(), 0xFF).AsByte();
-
-    private static Vector128<byte> Word2(Vector128<byte> v) => Sse2.Shuffle(v.AsUInt32(), 0xAA).AsByte();
-
-    private static Vector128<byte> Mix(Vector128<byte> previous, Vector128<byte> assist)
-    {
-        previous = Sse2.Xor(previous, Sse2.ShiftLeftLogical128BitLane(previous, 4));
-        previous = Sse2.Xor(previous, Sse2.ShiftLeftLogical128BitLane(previous, 4));
-        previous = Sse2.Xor(previous, Sse2.ShiftLeftLogical128BitLane(previous, 4));
-        return Sse2.Xor(previous, assist);
     }
 }
