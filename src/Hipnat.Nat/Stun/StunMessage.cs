@@ -134,6 +134,12 @@ public sealed class StunMessage
 
     public StunIcmp? Icmp { get; private set; }
 
+    /// <summary>
+    /// Demultiplexing test for the shared HIP UDP port (RFC 8489 §6, RFC 5770 §5): first two bits zero, magic
+    /// cookie, consistent length. See <see cref="StunHeader.IsStun"/>.
+    /// </summary>
+    public static bool IsStun(ReadOnlySpan<byte> datagram) => StunHeader.IsStun(datagram);
+
     public bool HasAttribute(StunAttributeType type) => _seen.Contains(type);
 
     /// <summary>The first attribute of this type among <see cref="Attributes"/>.</summary>

@@ -17,6 +17,9 @@ public sealed partial class TurnClient
     /// <summary>The realm the server challenged with, once known.</summary>
     public string? Realm => _realm;
 
+    /// <summary>How many 438 (Stale Nonce) responses were answered with a retry so far.</summary>
+    public int StaleNonceRetries { get; private set; }
+
     private StunTransactionId NewTransactionId()
     {
         StunTransactionId id;
@@ -238,6 +241,7 @@ public sealed partial class TurnClient
             }
 
             request.StaleNonceRetries++;
+            StaleNonceRetries++;
         }
 
         if (AdoptChallenge(m) is { } failure)
@@ -338,7 +342,7 @@ public sealed partial class TurnClient
     {
         if (!_permissions.TryGetValue(peer, out var permission))
         {
-            permission = new Permission(peer);
+            permission = new TurnPermission(peer);
             _permissions[peer] = permission;
         }
 

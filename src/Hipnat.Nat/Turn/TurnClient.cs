@@ -24,8 +24,8 @@ public sealed partial class TurnClient
     public static readonly TimeSpan DefaultAllocationLifetime = TimeSpan.FromMinutes(10);
 
     private readonly Dictionary<StunTransactionId, TurnRequest> _pending = [];
-    private readonly Dictionary<IPAddress, Permission> _permissions = [];
-    private readonly Dictionary<ushort, Channel> _channels = [];
+    private readonly Dictionary<IPAddress, TurnPermission> _permissions = [];
+    private readonly Dictionary<ushort, TurnChannelBinding> _channels = [];
     private readonly Dictionary<IPEndPoint, ushort> _channelByPeer = [];
     private readonly Queue<StunTransmit> _transmits = new();
     private readonly Queue<TurnEvent> _events = new();
@@ -156,7 +156,7 @@ public sealed partial class TurnClient
         {
             if (!_permissions.TryGetValue(address, out var permission))
             {
-                permission = new Permission(address);
+                permission = new TurnPermission(address);
                 _permissions[address] = permission;
             }
 
@@ -192,7 +192,7 @@ public sealed partial class TurnClient
                 throw new ArgumentOutOfRangeException(nameof(channel), "a free channel number in 0x4000-0x4FFF");
             }
 
-            _channels[channel.Value] = new Channel(channel.Value, peer);
+            _channels[channel.Value] = new TurnChannelBinding(channel.Value, peer);
             _channelByPeer[peer] = channel.Value;
         }
 
@@ -373,28 +373,4 @@ public sealed partial class TurnClient
 
     private static IPEndPoint Normalize(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
-
-    private sealed class Permission(IPAddress address)
-    {
-        public IPAddress Address { get; } = address;
-
-        public bool Active { get; set; }
-
-        public bool InFlight { get; set; }
-
-        public TimeSpan? RefreshAt { get; set; }
-    }
-
-    private sealed class Channel(ushort number, IPEndPoint peer)
-    {
-        public ushort Number { get; } = number;
-
-        public IPEndPoint Peer { get; } = peer;
-
-        public bool Bound { get; set; }
-
-        public bool InFlight { get; set; }
-
-        public TimeSpan? RefreshAt { get; set; }
-    }
 }

@@ -11,7 +11,7 @@ namespace Hipnat.Nat.Tests.Coturn;
 /// long-term credential test:secret in realm hipnat.test, and kills it on dispose. When `turnserver` is not
 /// installed, <see cref="SkipReason"/> says so and the tests skip.
 /// </summary>
-public sealed class CoturnFixture : IDisposable
+public class CoturnFixture : IDisposable
 {
     public const string Username = "test";
     public const string Password = "secret";
@@ -22,6 +22,12 @@ public sealed class CoturnFixture : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "hipnat-coturn-" + Guid.NewGuid().ToString("N"));
 
     public CoturnFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>Starts coturn with <paramref name="extraArguments"/> after the common ones.</summary>
+    protected CoturnFixture(string[] extraArguments)
     {
         var binary = FindTurnserver();
         if (binary is null)
@@ -55,6 +61,7 @@ public sealed class CoturnFixture : IDisposable
             "--log-file", "stdout",
             "--pidfile", Path.Combine(_directory, "turnserver.pid"),
             "--userdb", Path.Combine(_directory, "turndb"),
+            .. extraArguments,
         ];
 
         var info = new ProcessStartInfo(binary)

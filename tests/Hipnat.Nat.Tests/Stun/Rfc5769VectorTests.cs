@@ -162,4 +162,22 @@ public class Rfc5769VectorTests
             "4a3cf38fef6992bda952c67804 17da0f24819415569e60b205c46e41407f1704".Replace(" ", string.Empty, StringComparison.Ordinal),
             Convert.ToHexStringLower(StunCredentials.UserHash(Rfc5769Vectors.LongTermUsername, "example.org")));
     }
+
+    [Fact]
+    public void Sha256LongTermKeyReproducesTheRfc8489AppendixBHmac()
+    {
+        // RFC 8489 Appendix B.1 prints header, USERHASH, NONCE and REALM, then MESSAGE-INTEGRITY-SHA256. Its header
+        // length (0x9c) counts 20 octets the listing does not show, so the message cannot be rebuilt byte for byte;
+        // but its HMAC is HMAC-SHA256 of the printed octets under the SHA-256 long-term key (RFC 8489 §18.5.1.2)
+        // of the RFC 5769 credentials, which checks that key derivation and its SASLprep.
+        var printed = Convert.FromHexString(
+            "0001009c2112a44278ad3433c6ad72c029da412e" +
+            "001e00204a3cf38fef6992bda952c6780417da0f24819415569e60b205c46e41407f1704" +
+            "001500296f624d61744a6f73324141414366 2f2f3439396b39353464364f4c33346f4c39465354767936347341000000".Replace(" ", string.Empty, StringComparison.Ordinal) +
+            "0014000b6578616d706c652e6f726700");
+        var key = StunCredentials.LongTermKey(Rfc5769Vectors.LongTermUsername, "example.org", Rfc5769Vectors.LongTermPassword, StunPasswordAlgorithm.Sha256);
+        Assert.Equal(
+            "e4686c8f0edeb59013e07090010a93efccbccc544c0a45d9f830aa6d6f735a01",
+            Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, printed)));
+    }
 }

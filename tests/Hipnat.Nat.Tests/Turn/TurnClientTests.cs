@@ -100,6 +100,7 @@ public class TurnClientTests
         Deliver(client, server.Success(retry, w => w.AddLifetime(600)), T0 + TimeSpan.FromSeconds(6));
         Assert.IsType<TurnRefreshed>(Assert.Single(Events(client)));
         Assert.Equal(TurnClientState.Allocated, client.State);
+        Assert.Equal(1, client.StaleNonceRetries);
     }
 
     [Fact]
