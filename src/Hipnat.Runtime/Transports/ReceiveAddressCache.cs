@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Hipnat.Core.Transport;
@@ -17,6 +18,7 @@ internal sealed class ReceiveAddressCache
     private readonly Dictionary<IPEndPoint, TransportAddress> _byEndPoint = [];
     private readonly Dictionary<IPAddress, TransportAddress> _byAddress = [];
     private readonly Dictionary<uint, TransportAddress> _byIPv4 = [];
+    private readonly Dictionary<RawAddressKey, TransportAddress> _byRaw = [];
     private readonly IPEndPoint _factory;
 
     public ReceiveAddressCache(AddressFamily family, TransportKind kind)
@@ -98,6 +100,56 @@ internal sealed class ReceiveAddressCache
         }
 
         _byIPv4[key] = value;
+        return value;
+    }
+
+    /// <summary>The transport address of a Linux sockaddr_in / sockaddr_in6 (as filled in by recvmsg).</summary>
+    public TransportAddress FromSockaddr(ReadOnlySpan<byte> sockaddr)
+    {
+        ushort family = BinaryPrimitives.ReadUInt16LittleEndian(sockaddr);
+        ushort port = BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..]);
+        if (family == 2 && sockaddr.Length >= 8)
+        {
+            return FromRaw(sockaddr.Slice(4, 4), port, 0);
+        }
+
+        if (family == 10 && sockaddr.Length >= 28)
+        {
+            return FromRaw(sockaddr.Slice(8, 16), port, BinaryPrimitives.ReadUInt32LittleEndian(sockaddr[24..]));
+        }
+
+        throw new ArgumentException($"unexpected address family {family}", nameof(sockaddr));
+    }
+
+    /// <summary>The transport address of 4 or 16 address octets (a datagram's destination) with our port.</summary>
+    public TransportAddress FromLocalBytes(ReadOnlySpan<byte> address, ushort port) => FromRaw(address, port, 0);
+
+    private TransportAddress FromRaw(ReadOnlySpan<byte> address, ushort port, uint scope)
+    {
+        var key = address.Length == 4
+            ? new RawAddressKey(0, BinaryPrimitives.ReadUInt32BigEndian(address), 4UL << 56 | port)
+            : new RawAddressKey(
+                BinaryPrimitives.ReadUInt64BigEndian(address),
+                BinaryPrimitives.ReadUInt64BigEndian(address[8..]),
+                6UL << 56 | (ulong)scope << 16 | port);
+        if (_byRaw.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var ip = new IPAddress(address);
+        if (scope != 0 && ip.IsIPv6LinkLocal)
+        {
+            ip.ScopeId = scope;
+        }
+
+        var value = Make(ip, port);
+        if (_byRaw.Count >= MaxEntries)
+        {
+            _byRaw.Clear();
+        }
+
+        _byRaw[key] = value;
         return value;
     }
 

@@ -8,8 +8,9 @@ namespace Hipnat.Runtime.Transports;
 /// <summary>
 /// One bound UDP socket and its receive thread. A socket bound to a specific address receives with
 /// <see cref="Socket.ReceiveFrom(Span{byte}, SocketFlags, SocketAddress)"/> into a reused <see cref="SocketAddress"/>;
-/// a wildcard socket uses <see cref="Socket.ReceiveMessageFrom(Span{byte}, ref SocketFlags, ref EndPoint, out IPPacketInformation)"/>
-/// to learn which local address each datagram was sent to. Either way the datagram is copied from a per-thread
+/// a wildcard socket needs each datagram's destination address (IP_PKTINFO): on Linux it calls recvmsg(2) directly
+/// into reused buffers (<see cref="PacketInfoReceiver"/>), elsewhere
+/// <see cref="Socket.ReceiveMessageFrom(Span{byte}, ref SocketFlags, ref EndPoint, out IPPacketInformation)"/>. Either way the datagram is copied from a per-thread
 /// scratch buffer into a pooled buffer sized to fit and posted to the driver.
 /// </summary>
 internal sealed class UdpListener : IDisposable
@@ -124,6 +125,8 @@ internal sealed class UdpListener : IDisposable
         var cache = new ReceiveAddressCache(Family, TransportKind.Udp);
         var socketAddress = new SocketAddress(Family, SocketAddress.GetMaximumAddressSize(Family));
         EndPoint remote = new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var name = new byte[PacketInfoReceiver.NameSize];
+        var control = new byte[PacketInfoReceiver.ControlSize];
         while (!_stopping)
         {
             try
@@ -131,7 +134,43 @@ internal sealed class UdpListener : IDisposable
                 int length;
                 TransportAddress local;
                 TransportAddress from;
-                if (_wildcard)
+                if (_wildcard && PacketInfoReceiver.IsSupported)
+                {
+                    length = PacketInfoReceiver.Receive(_socket.SafeHandle, scratch, name, control, out int nameLength, out int controlLength, out int flags, out int errno);
+                    if (length < 0)
+                    {
+                        if (_stopping)
+                        {
+                            break;
+                        }
+
+                        if (errno is not (PacketInfoReceiver.EAgain or PacketInfoReceiver.EIntr))
+                        {
+                            _counters.CountReceiveError();
+                            _logger.LogDebug("UDP {Local}: recvmsg failed with errno {Errno}", Local, errno);
+                            Thread.Sleep(1);
+                        }
+
+                        continue;
+                    }
+
+                    if (_stopping)
+                    {
+                        break;
+                    }
+
+                    if ((flags & PacketInfoReceiver.MsgTrunc) != 0 || nameLength < 8)
+                    {
+                        _counters.CountReceiveError();
+                        continue;
+                    }
+
+                    from = cache.FromSockaddr(name.AsSpan(0, nameLength));
+                    local = PacketInfoReceiver.TryGetDestination(control.AsSpan(0, controlLength), out var destination)
+                        ? cache.FromLocalBytes(destination, Local.Port)
+                        : Local;
+                }
+                else if (_wildcard)
                 {
                     var flags = SocketFlags.None;
                     length = _socket.ReceiveMessageFrom(scratch, ref flags, ref remote, out var info);
