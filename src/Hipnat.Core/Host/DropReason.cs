@@ -19,5 +19,6 @@ public enum DropReason
     DecryptionFailed,
     Duplicate,
     RateLimited,
+    NoPermission,
     Unexpected,
 }

@@ -18,6 +18,11 @@ public sealed class HipCounters
 
     public long KeepalivesSent { get; internal set; }
 
+    /// <summary>ESP packets and octets forwarded by the data relay.</summary>
+    public long EspRelayed { get; internal set; }
+
+    public long EspRelayedBytes { get; internal set; }
+
     public long ProbesSent { get; internal set; }
 
     public long Failed { get; internal set; }

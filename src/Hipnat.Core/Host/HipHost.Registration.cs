@@ -141,6 +141,11 @@ public sealed partial class HipHost
                 granted.Add(t);
                 if (reg is not null && reg.Services.Remove(t))
                 {
+                    if (t == RegistrationType.RelayUdpEsp)
+                    {
+                        ReleaseDataRelay(reg, now);
+                    }
+
                     Raise(new ClientUnregistered(now, a.PeerHit, t, Cancelled: true));
                 }
             }
@@ -155,9 +160,25 @@ public sealed partial class HipHost
             else
             {
                 reg ??= _registrations[a.PeerHit] = new ServerRegistration(a.PeerHit) { Tokens = opts.RelayedI1Burst, TokensAt = now };
-                reg.Services[t] = now + lifetime;
+                if (reg.ClientAddress != remote && _espClientsByAddress.TryGetValue(reg.ClientAddress, out var old) && ReferenceEquals(old, reg))
+                {
+                    _espClientsByAddress.Remove(reg.ClientAddress);
+                }
+
                 reg.ClientAddress = remote;
                 reg.LocalAddress = local;
+                if (t == RegistrationType.RelayUdpEsp)
+                {
+                    if (AllocateRelayedAddress(reg, local, opts, now) is null)
+                    {
+                        noResources.Add(t); // RFC 9028 §4.1: "Insufficient resources"
+                        continue;
+                    }
+
+                    _espClientsByAddress[remote] = reg;
+                }
+
+                reg.Services[t] = now + lifetime;
                 granted.Add(t);
                 Raise(new ClientRegistered(now, a.PeerHit, t, lifetime, remote));
             }
@@ -165,6 +186,7 @@ public sealed partial class HipHost
 
         if (reg is not null && reg.Services.Count == 0)
         {
+            ReleaseDataRelay(reg, now);
             _registrations.Remove(a.PeerHit);
         }
 
@@ -189,10 +211,15 @@ public sealed partial class HipHost
             b.Add(new RegFailedParameter(RegistrationFailureType.InsufficientResources, noResources.ToArray()));
         }
 
-        // RFC 9028 §4.1: REG_FROM with the client's transport address as we observe it.
+        // RFC 9028 §4.1: REG_FROM with the client's transport address as we observe it, and the relayed address.
         if (remote.Kind == TransportKind.Udp)
         {
             b.Add(new RegFromParameter(remote.Address, remote.Port));
+        }
+
+        if (reg is not null && granted.Contains(RegistrationType.RelayUdpEsp) && !cancel && reg.RelayedAddress is { } relayedAddress)
+        {
+            b.Add(new RelayedAddressParameter(relayedAddress.Address, relayedAddress.Port));
         }
 
         UpdateRegistrationDeadline(a, now);
@@ -206,6 +233,12 @@ public sealed partial class HipHost
         {
             var ip = from.Address.IsIPv4MappedToIPv6 ? from.Address.MapToIPv4() : from.Address;
             reflexive = TransportAddress.Udp(ip, from.Port);
+        }
+
+        TransportAddress? relayedAddr = null;
+        if (packet.TryGet<RelayedAddressParameter>(out var relayedParam))
+        {
+            relayedAddr = TransportAddress.Udp(relayedParam.Address.IsIPv4MappedToIPv6 ? relayedParam.Address.MapToIPv4() : relayedParam.Address, relayedParam.Port);
         }
 
         if (packet.TryGet<RegResponseParameter>(out var resp))
@@ -233,7 +266,12 @@ public sealed partial class HipHost
                 reg.ExpiresAt = now + lifetime;
                 reg.RenewAt = now + (lifetime * _options.RegistrationRenewFraction);
                 reg.ReflexiveAddress = reflexive ?? reg.ReflexiveAddress;
-                Raise(new RegistrationGranted(now, a.PeerHit, t, lifetime, reflexive));
+                if (t == RegistrationType.RelayUdpEsp)
+                {
+                    reg.RelayedAddress = relayedAddr ?? reg.RelayedAddress;
+                }
+
+                Raise(new RegistrationGranted(now, a.PeerHit, t, lifetime, reflexive, t == RegistrationType.RelayUdpEsp ? reg.RelayedAddress : null));
             }
         }
 
@@ -277,6 +315,10 @@ public sealed partial class HipHost
             {
                 var t = reg.RenewAt < reg.ExpiresAt ? reg.RenewAt : reg.ExpiresAt;
                 due = t < due ? t : due;
+                foreach (var p in reg.Permissions)
+                {
+                    due = p.RefreshAt < due ? p.RefreshAt : due;
+                }
             }
         }
 
@@ -317,6 +359,25 @@ public sealed partial class HipHost
             }
         }
 
+        bool refreshPermissions = false;
+        foreach (var reg in a.ClientRegistrations)
+        {
+            for (int i = 0; i < reg.Permissions.Count; i++)
+            {
+                if (reg.Permissions[i].RefreshAt <= now)
+                {
+                    var p = reg.Permissions[i];
+                    reg.Permissions[i] = (p.Peer, p.Ospi, p.Ispi, now + PermissionRefresh);
+                    refreshPermissions = true;
+                }
+            }
+        }
+
+        if (refreshPermissions && renew.Count == 0 && a.State == AssociationState.Established && a.PendingUpdateId is null)
+        {
+            StartUpdate(a.PeerHit, now, UpdateKind.Permission, null);
+        }
+
         if (renew.Count > 0 && a.State == AssociationState.Established)
         {
             a.PendingRegistration = new RegistrationRequest(a.PeerHit, renew, lifetime);
@@ -333,6 +394,11 @@ public sealed partial class HipHost
                 if (exp <= now)
                 {
                     server.Services.Remove(type);
+                    if (type == RegistrationType.RelayUdpEsp)
+                    {
+                        ReleaseDataRelay(server, now);
+                    }
+
                     Raise(new ClientUnregistered(now, a.PeerHit, type, Cancelled: false));
                 }
             }
@@ -351,6 +417,7 @@ public sealed partial class HipHost
     {
         if (_registrations.Remove(client, out var server))
         {
+            ReleaseDataRelay(server, now);
             foreach (var type in server.Services.Keys)
             {
                 Raise(new ClientUnregistered(now, client, type, Cancelled: true));

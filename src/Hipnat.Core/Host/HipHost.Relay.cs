@@ -58,7 +58,9 @@ public sealed partial class HipHost
             return false; // never forward for an unregistered HIT (§4.5 step 2)
         }
 
-        bool relay = target.Has(RegistrationType.RelayUdpHip, now);
+        // Control packets arriving at a client's relayed port are relayed like RELAY_UDP_HIP (§4.12.2).
+        bool relay = target.Has(RegistrationType.RelayUdpHip, now)
+            || (target.RelayedAddress is { } ra && ra.Port == local.Port && target.Has(RegistrationType.RelayUdpEsp, now));
         bool rendezvous = !relay && packet.Type == HipPacketType.I1 && target.Has(RegistrationType.Rendezvous, now);
         if (!relay && !rendezvous)
         {

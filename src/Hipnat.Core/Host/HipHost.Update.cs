@@ -28,6 +28,7 @@ public sealed partial class HipHost
         NewSa,
         Locators,
         Registration,
+        Permission,
     }
 
     private bool StartUpdate(Hit peer, TimeSpan now, UpdateKind kind, IReadOnlyList<TransportAddress>? locators)
@@ -67,6 +68,11 @@ public sealed partial class HipHost
         if (kind == UpdateKind.Registration)
         {
             AddRegRequest(ref b, a, now, inI2: false);
+        }
+
+        if (kind is UpdateKind.Permission or UpdateKind.Registration)
+        {
+            AddPeerPermissions(ref b, a);
         }
 
         AddMac(ref b, a.Suite, a.OurIntegrityKey);
@@ -292,6 +298,7 @@ public sealed partial class HipHost
         }
 
         CheckProbeAnswer(packet, a, local, remote, now);
+        ApplyPeerPermissions(packet, a, now);
         if (via is null && a.ActivePair is { IsRelayed: true } relayedPair && remote != relayedPair.Peer && !a.PeerLocators.Contains(remote)
             && a.PeerLocators.Count < MaxPeerLocators)
         {

@@ -134,6 +134,12 @@ public sealed partial class HipHost
             // RFC 9028 §5.1: HIP control after 32 zero bits. ESP, STUN and NAT keepalives share the port but are
             // demultiplexed by the driver before the control core; here they are counted, not processed.
             var kind = HipUdpFraming.Classify(payload);
+            if (kind == UdpPayloadKind.Esp && _options.Registrar is not null)
+            {
+                RelayEsp(local, remote, payload, now);
+                return;
+            }
+
             if (kind != UdpPayloadKind.HipControl)
             {
                 Drop(DropReason.BadFraming, $"from {remote}: {kind} datagram reached the HIP control core");
@@ -289,7 +295,7 @@ public sealed partial class HipHost
         a.EstablishedAt,
         a.LastSeen,
         a.PeerLocators.ToArray(),
-        a.Pairs.Select(p => new LocatorPairInfo(p.Local, p.Peer, p.State, p.Rtt, p.LastReceived)).ToArray(),
+        a.Pairs.Select(p => new LocatorPairInfo(p.Local, p.Peer, p.State, p.Rtt, p.LastReceived, p.RelayedTo, p.ThroughRelay)).ToArray(),
         a.SaPairs.Select(s => new SaPairInfo(s.InboundSpi, s.OutboundSpi, s.Suite, s.KeymatIndex, s.Generation)).ToArray(),
         a.DhGroup.ToString(),
         a.Cipher.ToString(),

@@ -32,6 +32,12 @@ public sealed class ClientRegistration
 
     public RegistrationFailureType? Failure { get; internal set; }
 
+    /// <summary>RELAY_UDP_ESP: the relayed transport address the data relay opened for us (RELAYED_ADDRESS).</summary>
+    public TransportAddress? RelayedAddress { get; internal set; }
+
+    /// <summary>Permissions we asked the data relay for, refreshed a minute before they lapse.</summary>
+    internal List<(TransportAddress Peer, uint Ospi, uint Ispi, TimeSpan RefreshAt)> Permissions { get; } = [];
+
     /// <summary>The lifetime we ask for.</summary>
     internal TimeSpan RequestedLifetime { get; set; }
 }

@@ -26,6 +26,20 @@ public sealed class RegistrarOptions
     /// <summary>HITs allowed for every offered service.</summary>
     public IReadOnlySet<Hit> AllowedForAll { get; init; } = new HashSet<Hit>();
 
+    /// <summary>Address on which relayed ports are opened; defaults to the address registrations arrive on.</summary>
+    public System.Net.IPAddress? DataRelayAddress { get; init; }
+
+    /// <summary>UDP ports from which RELAY_UDP_ESP relayed addresses are allocated, one per client (RFC 9028 §7.5).</summary>
+    public int DataRelayPortMin { get; init; } = 40000;
+
+    public int DataRelayPortMax { get; init; } = 49999;
+
+    /// <summary>Permission lifetime (RFC 9028 §4.12.1: five minutes).</summary>
+    public TimeSpan PermissionLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Bound on permissions per client.</summary>
+    public int MaxPermissionsPerClient { get; init; } = 64;
+
     /// <summary>Bound on registered clients; beyond it requests fail with "insufficient resources".</summary>
     public int MaxClients { get; init; } = 100_000;
 

@@ -22,6 +22,14 @@ public sealed class ServerRegistration
 
     public TransportAddress LocalAddress { get; internal set; }
 
+    /// <summary>RELAY_UDP_ESP: the UDP port we opened for this client (RELAYED_ADDRESS, RFC 9028 §4.1).</summary>
+    public TransportAddress? RelayedAddress { get; internal set; }
+
+    /// <summary>Data-relay permissions by the client's outbound SPI and by its inbound SPI (RFC 9028 §4.12.1).</summary>
+    public Dictionary<uint, PeerPermission> ByOutboundSpi { get; } = [];
+
+    public Dictionary<uint, PeerPermission> ByInboundSpi { get; } = [];
+
     public long RelayedPackets { get; internal set; }
 
     public long RelayedBytes { get; internal set; }

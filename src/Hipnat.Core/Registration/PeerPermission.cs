@@ -1,0 +1,35 @@
+using Hipnat.Core.Transport;
+
+namespace Hipnat.Core.Registration;
+
+/// <summary>
+/// A data-relay permission (RFC 9028 §4.12.1, §5.13): ESP from <see cref="Peer"/> with SPI
+/// <see cref="InboundSpi"/> goes to the client; ESP from the client with SPI <see cref="OutboundSpi"/> goes to
+/// <see cref="Peer"/>. Lives five minutes unless refreshed.
+/// </summary>
+public sealed class PeerPermission
+{
+    internal PeerPermission(TransportAddress peer, uint outboundSpi, uint inboundSpi)
+    {
+        Peer = peer;
+        OutboundSpi = outboundSpi;
+        InboundSpi = inboundSpi;
+    }
+
+    /// <summary>The peer's transport address. Permissions match the peer by IP address (as TURN does, RFC 8656
+    /// §9); the port latches to where the peer's ESP actually comes from, which an endpoint-dependent NAT in
+    /// front of the peer picks anew for the relayed port.</summary>
+    public TransportAddress Peer { get; internal set; }
+
+    public uint OutboundSpi { get; }
+
+    public uint InboundSpi { get; }
+
+    public TimeSpan ExpiresAt { get; internal set; }
+
+    public long PacketsToClient { get; internal set; }
+
+    public long PacketsToPeer { get; internal set; }
+
+    public long Bytes { get; internal set; }
+}
