@@ -152,14 +152,23 @@ public sealed class StunUdpClient : IDisposable
         }
     }
 
-    public void SendTo(IPEndPoint destination, ReadOnlySpan<byte> payload)
+    /// <summary>Sends one datagram; false when the socket refused it (unreachable network, wrong family): a lost datagram.</summary>
+    public bool SendTo(IPEndPoint destination, ReadOnlySpan<byte> payload)
     {
         if (Socket.DualMode && destination.AddressFamily == AddressFamily.InterNetwork)
         {
             destination = new IPEndPoint(destination.Address.MapToIPv6(), destination.Port);
         }
 
-        Socket.SendTo(payload, SocketFlags.None, destination);
+        try
+        {
+            Socket.SendTo(payload, SocketFlags.None, destination);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Waits up to <paramref name="wait"/> for one datagram. ICMP errors reported by the socket count as nothing received.</summary>
