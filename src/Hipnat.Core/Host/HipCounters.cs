@@ -18,6 +18,8 @@ public sealed class HipCounters
 
     public long KeepalivesSent { get; internal set; }
 
+    public long StunAnswered { get; internal set; }
+
     /// <summary>ESP packets and octets forwarded by the data relay.</summary>
     public long EspRelayed { get; internal set; }
 

@@ -140,6 +140,12 @@ public sealed partial class HipHost
                 return;
             }
 
+            if (kind == UdpPayloadKind.Stun && (_options.AnswerStun ?? _options.Registrar is not null))
+            {
+                AnswerStun(local, remote, payload);
+                return;
+            }
+
             if (kind != UdpPayloadKind.HipControl)
             {
                 Drop(DropReason.BadFraming, $"from {remote}: {kind} datagram reached the HIP control core");
@@ -208,6 +214,27 @@ public sealed partial class HipHost
         catch (HipFormatException e)
         {
             Drop(DropReason.Malformed, $"{packet.Type} from {remote}: {e.Message}");
+        }
+    }
+
+    private Hipnat.Nat.Stun.StunServer? _stun;
+
+    /// <summary>STUN Binding responder (RFC 8489 §6.3): XOR-MAPPED-ADDRESS with the source we observe.</summary>
+    private void AnswerStun(TransportAddress local, TransportAddress remote, ReadOnlySpan<byte> payload)
+    {
+        _stun ??= new Hipnat.Nat.Stun.StunServer();
+        var result = _stun.Handle(new System.Net.IPEndPoint(remote.Address, remote.Port), payload);
+        if (result.Response is { } response)
+        {
+            var buf = ArrayPool<byte>.Shared.Rent(response.Length);
+            response.CopyTo(buf, 0);
+            Counters.PacketsOut++;
+            Counters.StunAnswered++;
+            _transmits.Enqueue(new Transmit(local, remote, buf, response.Length));
+        }
+        else
+        {
+            Drop(DropReason.Malformed, $"STUN from {remote}: {result.Error}");
         }
     }
 

@@ -70,6 +70,10 @@ public sealed class HipHostOptions
     /// <summary>Offer registration services (rendezvous, relay) to other hosts (RFC 8003, 8004, 9028). Null: none.</summary>
     public Registration.RegistrarOptions? Registrar { get; init; }
 
+    /// <summary>Answer STUN Binding requests arriving on the HIP port (RFC 8489; the relay's server-reflexive
+    /// discovery service). On by default for registrars.</summary>
+    public bool? AnswerStun { get; init; }
+
     /// <summary>NAT traversal modes offered in R1 / chosen from in I2, in preference order (RFC 9028 §4.3, §5.4).</summary>
     public IReadOnlyList<Wire.Parameters.NatTraversalMode> NatTraversalModes { get; init; } = [Wire.Parameters.NatTraversalMode.UdpEncapsulation];
 
