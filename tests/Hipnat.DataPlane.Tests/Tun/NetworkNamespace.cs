@@ -41,7 +41,11 @@ internal sealed partial class NetworkNamespace : IDisposable
         }
     }
 
-    public void Run(Action action)
+    /// <summary>Runs <paramref name="action"/> inside the namespace and waits for it.</summary>
+    public void Run(Action action) => Start(action)();
+
+    /// <summary>Starts <paramref name="action"/> on a thread inside the namespace; the returned join rethrows its failure.</summary>
+    public Action Start(Action action)
     {
         Exception? error = null;
         var thread = new Thread(() =>
@@ -61,13 +65,21 @@ internal sealed partial class NetworkNamespace : IDisposable
             {
                 error = e;
             }
-        });
+        })
+        { IsBackground = true };
         thread.Start();
-        thread.Join();
-        if (error is not null)
+        return () =>
         {
-            ExceptionDispatchInfo.Throw(error);
-        }
+            if (!thread.Join(TimeSpan.FromSeconds(60)))
+            {
+                throw new TimeoutException($"thread in namespace {Name} did not finish");
+            }
+
+            if (error is not null)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+        };
     }
 
     /// <summary>Runs <c>ip -n NAME args</c> and returns its exit code and output.</summary>
