@@ -270,3 +270,30 @@ public class RelayRestartTests
         Assert.True(t.Sim.RunUntil(() => t.A.Host.GetState(t.B.Host.LocalHit) == AssociationState.Established, TimeSpan.FromSeconds(10)));
     }
 }
+
+public class RegistrationAbuseTests
+{
+    [Fact]
+    public void OverLongRegRequestIsIgnoredAndCounted()
+    {
+        var t = new RelayTopology();
+        var log = new List<string>();
+        t.Relay.Host.DebugLog = log.Add;
+
+        // Hundreds of registration types in one REG_REQUEST (a legitimate one lists at most four).
+        t.A.Invoke((h, now) => h.Connect(t.Relay.Host.LocalHit, now));
+        Assert.True(t.Sim.RunUntil(() => t.A.Host.GetState(t.Relay.Host.LocalHit) == AssociationState.Established, TimeSpan.FromSeconds(5)));
+        var types = Enumerable.Range(0, 400).Select(i => (RegistrationType)(i % 250 + 1)).ToArray();
+        t.A.Invoke((h, now) => h.Register(t.Relay.Host.LocalHit, types, TimeSpan.FromMinutes(5), now));
+        t.Sim.RunFor(TimeSpan.FromSeconds(5));
+
+        Assert.Empty(t.Relay.Host.RegisteredClients);
+        Assert.Equal(1, t.Relay.Host.Counters.Dropped(DropReason.Malformed));
+        Assert.Contains(log, l => l.Contains("lists 400 types", StringComparison.Ordinal));
+
+        // The association itself is fine, and a sane request afterwards succeeds.
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.Relay.Host.LocalHit));
+        t.A.Invoke((h, now) => h.Register(t.Relay.Host.LocalHit, [RegistrationType.RelayUdpHip], TimeSpan.FromMinutes(5), now));
+        Assert.True(t.Sim.RunUntil(() => t.Relay.Host.RegisteredClients.Count == 1, TimeSpan.FromSeconds(5)));
+    }
+}

@@ -13,6 +13,8 @@ namespace Hipnat.Core.Host;
 /// </summary>
 public sealed partial class HipHost
 {
+    private const int MaxRequestedTypes = 16;
+
     private readonly Dictionary<Hit, ServerRegistration> _registrations = [];
 
     /// <summary>Registrar side: the clients currently registered.</summary>
@@ -115,6 +117,13 @@ public sealed partial class HipHost
         var opts = _options.Registrar;
         if (!packet.TryGet<RegRequestParameter>(out var req))
         {
+            return;
+        }
+
+        if (req.Types.Length > MaxRequestedTypes)
+        {
+            // Four registration types exist (RFC 8003, 8004, 9028); a request for hundreds is not processed.
+            Drop(DropReason.Malformed, $"REG_REQUEST from {a.PeerHit} lists {req.Types.Length} types (at most {MaxRequestedTypes} processed): ignored");
             return;
         }
 
