@@ -138,6 +138,33 @@ public class NatTests
     }
 
     [Fact]
+    public void UnsolicitedPacketBeforeTheOutboundOneDoesNotSpoilPortPreservation()
+    {
+        LabRequirement.Root();
+        using var lab = NetworkLab.Create();
+        var pub = lab.AddSegment("public", "203.0.113.0/24");
+        var peer = lab.AddHost("peer", pub);
+        var nat = lab.AddNat("nat", pub, "198.18.1.0/24");
+        var inside = nat.AddHost("inside");
+        using var peerSocket = peer.OpenUdpSocket(EchoPort);
+        using var client = inside.OpenUdpSocket(40003);
+
+        // A hole-punching peer's first packet arrives before ours has left: dropped, and it leaves no conntrack
+        // entry whose tuple would force our outbound mapping onto another port.
+        peerSocket.SendTo("early"u8.ToArray(), new IPEndPoint(nat.PublicAddress, 40003));
+        Assert.Null(Udp.Receive(client, TimeSpan.FromMilliseconds(300)));
+        Assert.DoesNotContain(nat.GetConntrackEntries(), e => e.Original.DestinationPort == 40003);
+
+        client.SendTo("punch"u8.ToArray(), new IPEndPoint(peer.Address, EchoPort));
+        var buffer = new byte[64];
+        System.Net.EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        peerSocket.ReceiveTimeout = 2000;
+        peerSocket.ReceiveFrom(buffer, ref from);
+
+        Assert.Equal(new IPEndPoint(nat.PublicAddress, 40003), from);
+    }
+
+    [Fact]
     public void ResetMappingsForgetsEveryTranslation()
     {
         LabRequirement.Root();
