@@ -36,6 +36,12 @@ public static class BeetPacket
     public const byte ProtocolUdp = 17;
     public const byte ProtocolIcmpv6 = 58;
 
+    /// <summary>
+    /// ESP Next Header of the BEET IPv4-options pseudo-header (RFC 7402 B.1.7). hipnat never sends it (options are
+    /// discarded on output) and does not rebuild it on input: drop packets that carry it.
+    /// </summary>
+    public const byte ProtocolBeetPseudoHeader = 94;
+
     private const int Ipv6MinimumMtu = 1280;   // RFC 8200 §5
     private const int Ipv4MinimumMtu = 68;     // RFC 791
     private const int Ipv4ErrorLimit = 576;    // RFC 1812 §4.3.2.3: ICMPv4 errors fit in 576 octets
