@@ -131,3 +131,47 @@ public class R1GenerationTests
         Assert.Equal(1, p2.B.Host.Counters.Dropped(Host.DropReason.StaleR1Counter));
     }
 }
+
+public class EspKeyTests
+{
+    [Fact]
+    public void BothEndsDeriveMatchingEspKeysAndRekeyDrawsFreshOnes()
+    {
+        var p = new SimPair();
+        p.Connect(p.A, p.B);
+        Assert.True(p.RunUntilEstablished(TimeSpan.FromSeconds(5)));
+        var atA = p.A.Events.OfType<EspSaReady>().Single().Sa;
+        var atB = p.B.Events.OfType<EspSaReady>().Single().Sa;
+
+        // AES-128-GCM: 16-octet key + 4-octet salt per direction; A's outbound is B's inbound.
+        Assert.Equal(20, atA.OutboundEncryptionKey.Length);
+        Assert.Equal(atA.OutboundEncryptionKey, atB.InboundEncryptionKey);
+        Assert.Equal(atA.InboundEncryptionKey, atB.OutboundEncryptionKey);
+        Assert.NotEqual(atA.OutboundEncryptionKey, atA.InboundEncryptionKey);
+        var before = atA.OutboundEncryptionKey;
+        int indexBefore = atA.KeymatIndex;
+
+        p.A.Invoke((h, now) => h.Rekey(p.B.Host.LocalHit, now));
+        p.Sim.RunFor(TimeSpan.FromSeconds(2));
+        var rekA = p.A.Events.OfType<EspSaReady>().Last();
+        var rekB = p.B.Events.OfType<EspSaReady>().Last();
+        Assert.NotNull(rekA.Replaces);
+        Assert.Equal(rekA.Sa.OutboundEncryptionKey, rekB.Sa.InboundEncryptionKey);
+        Assert.Equal(rekA.Sa.InboundEncryptionKey, rekB.Sa.OutboundEncryptionKey);
+        Assert.NotEqual(before, rekA.Sa.OutboundEncryptionKey);
+        Assert.True(rekA.Sa.KeymatIndex > indexBefore);
+    }
+
+    [Fact]
+    public void CbcSuiteDrawsEncryptionAndIntegrityKeys()
+    {
+        var p = new SimPair(2, null, id => new HipHostOptions { Identity = id, EspSuites = [8] });
+        p.Connect(p.A, p.B);
+        Assert.True(p.RunUntilEstablished(TimeSpan.FromSeconds(5)));
+        var a = p.A.Events.OfType<EspSaReady>().Single().Sa;
+        var b = p.B.Events.OfType<EspSaReady>().Single().Sa;
+        Assert.Equal(16, a.OutboundEncryptionKey.Length);
+        Assert.Equal(32, a.OutboundIntegrityKey.Length);
+        Assert.Equal(a.OutboundIntegrityKey, b.InboundIntegrityKey);
+    }
+}

@@ -126,6 +126,9 @@ internal sealed class HostAssociation
 
     public uint PendingRekeyNewSpi { get; set; }
 
+    /// <summary>KEYMAT index our pending rekey announced; both sides draw the new keys there (RFC 7402 §6.9).</summary>
+    public ushort PendingRekeyIndex { get; set; }
+
     /// <summary>Highest peer UPDATE ID processed; a retransmitted SEQ is acknowledged again but not reprocessed.</summary>
     public uint? LastPeerUpdateId { get; set; }
 

@@ -26,5 +26,11 @@ public sealed record AssociationStateChanged(TimeSpan At, Hit Peer, AssociationS
 /// <summary>A NOTIFY arrived from the peer.</summary>
 public sealed record NotifyReceived(TimeSpan At, Hit Peer, ushort MessageType, ReadOnlyMemory<byte> Data) : HipEvent(At, Peer);
 
+/// <summary>
+/// An ESP SA pair is ready for the data plane: after the base exchange, after a rekey (<paramref name="Replaces"/>
+/// names the inbound SPI it supersedes) or for a new parallel pair. Keys are in <see cref="Sa"/>.
+/// </summary>
+public sealed record EspSaReady(TimeSpan At, Hit Peer, Association.EspSaPair Sa, uint? Replaces) : HipEvent(At, Peer);
+
 /// <summary>The locator pair that carries an association's traffic changed (e.g. from the relay to a direct path).</summary>
 public sealed record ActivePathChanged(TimeSpan At, Hit Peer, TransportAddress From, TransportAddress To, bool Direct, string Reason) : HipEvent(At, Peer);

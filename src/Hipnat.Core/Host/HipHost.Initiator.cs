@@ -374,7 +374,14 @@ public sealed partial class HipHost
         }
 
         a.SaPairs.Clear();
-        a.SaPairs.Add(new EspSaPair(a.PendingInboundSpi, espInfo.NewSpi, a.EspSuite, a.KeymatIndex));
+        var sa = new EspSaPair(a.PendingInboundSpi, espInfo.NewSpi, a.EspSuite, a.KeymatIndex);
+        a.SaPairs.Add(sa);
+        if (a.EspSuite != 0)
+        {
+            DrawEspKeys(a, sa, a.KeymatIndex);
+            Raise(new EspSaReady(now, a.PeerHit, sa, null));
+        }
+
         LearnPeerLocators(packet, a, remote);
         if (packet.Has(ParameterType.RelayTo) && a.ActivePair is { } relayed)
         {

@@ -250,7 +250,13 @@ public sealed partial class HipHost
         a.Pairs.Add(pair);
         a.ActivePair = pair;
         uint ourSpi = _random.NextSpi();
-        a.SaPairs.Add(new EspSaPair(ourSpi, espInfo.NewSpi, espSuite, a.KeymatIndex));
+        var sa = new EspSaPair(ourSpi, espInfo.NewSpi, espSuite, a.KeymatIndex);
+        a.SaPairs.Add(sa);
+        if (espSuite != 0)
+        {
+            DrawEspKeys(a, sa, a.KeymatIndex);
+        }
+
         if (existing is not null)
         {
             Raise(new AssociationClosed(now, peer, ByPeer: true));
@@ -260,12 +266,16 @@ public sealed partial class HipHost
         _associations[peer] = a;
         a.State = AssociationState.Unassociated;
         SetState(a, AssociationState.R2Sent, now);
+        if (espSuite != 0)
+        {
+            Raise(new EspSaReady(now, peer, sa, null));
+        }
 
         // R2: ESP_INFO, HIP_MAC_2 (with our HOST_ID appended, §6.4.1), HIP_SIGNATURE.
         var buf = RentPacketBuffer();
         var hip = buf.AsSpan(UdpMarkerLength);
         var b = new HipPacketBuilder(hip, HipPacketType.R2, LocalHit, peer);
-        b.Add(new EspInfoParameter(a.KeymatIndex, 0, ourSpi));
+        b.Add(new EspInfoParameter(sa.KeymatIndex, 0, ourSpi));
         AddOurLocators(ref b, a);
         AnswerRegRequest(packet, a, local, via?.From ?? remote, now, ref b);
         AddMac2(ref b, suite, a.OurIntegrityKey);

@@ -50,12 +50,14 @@ public sealed partial class HipHost
         {
             uint newSpi = _random.NextSpi();
             a.PendingRekeyNewSpi = newSpi;
+            a.PendingRekeyIndex = a.KeymatIndex;
             b.Add(new EspInfoParameter(a.KeymatIndex, a.SaPairs[0].InboundSpi, newSpi));
         }
         else if (kind == UpdateKind.NewSa)
         {
             uint newSpi = _random.NextSpi();
             a.PendingRekeyNewSpi = newSpi;
+            a.PendingRekeyIndex = a.KeymatIndex;
             b.Add(new EspInfoParameter(a.KeymatIndex, 0, newSpi));
         }
 
@@ -198,10 +200,12 @@ public sealed partial class HipHost
 
         uint? peerNewSpi = null;
         uint peerOldSpi = 0;
+        ushort peerIndex = 0;
         if (packet.TryGet<EspInfoParameter>(out var espInfo))
         {
             peerNewSpi = espInfo.NewSpi;
             peerOldSpi = espInfo.OldSpi;
+            peerIndex = espInfo.KeymatIndex;
         }
 
         if (packet.TryGet<LocatorSetParameter>(out var locatorSet))
@@ -235,7 +239,7 @@ public sealed partial class HipHost
                 if (ourUpdateAcked && a.PendingUpdateIsRekey)
                 {
                     // Our rekey answered with the peer's ESP_INFO: both directions switch now.
-                    rekeyed = ApplyRekey(a, peerOldSpi, ns, a.PendingRekeyNewSpi);
+                    rekeyed = ApplyRekey(a, peerOldSpi, ns, a.PendingRekeyNewSpi, a.PendingRekeyIndex, now);
                 }
                 else
                 {
@@ -248,8 +252,8 @@ public sealed partial class HipHost
                         ourOld = sa?.InboundSpi ?? 0;
                     }
 
-                    b.Add(new EspInfoParameter(a.KeymatIndex, ourOld, ourNew));
-                    rekeyed = ApplyRekey(a, peerOldSpi, ns, ourNew);
+                    b.Add(new EspInfoParameter(peerIndex, ourOld, ourNew));
+                    rekeyed = ApplyRekey(a, peerOldSpi, ns, ourNew, peerIndex, now);
                     withSeq = a.PendingUpdateId is null;
                 }
             }
@@ -329,24 +333,37 @@ public sealed partial class HipHost
         ScheduleTimer(a);
     }
 
-    /// <summary>Applies an ESP_INFO exchange: Old SPI 0 adds an SA pair, otherwise the matching pair's SPIs change.</summary>
-    private static bool ApplyRekey(HostAssociation a, uint peerOldSpi, uint peerNewSpi, uint ourNewInbound)
+    /// <summary>Applies an ESP_INFO exchange: Old SPI 0 adds an SA pair, otherwise the matching pair's SPIs change;
+    /// either way both sides draw the new keys from KEYMAT at the announced index (RFC 7402 §6.9).</summary>
+    private bool ApplyRekey(HostAssociation a, uint peerOldSpi, uint peerNewSpi, uint ourNewInbound, ushort index, TimeSpan now)
     {
+        EspSaPair sa;
+        uint? replaces = null;
         if (peerOldSpi == 0)
         {
-            a.SaPairs.Add(new EspSaPair(ourNewInbound, peerNewSpi, a.EspSuite, a.KeymatIndex));
-            return true;
+            sa = new EspSaPair(ourNewInbound, peerNewSpi, a.EspSuite, index);
+            a.SaPairs.Add(sa);
         }
-
-        var sa = a.SaPairs.Find(s => s.OutboundSpi == peerOldSpi);
-        if (sa is null)
+        else
         {
-            return false;
+            var found = a.SaPairs.Find(s => s.OutboundSpi == peerOldSpi);
+            if (found is null)
+            {
+                return false;
+            }
+
+            sa = found;
+            replaces = sa.InboundSpi;
+            sa.OutboundSpi = peerNewSpi;
+            sa.InboundSpi = ourNewInbound;
+            sa.Generation++;
         }
 
-        sa.OutboundSpi = peerNewSpi;
-        sa.InboundSpi = ourNewInbound;
-        sa.Generation++;
+        if (a.EspSuite != 0 && DrawEspKeys(a, sa, index))
+        {
+            Raise(new EspSaReady(now, a.PeerHit, sa, replaces));
+        }
+
         return true;
     }
 }

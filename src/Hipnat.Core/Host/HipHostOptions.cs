@@ -17,6 +17,9 @@ public sealed class HipHostOptions
     /// <summary>ESP suites offered in ESP_TRANSFORM (RFC 7402 §5.1.2), preference order: AES-GCM-16 (13), AES-128-CBC/HMAC-SHA-256 (8), AES-256-CBC/HMAC-SHA-256 (9).</summary>
     public IReadOnlyList<ushort> EspSuites { get; init; } = [13, 8, 9];
 
+    /// <summary>AES key size for ESP suite 13 (AES-GCM, 16-octet ICV): 128 or 256; both peers must agree.</summary>
+    public int EspGcmKeyBits { get; init; } = 128;
+
     /// <summary>Puzzle difficulty #K sent in R1 (RFC 7401 §4.1.2). Raised under load by the caller.</summary>
     public byte PuzzleDifficulty { get; init; } = 1;
 
