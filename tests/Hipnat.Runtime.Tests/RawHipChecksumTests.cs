@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Net;
-using Hipnat.Runtime.Transports;
+using Hipnat.Wire;
 
 namespace Hipnat.Runtime.Tests;
 
-/// <summary>RFC 7401 §5.1.1: the Internet checksum over the pseudo-header and the HIP packet.</summary>
+/// <summary>RFC 7401 §5.1.1 as the raw transport relies on it: the Internet checksum over the pseudo-header and the HIP packet.</summary>
 public sealed class RawHipChecksumTests
 {
     [Fact]
@@ -15,7 +15,7 @@ public sealed class RawHipChecksumTests
         byte[] packet = [0x3b, 0x00, 0x01, 0x12, 0xAA, 0xBB, 0x00, 0x00];
         uint sum = 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 0x008b + 0x0008 + 0x3b00 + 0x0112;
         ushort expected = (ushort)~(ushort)((sum & 0xFFFF) + (sum >> 16));
-        Assert.Equal(expected, RawHipChecksum.Compute(packet, IPAddress.Parse("10.0.0.1"), IPAddress.Parse("10.0.0.2")));
+        Assert.Equal(expected, HipChecksum.Compute(packet, IPAddress.Parse("10.0.0.1"), IPAddress.Parse("10.0.0.2")));
     }
 
     [Theory]
@@ -27,14 +27,14 @@ public sealed class RawHipChecksumTests
         var dst = IPAddress.Parse(destination);
         var packet = new byte[104];
         new Random(7).NextBytes(packet);
-        RawHipChecksum.Fill(packet, src, dst);
-        Assert.True(RawHipChecksum.Verify(packet, src, dst));
+        HipChecksum.Apply(packet, src, dst);
+        Assert.True(HipChecksum.Verify(packet, src, dst));
 
         var other = IPAddress.Parse(source.Contains(':', StringComparison.Ordinal) ? "2001:db8::2" : "192.0.2.2");
-        Assert.False(RawHipChecksum.Verify(packet, other, dst));
+        Assert.False(HipChecksum.Verify(packet, other, dst));
 
         packet[50] ^= 0x01;
-        Assert.False(RawHipChecksum.Verify(packet, src, dst));
+        Assert.False(HipChecksum.Verify(packet, src, dst));
     }
 
     [Fact]
@@ -45,6 +45,6 @@ public sealed class RawHipChecksumTests
         var a = new byte[40];
         var b = new byte[40];
         BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(4), 0xBEEF);
-        Assert.Equal(RawHipChecksum.Compute(a, src, dst), RawHipChecksum.Compute(b, src, dst));
+        Assert.Equal(HipChecksum.Compute(a, src, dst), HipChecksum.Compute(b, src, dst));
     }
 }

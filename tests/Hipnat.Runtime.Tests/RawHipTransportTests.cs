@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Hipnat.Core.Transport;
 using Hipnat.Runtime.Tests.Support;
 using Hipnat.Runtime.Transports;
+using Hipnat.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hipnat.Runtime.Tests;
@@ -29,7 +30,7 @@ public sealed partial class RawHipTransportTests
         Assert.Equal(TransportAddress.Raw(ipB), d.Local);
         Assert.Equal(TransportAddress.Raw(ipA), d.Remote);
         Assert.Equal(packet.Length, d.Length);
-        Assert.True(RawHipChecksum.Verify(d.Payload, ipA, ipB));
+        Assert.True(HipChecksum.Verify(d.Payload, ipA, ipB));
         Assert.Equal(packet.AsSpan(6).ToArray(), d.Payload[6..].ToArray());
         Assert.NotEqual(0, d.Payload[4] | d.Payload[5]);
         d.Release();
@@ -48,7 +49,7 @@ public sealed partial class RawHipTransportTests
 
         Send(a, TransportAddress.Raw(IPAddress.Any), TransportAddress.Raw(ipB), FakeHip(64));
         var d = UdpTransportTests.Take(inbox);
-        Assert.True(RawHipChecksum.Verify(d.Payload, d.Remote.Address, ipB));
+        Assert.True(HipChecksum.Verify(d.Payload, d.Remote.Address, ipB));
         Assert.Equal(0, b.Counters.BadChecksum);
         d.Release();
     }
@@ -65,7 +66,7 @@ public sealed partial class RawHipTransportTests
         using var sender = OpenRaw();
         sender.Bind(new IPEndPoint(ipA, 0));
         var good = FakeHip(40);
-        RawHipChecksum.Fill(good, ipA, ipB);
+        HipChecksum.Apply(good, ipA, ipB);
         var bad = (byte[])good.Clone();
         bad[4] ^= 0xFF;
         sender.SendTo(bad, new IPEndPoint(ipB, 0));

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Hipnat.Core.Transport;
+using Hipnat.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Hipnat.Runtime.Transports;
@@ -22,7 +23,6 @@ internal sealed class RawHipListener : IDisposable
     private readonly ILogger _logger;
     private readonly TransportCounters _counters;
     private readonly bool _wildcard;
-    private readonly byte[] _boundBytes;
     private Thread? _thread;
     private volatile bool _stopping;
 
@@ -47,7 +47,6 @@ internal sealed class RawHipListener : IDisposable
             _socket.ReceiveTimeout = UdpListener.ReceiveTimeoutMs;
             _socket.Bind(new IPEndPoint(address, 0));
             Local = TransportAddress.Raw(address);
-            _boundBytes = address.GetAddressBytes();
         }
         catch (SocketException e)
         {
@@ -92,7 +91,7 @@ internal sealed class RawHipListener : IDisposable
         {
             try
             {
-                return new Socket(family, SocketType.Raw, (ProtocolType)RawHipChecksum.ProtocolNumber);
+                return new Socket(family, SocketType.Raw, (ProtocolType)HipChecksum.ProtocolNumber);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
             {
@@ -107,7 +106,7 @@ internal sealed class RawHipListener : IDisposable
         int fd = NativeMethods.CreateSocket(
             family == AddressFamily.InterNetworkV6 ? NativeMethods.AfInet6 : NativeMethods.AfInet,
             NativeMethods.SockRaw | NativeMethods.SockCloexec,
-            RawHipChecksum.ProtocolNumber);
+            HipChecksum.ProtocolNumber);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -137,7 +136,7 @@ internal sealed class RawHipListener : IDisposable
 
         int headerLength = (datagram[0] & 0x0F) * 4;
         int totalLength = datagram[2] << 8 | datagram[3];
-        if (headerLength < IPv4MinHeader || datagram[9] != RawHipChecksum.ProtocolNumber)
+        if (headerLength < IPv4MinHeader || datagram[9] != HipChecksum.ProtocolNumber)
         {
             return false;
         }
@@ -164,8 +163,6 @@ internal sealed class RawHipListener : IDisposable
         var cache = new ReceiveAddressCache(Family, TransportKind.RawHip);
         var socketAddress = new SocketAddress(Family, SocketAddress.GetMaximumAddressSize(Family));
         EndPoint remote = new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        Span<byte> destination = stackalloc byte[16];
-        Span<byte> source = stackalloc byte[16];
         while (!_stopping)
         {
             try
@@ -182,16 +179,16 @@ internal sealed class RawHipListener : IDisposable
                     }
 
                     var hip = datagram.Slice(offset, hipLength);
-                    var src = datagram.Slice(12, 4);
-                    var dst = datagram.Slice(16, 4);
-                    if (!RawHipChecksum.Verify(hip, src, dst))
+                    var from = cache.FromIPv4Bytes(datagram.Slice(12, 4));
+                    var local = cache.FromIPv4Bytes(datagram.Slice(16, 4));
+                    if (!HipChecksum.Verify(hip, from.Address, local.Address))
                     {
                         _counters.CountBadChecksum();
                         _logger.LogDebug("raw HIP {Local}: dropped a packet with a bad checksum", Local);
                         continue;
                     }
 
-                    inbox.PostDatagram(ReceivedDatagram.Copy(cache.FromIPv4Bytes(dst), cache.FromIPv4Bytes(src), hip));
+                    inbox.PostDatagram(ReceivedDatagram.Copy(local, from, hip));
                 }
                 else
                 {
@@ -211,21 +208,17 @@ internal sealed class RawHipListener : IDisposable
                         }
 
                         local = cache.FromLocalAddress(info.Address, 0);
-                        info.Address.TryWriteBytes(destination, out _);
-                        remoteEndPoint.Address.TryWriteBytes(source, out _);
                     }
                     else
                     {
                         length = _socket.ReceiveFrom(scratch, SocketFlags.None, socketAddress);
                         from = cache.FromSocketAddress(socketAddress);
                         local = Local;
-                        _boundBytes.CopyTo(destination);
-                        from.Address.TryWriteBytes(source, out _);
                     }
 
                     _counters.CountReceived();
                     var hip = scratch.AsSpan(0, length);
-                    if (!RawHipChecksum.Verify(hip, source, destination))
+                    if (!HipChecksum.Verify(hip, from.Address, local.Address))
                     {
                         _counters.CountBadChecksum();
                         _logger.LogDebug("raw HIP {Local}: dropped a packet with a bad checksum", Local);

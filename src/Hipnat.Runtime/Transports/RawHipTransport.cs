@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Hipnat.Core.Transport;
+using Hipnat.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Hipnat.Runtime.Transports;
@@ -96,14 +97,14 @@ public sealed class RawHipTransport : IHipTransport
             return false;
         }
 
-        if (transmit.Length < RawHipChecksum.FieldOffset + 2)
+        if (transmit.Length < HipChecksum.ChecksumOffset + 2)
         {
             Counters.CountSendError();
             return false;
         }
 
         var packet = transmit.Buffer.AsSpan(0, transmit.Length);
-        RawHipChecksum.Fill(packet, source, destination);
+        HipChecksum.Apply(packet, source, destination);
         if (!_destinations.TryGetValue(destination, out var socketAddress))
         {
             if (_destinations.Count >= 4096)
