@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Hipnat.Core.Host;
 using Hipnat.Core.Transport;
@@ -40,7 +41,7 @@ public static class DaemonRunner
         ControlServer? control = null;
         try
         {
-            var locals = transports.SelectMany(t => t.LocalAddresses).ToArray();
+            var locals = LocalLocators(transports);
             var options = settings.Protocol.ToHostOptions(
                 identity,
                 locals,
@@ -95,6 +96,51 @@ public static class DaemonRunner
         {
             await daemon.Completion;
         }
+    }
+
+    /// <summary>
+    /// The core's local locators: every bound address, then, for each wildcard bind, this host's unicast addresses
+    /// of that family with the bound port (loopback and link-local excluded), so LOCATOR_SET announces real
+    /// addresses. Interface addresses are read once, at start-up.
+    /// </summary>
+    public static IReadOnlyList<TransportAddress> LocalLocators(IReadOnlyList<IHipTransport> transports)
+    {
+        ArgumentNullException.ThrowIfNull(transports);
+        var list = transports.SelectMany(t => t.LocalAddresses).ToList();
+        var wildcards = list.Where(l => l.Address.Equals(IPAddress.Any) || l.Address.Equals(IPAddress.IPv6Any)).ToList();
+        if (wildcards.Count == 0)
+        {
+            return list;
+        }
+
+        List<IPAddress> addresses;
+        try
+        {
+            addresses = NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus == OperationalStatus.Up)
+                .SelectMany(n => n.GetIPProperties().UnicastAddresses.Select(u => u.Address))
+                .Where(a => !IPAddress.IsLoopback(a) && !a.IsIPv6LinkLocal && !a.IsIPv6Multicast)
+                .Distinct()
+                .ToList();
+        }
+        catch (NetworkInformationException)
+        {
+            return list;
+        }
+
+        foreach (var w in wildcards)
+        {
+            foreach (var a in addresses.Where(a => a.AddressFamily == w.Address.AddressFamily))
+            {
+                var locator = new TransportAddress(a, w.Port, w.Kind);
+                if (!list.Contains(locator))
+                {
+                    list.Add(locator);
+                }
+            }
+        }
+
+        return list;
     }
 
     /// <summary>Opens the UDP and/or raw transports the settings ask for.</summary>
