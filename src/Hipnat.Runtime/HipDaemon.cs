@@ -115,9 +115,9 @@ public sealed class HipDaemon : IControlHandler, IDisposable
     public Task<T> InvokeAsync<T>(Func<HipHost, T> func)
     {
         var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_stopping)
+        if (_stopping || _completion.Task.IsCompleted || Volatile.Read(ref _started) == 0)
         {
-            tcs.SetException(new OperationCanceledException("the daemon is stopping"));
+            tcs.SetException(new OperationCanceledException("the daemon is not running"));
             return tcs.Task;
         }
 

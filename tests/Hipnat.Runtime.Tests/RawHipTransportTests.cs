@@ -54,6 +54,44 @@ public sealed partial class RawHipTransportTests
         d.Release();
     }
 
+    [Theory]
+    [InlineData("::1")]
+    [InlineData("::")]
+    public void IPv6PacketsCarryTheIPv6PseudoHeaderChecksum(string bind)
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        Assert.SkipUnless(Socket.OSSupportsIPv6, "IPv6 is not available on this host");
+        using var inbox = new DriverInbox();
+        using var a = new RawHipTransport([IPAddress.IPv6Loopback], NullLogger.Instance);
+        using var b = new RawHipTransport([IPAddress.Parse(bind)], NullLogger.Instance);
+        b.Start(inbox);
+
+        var packet = FakeHip(56);
+        packet[8] = 0x5A; // recognisable among other tests' ::1 traffic
+        packet[9] = (byte)bind.Length;
+        Send(a, TransportAddress.Raw(IPAddress.IPv6Loopback), TransportAddress.Raw(IPAddress.IPv6Loopback), packet);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            var d = UdpTransportTests.Take(inbox);
+            bool ours = d.Length == packet.Length && d.Payload[8] == 0x5A && d.Payload[9] == (byte)bind.Length;
+            if (ours)
+            {
+                Assert.Equal(TransportAddress.Raw(IPAddress.IPv6Loopback), d.Local);
+                Assert.Equal(TransportAddress.Raw(IPAddress.IPv6Loopback), d.Remote);
+                Assert.True(HipChecksum.Verify(d.Payload, IPAddress.IPv6Loopback, IPAddress.IPv6Loopback));
+                d.Release();
+                break;
+            }
+
+            d.Release();
+            Assert.True(DateTime.UtcNow < deadline, "our IPv6 packet did not arrive");
+        }
+
+        Assert.Equal(0, b.Counters.BadChecksum);
+    }
+
     [Fact]
     public void ABadChecksumIsDroppedAndCounted()
     {

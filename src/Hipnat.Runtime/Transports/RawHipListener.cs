@@ -35,13 +35,11 @@ internal sealed class RawHipListener : IDisposable
         try
         {
             _wildcard = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
-            if (family == AddressFamily.InterNetworkV6)
+
+            // (IPV6_V6ONLY does not apply to raw sockets: an IPv6 raw socket never sees IPv4 packets.)
+            if (family == AddressFamily.InterNetworkV6 && _wildcard)
             {
-                _socket.DualMode = false;
-                if (_wildcard)
-                {
-                    _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.PacketInformation, true);
-                }
+                _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.PacketInformation, true);
             }
 
             _socket.ReceiveTimeout = UdpListener.ReceiveTimeoutMs;
@@ -163,6 +161,8 @@ internal sealed class RawHipListener : IDisposable
         var cache = new ReceiveAddressCache(Family, TransportKind.RawHip);
         var socketAddress = new SocketAddress(Family, SocketAddress.GetMaximumAddressSize(Family));
         EndPoint remote = new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var name = new byte[PacketInfoReceiver.NameSize];
+        var control = new byte[PacketInfoReceiver.ControlSize];
         while (!_stopping)
         {
             try
@@ -195,7 +195,31 @@ internal sealed class RawHipListener : IDisposable
                     int length;
                     TransportAddress from;
                     TransportAddress local;
-                    if (_wildcard)
+                    if (_wildcard && PacketInfoReceiver.IsSupported)
+                    {
+                        length = PacketInfoReceiver.Receive(_socket.SafeHandle, scratch, name, control, out int nameLength, out int controlLength, out _, out int errno);
+                        if (length < 0 || _stopping)
+                        {
+                            if (!_stopping && errno is not (PacketInfoReceiver.EAgain or PacketInfoReceiver.EIntr))
+                            {
+                                _counters.CountReceiveError();
+                                Thread.Sleep(1);
+                            }
+
+                            continue;
+                        }
+
+                        if (nameLength < PacketInfoReceiver.NameSize
+                            || !PacketInfoReceiver.TryGetDestination(control.AsSpan(0, controlLength), out var destination))
+                        {
+                            _counters.CountMalformed();
+                            continue;
+                        }
+
+                        from = cache.FromSockaddr(name.AsSpan(0, nameLength));
+                        local = cache.FromLocalBytes(destination, 0);
+                    }
+                    else if (_wildcard)
                     {
                         var flags = SocketFlags.None;
                         length = _socket.ReceiveMessageFrom(scratch, ref flags, ref remote, out var info);
