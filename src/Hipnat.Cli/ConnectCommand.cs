@@ -13,7 +13,7 @@ internal static class ConnectCommand
         var hit = CliOptions.Hit("The peer's HIT (its locator must be known: --peer on `hipnat run` or `hipnat peers add`)");
         var timeout = new Option<double>("--timeout", "-t")
         {
-            Description = "Seconds to wait for ESTABLISHED (default 10)",
+            Description = "Seconds to wait for ESTABLISHED",
             HelpName = "S",
             DefaultValueFactory = _ => 10,
         };

@@ -53,7 +53,9 @@ internal static class RunCommand
 
             void Stop(PosixSignalContext context)
             {
-                context.Cancel = true; // shut down cleanly: CLOSE the associations, remove the control socket
+                // The first signal shuts down cleanly (CLOSE the associations, remove the control socket);
+                // a second one while that is under way terminates the process at once.
+                context.Cancel = !stop.IsCancellationRequested;
                 stop.Cancel();
             }
         });
