@@ -50,6 +50,13 @@ public sealed class ConfigFileTests : IDisposable
                 "failedHoldTimeSeconds": 7,
                 "r2SentHoldSeconds": 0.5,
                 "maxAssociations": 100,
+                "espGcmKeyBits": 256,
+                "keepaliveIntervalSeconds": 30,
+                "peerTimeoutSeconds": 90,
+                "transactionPacingMs": 20,
+                "probeDirectPaths": false,
+                "directProbeAttempts": 3,
+                "answerStun": true,
               },
             }
             """,
@@ -86,6 +93,13 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(7), o.FailedHoldTime);
         Assert.Equal(TimeSpan.FromSeconds(0.5), o.R2SentHold);
         Assert.Equal(100, o.MaxAssociations);
+        Assert.Equal(256, o.EspGcmKeyBits);
+        Assert.Equal(TimeSpan.FromSeconds(30), o.KeepaliveInterval);
+        Assert.Equal(TimeSpan.FromSeconds(90), o.PeerTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), o.TransactionPacing);
+        Assert.False(o.ProbeDirectPaths);
+        Assert.Equal(3, o.DirectProbeAttempts);
+        Assert.True(o.AnswerStun);
         Assert.Equal(TransportKind.RawHip, o.DefaultTransport);
     }
 
@@ -101,6 +115,9 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Equal(defaults.RetransmitInitial, o.RetransmitInitial);
         Assert.Equal(defaults.R2SentHold, o.R2SentHold);
         Assert.Equal(defaults.MaxAssociations, o.MaxAssociations);
+        Assert.Equal(defaults.KeepaliveInterval, o.KeepaliveInterval);
+        Assert.Equal(defaults.PeerTimeout, o.PeerTimeout);
+        Assert.Equal(defaults.AnswerStun, o.AnswerStun);
         Assert.Equal(TransportMode.Udp, s.Transport);
         Assert.Empty(s.Listen);
         Assert.Null(s.KeyFile);
@@ -124,6 +141,8 @@ public sealed class ConfigFileTests : IDisposable
     [InlineData("""{ "protocol": { "ciphers": [] } }""", "key protocol.ciphers = []: expected a non-empty array in preference order")]
     [InlineData("""{ "protocol": { "espSuites": [3] } }""", "key protocol.espSuites[0] = 3: unsupported ESP suite")]
     [InlineData("""{ "protocol": { "retransmitInitialMs": 2000, "retransmitMaxMs": 1000 } }""", "protocol.retransmitMaxMs (1000) is below protocol.retransmitInitialMs (2000)")]
+    [InlineData("""{ "protocol": { "keepaliveIntervalSeconds": 5 } }""", "key protocol.keepaliveIntervalSeconds = 5: RFC 9028 forbids NAT keepalives more often than every 15 s")]
+    [InlineData("""{ "protocol": { "espGcmKeyBits": 192 } }""", "key protocol.espGcmKeyBits = 192: not an AES key size; write 128 or 256")]
     [InlineData("""[1, 2]""", "the top level must be a JSON object")]
     [InlineData("""{ "keyFile": "a.pem" """, "not valid JSON at line 1")]
     public void MistakesNameTheKeyTheValueAndTheFix(string json, string expected)
@@ -180,14 +199,10 @@ public sealed class ConfigFileTests : IDisposable
     {
         var doc = FindDoc("config.md");
         var text = await File.ReadAllTextAsync(doc, TestContext.Current.CancellationToken);
-        foreach (var key in new[]
-        {
-            "keyFile", "listen", "peers", "transport", "logLevel", "controlSocket", "protocol",
-            "dhGroups", "ciphers", "espSuites", "puzzleDifficulty", "maxAcceptedPuzzleDifficulty", "puzzleLifetime",
-            "r1RotationSeconds", "encryptHostId", "retransmitInitialMs", "retransmitMaxMs", "i1RetriesMax", "i2RetriesMax",
-            "updateRetriesMax", "closeRetriesMax", "unusedAssociationLifetimeSeconds", "maximumSegmentLifetimeSeconds",
-            "failedHoldTimeSeconds", "r2SentHoldSeconds", "maxAssociations",
-        })
+        var keys = DaemonConfigFile.AllKeys.ToList();
+        Assert.Contains("keyFile", keys);
+        Assert.Contains("retransmitInitialMs", keys);
+        foreach (var key in keys)
         {
             Assert.Contains($"`{key}`", text, StringComparison.Ordinal);
         }

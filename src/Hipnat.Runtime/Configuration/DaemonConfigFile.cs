@@ -10,6 +10,9 @@ namespace Hipnat.Runtime.Configuration;
 /// </summary>
 public static class DaemonConfigFile
 {
+    /// <summary>Every key the file may contain (top level, then "protocol"), for the documentation check.</summary>
+    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys);
+
     private static readonly string[] TopKeys = ["keyFile", "listen", "peers", "transport", "logLevel", "controlSocket", "protocol"];
 
     private static readonly string[] ProtocolKeys =
@@ -17,7 +20,8 @@ public static class DaemonConfigFile
         "dhGroups", "ciphers", "espSuites", "puzzleDifficulty", "maxAcceptedPuzzleDifficulty", "puzzleLifetime",
         "r1RotationSeconds", "encryptHostId", "retransmitInitialMs", "retransmitMaxMs", "i1RetriesMax", "i2RetriesMax",
         "updateRetriesMax", "closeRetriesMax", "unusedAssociationLifetimeSeconds", "maximumSegmentLifetimeSeconds",
-        "failedHoldTimeSeconds", "r2SentHoldSeconds", "maxAssociations",
+        "failedHoldTimeSeconds", "r2SentHoldSeconds", "maxAssociations", "espGcmKeyBits", "keepaliveIntervalSeconds",
+        "peerTimeoutSeconds", "transactionPacingMs", "probeDirectPaths", "directProbeAttempts", "answerStun",
     ];
 
     private static readonly (string Name, DhGroupId Id)[] DhGroupNames =
@@ -281,6 +285,39 @@ public static class DaemonConfigFile
                         break;
                     case "maxAssociations":
                         p.MaxAssociations = (int)Integer(v, key, 1, int.MaxValue, "a positive count (default 1000000)");
+                        break;
+                    case "espGcmKeyBits":
+                        var bits = Integer(v, key, 128, 256, "128 or 256 (default 128)");
+                        if (bits is not (128 or 256))
+                        {
+                            throw Fail(key, v, "not an AES key size", "write 128 or 256");
+                        }
+
+                        p.EspGcmKeyBits = (int)bits;
+                        break;
+                    case "keepaliveIntervalSeconds":
+                        var keepalive = Seconds(v, key, 0, 3600, "seconds, 0 = off or 15-3600 (default 20)");
+                        if (keepalive > TimeSpan.Zero && keepalive < TimeSpan.FromSeconds(15))
+                        {
+                            throw Fail(key, v, "RFC 9028 forbids NAT keepalives more often than every 15 s", "write 0 (off) or 15-3600");
+                        }
+
+                        p.KeepaliveInterval = keepalive;
+                        break;
+                    case "peerTimeoutSeconds":
+                        p.PeerTimeout = Seconds(v, key, 0, 86400, "seconds, 0 = never (default 60)");
+                        break;
+                    case "transactionPacingMs":
+                        p.TransactionPacing = TimeSpan.FromMilliseconds(Integer(v, key, 1, 10000, "milliseconds, 1-10000 (default 50)"));
+                        break;
+                    case "probeDirectPaths":
+                        p.ProbeDirectPaths = Boolean(v, key);
+                        break;
+                    case "directProbeAttempts":
+                        p.DirectProbeAttempts = (int)Integer(v, key, 1, 100, "a count 1-100 (default 8)");
+                        break;
+                    case "answerStun":
+                        p.AnswerStun = Boolean(v, key);
                         break;
                     default:
                         throw Unknown(prop.Name, "protocol", ProtocolKeys);

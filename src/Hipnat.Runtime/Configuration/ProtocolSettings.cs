@@ -44,6 +44,20 @@ public sealed class ProtocolSettings
 
     public int? MaxAssociations { get; set; }
 
+    public int? EspGcmKeyBits { get; set; }
+
+    public TimeSpan? KeepaliveInterval { get; set; }
+
+    public TimeSpan? PeerTimeout { get; set; }
+
+    public TimeSpan? TransactionPacing { get; set; }
+
+    public bool? ProbeDirectPaths { get; set; }
+
+    public int? DirectProbeAttempts { get; set; }
+
+    public bool? AnswerStun { get; set; }
+
     /// <summary>Builds the core's options: every tunable not set here keeps the core's default.</summary>
     public HipHostOptions ToHostOptions(
         HostIdentity identity,
@@ -73,6 +87,13 @@ public sealed class ProtocolSettings
             FailedHoldTime = FailedHoldTime ?? d.FailedHoldTime,
             R2SentHold = R2SentHold ?? d.R2SentHold,
             MaxAssociations = MaxAssociations ?? d.MaxAssociations,
+            EspGcmKeyBits = EspGcmKeyBits ?? d.EspGcmKeyBits,
+            KeepaliveInterval = KeepaliveInterval ?? d.KeepaliveInterval,
+            PeerTimeout = PeerTimeout ?? d.PeerTimeout,
+            TransactionPacing = TransactionPacing ?? d.TransactionPacing,
+            ProbeDirectPaths = ProbeDirectPaths ?? d.ProbeDirectPaths,
+            DirectProbeAttempts = DirectProbeAttempts ?? d.DirectProbeAttempts,
+            AnswerStun = AnswerStun ?? d.AnswerStun,
             LocalLocators = localLocators,
             DefaultTransport = defaultTransport,
         };
