@@ -24,6 +24,7 @@ public static class HipnatCli
             CloseCommand.Create(),
             StatusCommand.Create(),
             PeersCommand.Create(),
+            NetcheckCommand.Create(),
         };
         return root;
     }
