@@ -374,6 +374,7 @@ public partial class LabHost
                 Lab.Ip(Lab.SwitchNamespace, "link", "set", port, "master", segment.BridgeName, "up");
                 Lab.Ip(Namespace, "addr", "add", $"{assigned}/{segment.Prefix.PrefixLength}", "dev", name);
                 Lab.Ip(Namespace, "link", "set", name, "up");
+                Lab.WaitForLink(Namespace, name, port);
             }
             catch
             {

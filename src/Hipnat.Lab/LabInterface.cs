@@ -124,6 +124,11 @@ public sealed class LabInterface
             if (oldSegment != segment)
             {
                 Lab.Ip(Lab.SwitchNamespace, "link", "set", SwitchPort, "master", segment.BridgeName);
+                if (IsLinkUp)
+                {
+                    Lab.WaitForLink(Host.Namespace, Name, SwitchPort);
+                }
+
                 oldSegment.Detach(this);
                 segment.Attach(this);
                 Segment = segment;
@@ -148,6 +153,11 @@ public sealed class LabInterface
         {
             Lab.ThrowIfDisposed();
             Lab.Ip(Lab.SwitchNamespace, "link", "set", SwitchPort, up ? "up" : "down");
+            if (up)
+            {
+                Lab.WaitForLink(Host.Namespace, Name, SwitchPort);
+            }
+
             IsLinkUp = up;
         }
     }

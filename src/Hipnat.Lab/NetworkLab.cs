@@ -20,6 +20,7 @@ public sealed class NetworkLab : IDisposable, IAsyncDisposable
     private readonly Dictionary<string, LabSegment> segments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LabHost> hosts = new(StringComparer.Ordinal);
     private readonly List<LabProcess> processes = [];
+    private readonly ManualResetEventSlim disposeCompleted = new();
     private int nextBridge;
     private int nextPort;
     private bool disposed;
@@ -383,18 +384,160 @@ public sealed class NetworkLab : IDisposable, IAsyncDisposable
     {
         LabProcess[] running;
         List<string> namespaces;
+        var first = false;
         lock (Sync)
         {
-            if (disposed)
+            if (!disposed)
             {
-                return;
+                first = true;
+                disposed = true;
             }
 
-            disposed = true;
             running = [.. processes];
             namespaces = hosts.Values.Select(h => h.Namespace).Reverse().Append(SwitchNamespace).ToList();
         }
 
+        if (!first)
+        {
+            // Another thread (a signal handler, ProcessExit) is tearing down: wait, outside the lock it needs, so the
+            // process does not exit before the namespaces are gone.
+            disposeCompleted.Wait(TimeSpan.FromSeconds(60));
+            return;
+        }
+
+        List<string> left;
+        try
+        {
+            left = TearDown(running, namespaces);
+        }
+        finally
+        {
+            disposeCompleted.Set();
+        }
+
+        if (left.Count > 0)
+        {
+            throw new LabCommandException($"lab {Id}: namespaces left behind: {string.Join(", ", left)} (see docs/lab.md, cleaning up by hand)");
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"lab {Id}: {string.Join(", ", Hosts.Values)}";
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
+    internal string NextSwitchPort() => LabNames.SwitchPort(Id, nextPort++);
+
+    internal void Track(LabProcess process)
+    {
+        lock (Sync)
+        {
+            processes.Add(process);
+        }
+    }
+
+    internal void Forget(LabProcess process)
+    {
+        lock (Sync)
+        {
+            processes.Remove(process);
+        }
+    }
+
+    internal void OnAddressChanged(LabHost host)
+    {
+        foreach (var nat in hosts.Values.OfType<LabNat>())
+        {
+            nat.OnHostAddressChanged(host);
+        }
+    }
+
+    /// <summary>
+    /// Waits until a new or re-plugged link carries traffic: the node's end operationally up and the switch port up
+    /// and forwarding. Carrier changes reach the bridge through the kernel's link-watch work, which lags behind under
+    /// load; packets sent before it runs are dropped.
+    /// </summary>
+    internal void WaitForLink(string ns, string device, string port)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var node = CommandRunner.Run("ip", ["-n", ns, "-j", "link", "show", "dev", device]);
+            var sw = CommandRunner.Run("ip", ["-n", SwitchNamespace, "-d", "-j", "link", "show", "dev", port]);
+            if (node.Succeeded && sw.Succeeded && IsReady(node.StandardOutput, bridgePort: false) && IsReady(sw.StandardOutput, bridgePort: true))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"link {ns}/{device} <-> {SwitchNamespace}/{port} did not come up:\n{node.StandardOutput}\n{sw.StandardOutput}");
+            }
+
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary><c>ip -n NS ARGS</c>, throwing on failure.</summary>
+    internal void Ip(string ns, params string[] args) => CommandRunner.Run("ip", ["-n", ns, .. args]).EnsureSuccess();
+
+    /// <summary><c>ip netns exec NS FILE ARGS</c>.</summary>
+    internal LabCommandResult Exec(string ns, string file, IReadOnlyList<string> args, string? standardInput = null) =>
+        CommandRunner.Run("ip", ["netns", "exec", ns, file, .. args], standardInput: standardInput);
+
+    /// <summary><c>ip netns exec NS FILE ARGS</c>, throwing on failure.</summary>
+    internal void ExecChecked(string ns, string file, IReadOnlyList<string> args, string? standardInput = null) =>
+        Exec(ns, file, args, standardInput).EnsureSuccess();
+
+    private static bool IsReady(string json, bool bridgePort)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var link = document.RootElement[0];
+        if (link.GetProperty("operstate").GetString() != "UP")
+        {
+            return false;
+        }
+
+        return !bridgePort ||
+            (link.TryGetProperty("linkinfo", out var info) &&
+             info.TryGetProperty("info_slave_data", out var slave) &&
+             slave.TryGetProperty("state", out var state) &&
+             state.GetString() == "forwarding");
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/sbin")
+            .Append("/sbin")
+            .Any(dir => File.Exists(Path.Combine(dir, tool)));
+
+    private T CreateNode<T>(string name, Func<string, T> make)
+        where T : LabHost
+    {
+        LabNames.ValidateNodeName(name);
+        ThrowIfDisposed();
+        if (hosts.ContainsKey(name))
+        {
+            throw new ArgumentException($"lab {Id} already has a node {name}", nameof(name));
+        }
+
+        var ns = LabNames.NodeNamespace(Id, name);
+        CreateNamespace(ns);
+        var node = make(ns);
+        hosts.Add(name, node);
+        return node;
+    }
+
+    private List<string> TearDown(LabProcess[] running, List<string> namespaces)
+    {
         foreach (var process in running)
         {
             try
@@ -445,83 +588,7 @@ public sealed class NetworkLab : IDisposable, IAsyncDisposable
 
         labLock.Release();
         LabRegistry.Remove(this);
-        if (left.Count > 0)
-        {
-            throw new LabCommandException($"lab {Id}: namespaces left behind: {string.Join(", ", left)} (see docs/lab.md, cleaning up by hand)");
-        }
-    }
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => $"lab {Id}: {string.Join(", ", Hosts.Values)}";
-
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
-
-    internal string NextSwitchPort() => LabNames.SwitchPort(Id, nextPort++);
-
-    internal void Track(LabProcess process)
-    {
-        lock (Sync)
-        {
-            processes.Add(process);
-        }
-    }
-
-    internal void Forget(LabProcess process)
-    {
-        lock (Sync)
-        {
-            processes.Remove(process);
-        }
-    }
-
-    internal void OnAddressChanged(LabHost host)
-    {
-        foreach (var nat in hosts.Values.OfType<LabNat>())
-        {
-            nat.OnHostAddressChanged(host);
-        }
-    }
-
-    /// <summary><c>ip -n NS ARGS</c>, throwing on failure.</summary>
-    internal void Ip(string ns, params string[] args) => CommandRunner.Run("ip", ["-n", ns, .. args]).EnsureSuccess();
-
-    /// <summary><c>ip netns exec NS FILE ARGS</c>.</summary>
-    internal LabCommandResult Exec(string ns, string file, IReadOnlyList<string> args, string? standardInput = null) =>
-        CommandRunner.Run("ip", ["netns", "exec", ns, file, .. args], standardInput: standardInput);
-
-    /// <summary><c>ip netns exec NS FILE ARGS</c>, throwing on failure.</summary>
-    internal void ExecChecked(string ns, string file, IReadOnlyList<string> args, string? standardInput = null) =>
-        Exec(ns, file, args, standardInput).EnsureSuccess();
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
-            .Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/sbin")
-            .Append("/sbin")
-            .Any(dir => File.Exists(Path.Combine(dir, tool)));
-
-    private T CreateNode<T>(string name, Func<string, T> make)
-        where T : LabHost
-    {
-        LabNames.ValidateNodeName(name);
-        ThrowIfDisposed();
-        if (hosts.ContainsKey(name))
-        {
-            throw new ArgumentException($"lab {Id} already has a node {name}", nameof(name));
-        }
-
-        var ns = LabNames.NodeNamespace(Id, name);
-        CreateNamespace(ns);
-        var node = make(ns);
-        hosts.Add(name, node);
-        return node;
+        return left;
     }
 
     /// <summary>Undoes a node whose construction failed half-way.</summary>
