@@ -163,7 +163,19 @@ public sealed class LabProcess : IDisposable, IAsyncDisposable
         WaitForExit(TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>Stops the process (see <see cref="Stop"/>) and releases it.</summary>
+    /// <summary>Kills the process group at once (SIGKILL) and waits for the end of its output.</summary>
+    public void Kill()
+    {
+        if (Id <= 0 || HasExited)
+        {
+            return;
+        }
+
+        NativeMethods.Kill(-Id, NativeMethods.SigKill);
+        WaitForExit(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Stops the process (see <see cref="Stop"/>: SIGTERM, then SIGKILL) and releases it.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)

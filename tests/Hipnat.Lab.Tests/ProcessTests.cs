@@ -71,6 +71,9 @@ public class ProcessTests
 
         using var sleeper = host.Start("sleep", "30");
         Assert.Throws<TimeoutException>(() => sleeper.WaitForOutput("never", TimeSpan.FromMilliseconds(200)));
+        sleeper.Kill();
+        Assert.True(sleeper.HasExited);
+        Assert.Equal(128 + 9, sleeper.ExitCode);
     }
 
     [Fact]
