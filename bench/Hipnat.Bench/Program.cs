@@ -5,11 +5,12 @@ return args.Length > 0 ? args[0] switch
     "bex" => BaseExchangeBench.Run(args[1..]),
     "scale" => ScaleBench.Run(args[1..]),
     "relay-scale" => RelayScaleBench.Run(args[1..]),
+    "relay-throughput" => RelayThroughputBench.Run(args[1..]),
     _ => Usage(),
 } : Usage();
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Hipnat.Bench bex [--seconds S] | scale [--initiators N] [--responders M]");
+    Console.Error.WriteLine("usage: Hipnat.Bench bex [--exchanges N] | scale [--initiators N] [--responders M] | relay-scale [--clients N] | relay-throughput [--seconds S] [--hipnat DLL]");
     return 2;
 }
