@@ -25,6 +25,7 @@ public static class HipnatCli
             StatusCommand.Create(),
             PeersCommand.Create(),
             NetcheckCommand.Create(),
+            LabCommand.Create(),
         };
         return root;
     }
