@@ -68,9 +68,9 @@ public abstract class DhKeyPair : IDisposable
 
         return group switch
         {
-            DhGroupId.NistP256 => new EcdhKeyPair(group, ECCurve.NamedCurves.nistP256, 32),
-            DhGroupId.NistP384 => new EcdhKeyPair(group, ECCurve.NamedCurves.nistP384, 48),
-            DhGroupId.NistP521 => new EcdhKeyPair(group, ECCurve.NamedCurves.nistP521, 66),
+            DhGroupId.NistP256 => new EcdhKeyPair(group, EcDomain.P256),
+            DhGroupId.NistP384 => new EcdhKeyPair(group, EcDomain.P384),
+            DhGroupId.NistP521 => new EcdhKeyPair(group, EcDomain.P521),
             _ => throw Unsupported(group),
         };
     }

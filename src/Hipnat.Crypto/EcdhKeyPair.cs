@@ -6,26 +6,37 @@ namespace Hipnat.Crypto;
 internal sealed class EcdhKeyPair : DhKeyPair
 {
     private readonly ECDiffieHellman _key;
-    private readonly ECCurve _curve;
-    private readonly int _fieldLength;
+    private readonly EcDomain _domain;
 
-    public EcdhKeyPair(DhGroupId group, ECCurve curve, int fieldLength)
-        : this(group, curve, fieldLength, ECDiffieHellman.Create(curve))
+    // The same private key as an OpenSSL EVP_PKEY, for the fast derivation (null when OpenSslEc is unavailable).
+    private readonly SafeEvpPKeyHandle? _nativeKey;
+
+    public EcdhKeyPair(DhGroupId group, EcDomain domain)
+        : this(group, domain, allowNative: true)
     {
     }
 
-    private EcdhKeyPair(DhGroupId group, ECCurve curve, int fieldLength, ECDiffieHellman key)
-        : base(group, EncodePublic(key, fieldLength))
+    /// <param name="allowNative">False forces the BCL path (tests of the fallback).</param>
+    internal EcdhKeyPair(DhGroupId group, EcDomain domain, bool allowNative)
+        : this(group, domain, CreateKey(domain, allowNative, out SafeEvpPKeyHandle? nativeKey), nativeKey)
+    {
+    }
+
+    private EcdhKeyPair(DhGroupId group, EcDomain domain, ECDiffieHellman key, SafeEvpPKeyHandle? nativeKey)
+        : base(group, EncodePublic(key, domain.FieldLength))
     {
         _key = key;
-        _curve = curve;
-        _fieldLength = fieldLength;
+        _domain = domain;
+        _nativeKey = nativeKey;
     }
+
+    /// <summary>True when derivations use the native path (<see cref="OpenSslEc"/>).</summary>
+    internal bool UsesNativeDerivation => _nativeKey is not null;
 
     private protected override bool TryDeriveCore(ReadOnlySpan<byte> peerPublicValue, Span<byte> secret, out int bytesWritten)
     {
         bytesWritten = 0;
-        int n = _fieldLength;
+        int n = _domain.FieldLength;
 
         // RFC 5903 §7: the public value is x | y. A SEC1 uncompressed point (0x04 | x | y) is tolerated.
         if (peerPublicValue.Length == (2 * n) + 1 && peerPublicValue[0] == 0x04)
@@ -38,25 +49,45 @@ internal sealed class EcdhKeyPair : DhKeyPair
             return false;
         }
 
-        var parameters = new ECParameters
-        {
-            Curve = _curve,
-            Q = new ECPoint { X = peerPublicValue[..n].ToArray(), Y = peerPublicValue[n..].ToArray() },
-        };
+        ReadOnlySpan<byte> x = peerPublicValue[..n];
+        ReadOnlySpan<byte> y = peerPublicValue[n..];
 
-        // The import rejects points that are not on the curve (CryptographicException, mapped to false by the caller).
-        using ECDiffieHellman peer = ECDiffieHellman.Create(parameters);
-        using ECDiffieHellmanPublicKey peerKey = peer.PublicKey;
+        // Partial public-key validation, sufficient on these cofactor-1 curves (see EcDomain).
+        if (!_domain.IsValidPublicPoint(x, y))
+        {
+            return false;
+        }
 
         // RFC 5903 §7: the shared secret is the x coordinate of the shared point.
-        byte[] x = _key.DeriveRawSecretAgreement(peerKey);
+        if (_nativeKey is not null && OpenSslEc.IsAvailable)
+        {
+            using SafeEvpPKeyHandle? peer = OpenSslEc.TryImportPublicKey(_domain, x, y);
+            if (peer is not null && OpenSslEc.TryDerive(_nativeKey, peer, secret[..n]))
+            {
+                bytesWritten = n;
+                return true;
+            }
+
+            // Not expected for a validated point; the BCL path below decides.
+        }
+
+        var parameters = new ECParameters
+        {
+            Curve = _domain.Curve,
+            Q = new ECPoint { X = x.ToArray(), Y = y.ToArray() },
+        };
+
+        // The import checks the point again (CryptographicException, mapped to false by the caller).
+        using ECDiffieHellman peerKey = ECDiffieHellman.Create(parameters);
+        using ECDiffieHellmanPublicKey peerPublic = peerKey.PublicKey;
+        byte[] shared = _key.DeriveRawSecretAgreement(peerPublic);
         try
         {
-            HostIdEncoding.WriteFixed(x, secret[..n]);
+            HostIdEncoding.WriteFixed(shared, secret[..n]);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(x);
+            CryptographicOperations.ZeroMemory(shared);
         }
 
         bytesWritten = n;
@@ -67,10 +98,31 @@ internal sealed class EcdhKeyPair : DhKeyPair
     {
         if (disposing)
         {
+            _nativeKey?.Dispose();
             _key.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    private static ECDiffieHellman CreateKey(EcDomain domain, bool allowNative, out SafeEvpPKeyHandle? nativeKey)
+    {
+        nativeKey = null;
+        if (allowNative && OpenSslEc.IsAvailable)
+        {
+            var key = new ECDiffieHellmanOpenSsl(domain.Curve);
+            try
+            {
+                nativeKey = key.DuplicateKeyHandle();
+                return key;
+            }
+            catch (CryptographicException)
+            {
+                key.Dispose();
+            }
+        }
+
+        return ECDiffieHellman.Create(domain.Curve);
     }
 
     private static byte[] EncodePublic(ECDiffieHellman key, int n)

@@ -43,6 +43,9 @@ public sealed class PeerHostIdentity : IDisposable
     /// <summary>Length of a valid signature value in octets.</summary>
     public int SignatureLength { get; }
 
+    /// <summary>True when the ECDSA key was imported through <see cref="OpenSslEc"/> rather than the BCL.</summary>
+    internal bool UsesNativeImport { get; private init; }
+
     /// <summary>
     /// Builds a peer identity from untrusted HOST_ID fields. Never throws; on failure returns false with a
     /// human-readable reason (unsupported algorithm or curve, bad lengths, point not on the curve, weak RSA key).
@@ -50,6 +53,15 @@ public sealed class PeerHostIdentity : IDisposable
     public static bool TryCreate(
         HostIdentityAlgorithm algorithm,
         ReadOnlySpan<byte> hostIdBytes,
+        [NotNullWhen(true)] out PeerHostIdentity? peer,
+        [NotNullWhen(false)] out string? error) =>
+        TryCreate(algorithm, hostIdBytes, allowNative: true, out peer, out error);
+
+    /// <param name="allowNative">False forces the BCL import of ECDSA keys (tests of the fallback).</param>
+    internal static bool TryCreate(
+        HostIdentityAlgorithm algorithm,
+        ReadOnlySpan<byte> hostIdBytes,
+        bool allowNative,
         [NotNullWhen(true)] out PeerHostIdentity? peer,
         [NotNullWhen(false)] out string? error)
     {
@@ -59,7 +71,7 @@ public sealed class PeerHostIdentity : IDisposable
             switch (algorithm)
             {
                 case HostIdentityAlgorithm.Ecdsa:
-                    return TryCreateEcdsa(hostIdBytes, out peer, out error);
+                    return TryCreateEcdsa(hostIdBytes, allowNative, out peer, out error);
                 case HostIdentityAlgorithm.Rsa:
                     return TryCreateRsa(hostIdBytes, out peer, out error);
                 default:
@@ -103,7 +115,7 @@ public sealed class PeerHostIdentity : IDisposable
 
     public void Dispose() => _key.Dispose();
 
-    private static bool TryCreateEcdsa(ReadOnlySpan<byte> hostIdBytes, out PeerHostIdentity? peer, out string? error)
+    private static bool TryCreateEcdsa(ReadOnlySpan<byte> hostIdBytes, bool allowNative, out PeerHostIdentity? peer, out string? error)
     {
         peer = null;
         if (!HostIdEncoding.TryDecodeEcdsa(hostIdBytes, out EccCurve curve, out ECParameters parameters, out error))
@@ -111,21 +123,63 @@ public sealed class PeerHostIdentity : IDisposable
             return false;
         }
 
-        ECDsa ecdsa = ECDsa.Create();
-        try
+        // Partial public-key validation, sufficient on these cofactor-1 curves (see EcDomain); done here for both
+        // import paths, so they accept and reject the same keys.
+        EcDomain domain = EcDomain.For(curve);
+        if (!domain.IsValidPublicPoint(parameters.Q.X, parameters.Q.Y))
         {
-            // The import validates that Q is a point on the named curve.
-            ecdsa.ImportParameters(parameters);
-        }
-        catch (CryptographicException)
-        {
-            ecdsa.Dispose();
             error = $"ECDSA public key is not a valid point on {curve}";
             return false;
         }
 
-        peer = new PeerHostIdentity(HostIdentityAlgorithm.Ecdsa, curve, hostIdBytes.ToArray(), ecdsa, 2 * HostIdEncoding.CoordinateLength(curve));
+        ECDsa? ecdsa = allowNative ? TryImportNative(domain, parameters.Q) : null;
+        bool native = ecdsa is not null;
+        if (ecdsa is null)
+        {
+            ecdsa = ECDsa.Create();
+            try
+            {
+                // The BCL import checks the point again (and its order).
+                ecdsa.ImportParameters(parameters);
+            }
+            catch (CryptographicException)
+            {
+                ecdsa.Dispose();
+                error = $"ECDSA public key is not a valid point on {curve}";
+                return false;
+            }
+        }
+
+        peer = new PeerHostIdentity(HostIdentityAlgorithm.Ecdsa, curve, hostIdBytes.ToArray(), ecdsa, 2 * domain.FieldLength)
+        {
+            UsesNativeImport = native,
+        };
         return true;
+    }
+
+    /// <summary>The validated point as an <see cref="ECDsaOpenSsl"/> via <see cref="OpenSslEc"/>; null to fall back.</summary>
+    private static ECDsa? TryImportNative(EcDomain domain, in ECPoint q)
+    {
+        if (!OpenSslEc.IsAvailable)
+        {
+            return null;
+        }
+
+        using SafeEvpPKeyHandle? handle = OpenSslEc.TryImportPublicKey(domain, q.X, q.Y);
+        if (handle is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Takes its own reference to the EVP_PKEY.
+            return new ECDsaOpenSsl(handle);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     private static bool TryCreateRsa(ReadOnlySpan<byte> hostIdBytes, out PeerHostIdentity? peer, out string? error)
