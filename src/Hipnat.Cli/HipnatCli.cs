@@ -20,6 +20,7 @@ public static class HipnatCli
             KeygenCommand.Create(),
             HitCommand.Create(),
             RunCommand.Create(),
+            RelayCommand.Create(),
             ConnectCommand.Create(),
             CloseCommand.Create(),
             StatusCommand.Create(),

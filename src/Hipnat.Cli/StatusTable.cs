@@ -20,6 +20,73 @@ internal static class StatusTable
             o.WriteLine($"drops      {string.Join(", ", c.Drops.Select(kv => $"{kv.Key} {kv.Value}"))}");
         }
 
+        if (c.Relayed + c.EspRelayed + c.KeepalivesSent + c.StunAnswered + c.ProbesSent > 0)
+        {
+            o.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"relaying   control {c.Relayed}, ESP {c.EspRelayed} ({FormatBytes(c.EspRelayedBytes)}); keepalives {c.KeepalivesSent}, STUN answered {c.StunAnswered}, probes {c.ProbesSent}"));
+        }
+
+        if (s.MetricsUrl is not null)
+        {
+            o.WriteLine($"metrics    {s.MetricsUrl}");
+        }
+
+        if (s.Registrations.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("registrations with relays");
+            var rows = new List<string[]> { new[] { "RELAY HIT", "ADDRESS", "SERVICE", "STATE", "EXPIRES", "REFLEXIVE", "RELAYED" } };
+            foreach (var r in s.Registrations)
+            {
+                rows.Add(
+                [
+                    r.RegistrarHit,
+                    r.RegistrarAddress ?? "-",
+                    r.Service,
+                    r.Failure is null ? r.State : $"{r.State} ({r.Failure})",
+                    r.ExpiresInSeconds is { } e ? "in " + FormatDuration(e) : "-",
+                    r.ReflexiveAddress ?? "-",
+                    r.RelayedAddress ?? "-",
+                ]);
+            }
+
+            WriteRows(rows, o, "  ");
+            foreach (var r in s.Registrations.Where(r => r.LastError is not null).DistinctBy(r => (r.RegistrarHit, r.LastError)))
+            {
+                o.WriteLine($"  {r.RegistrarHit}: {r.LastError}");
+            }
+        }
+
+        if (s.Registrar is { } reg)
+        {
+            o.WriteLine();
+            o.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"registrar  {string.Join(",", reg.Services)} for {(reg.AllowAny ? "anyone" : reg.Allowed.Count == 0 ? "nobody (closed: --allow HIT or --allow-any)" : $"{reg.Allowed.Count} allowed HIT(s)")}; " +
+                $"relayed ports {reg.RelayAddress ?? "-"}:{reg.RelayPorts} ({reg.RelayedPortsOpen} open), {reg.Clients.Count}/{reg.MaxClients} clients"));
+            if (reg.Clients.Count > 0)
+            {
+                var rows = new List<string[]> { new[] { "CLIENT HIT", "CLIENT ADDRESS", "SERVICES", "EXPIRES", "RELAYED ADDRESS", "CONTROL PKTS", "ESP PKTS/BYTES", "PERMISSIONS" } };
+                foreach (var cl in reg.Clients)
+                {
+                    rows.Add(
+                    [
+                        cl.ClientHit,
+                        cl.ClientAddress,
+                        string.Join(",", cl.Services.Select(x => x.Service)),
+                        cl.Services.Count == 0 ? "-" : "in " + FormatDuration(cl.Services.Min(x => x.ExpiresInSeconds)),
+                        cl.RelayedAddress ?? "-",
+                        cl.RelayedPackets.ToString(CultureInfo.InvariantCulture),
+                        string.Create(CultureInfo.InvariantCulture, $"{cl.EspPackets}/{FormatBytes(cl.EspBytes)}"),
+                        cl.Permissions.Count == 0 ? "-" : string.Join(", ", cl.Permissions.Select(p => $"{p.Peer} {p.InboundSpi}/{p.OutboundSpi}")),
+                    ]);
+                }
+
+                WriteRows(rows, o, "  ");
+            }
+        }
+
         if (s.Peers.Count > 0)
         {
             o.WriteLine();
@@ -37,31 +104,45 @@ internal static class StatusTable
             return;
         }
 
-        var rows = new List<string[]> { new[] { "PEER HIT", "STATE", "ROLE", "PEER ADDRESS", "LOCAL ADDRESS", "CIPHER", "DH GROUP", "ESP", "SPI IN/OUT", "UP" } };
+        var table = new List<string[]> { new[] { "PEER HIT", "STATE", "ROLE", "PEER ADDRESS", "PATH", "LOCAL ADDRESS", "CIPHER", "DH GROUP", "ESP", "SPI IN/OUT", "UP", "LAST SEEN" } };
         foreach (var a in s.Associations)
         {
             var sa = a.SecurityAssociations.LastOrDefault();
-            rows.Add(
+            table.Add(
             [
                 a.PeerHit,
                 a.State,
                 a.Initiator ? "initiator" : "responder",
                 a.PeerAddress ?? "-",
+                a.ActivePath is "relay" ? "via relay" : a.ActivePath ?? "-",
                 a.LocalAddress ?? "-",
                 Dash(a.Cipher),
                 Dash(a.DhGroup),
                 a.EspSuite == 0 ? "-" : a.EspSuite.ToString(CultureInfo.InvariantCulture),
                 sa is null ? "-" : $"{sa.InboundSpi}/{sa.OutboundSpi}",
                 a.EstablishedSecondsAgo is { } up ? FormatDuration(up) : "-",
+                FormatDuration(a.LastSeenSecondsAgo) + " ago",
             ]);
         }
 
+        WriteRows(table, o, string.Empty);
+    }
+
+    private static void WriteRows(List<string[]> rows, TextWriter o, string indent)
+    {
         var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         foreach (var r in rows)
         {
-            o.WriteLine(string.Join("  ", r.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
+            o.WriteLine(indent + string.Join("  ", r.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
         }
     }
+
+    private static string FormatBytes(long bytes) => bytes switch
+    {
+        < 10_000 => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
+        < 10_000_000 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.#} MiB"),
+    };
 
     private static string Dash(string? s) => string.IsNullOrEmpty(s) || s == "0" || s == "Reserved" ? "-" : s;
 

@@ -5,7 +5,9 @@ using Hipnat.Core.Host;
 using Hipnat.Core.Transport;
 using Hipnat.Runtime.Configuration;
 using Hipnat.Runtime.Control;
+using Hipnat.Runtime.Metrics;
 using Hipnat.Runtime.Transports;
+using Hipnat.Wire.Parameters;
 using Microsoft.Extensions.Logging;
 
 namespace Hipnat.Runtime;
@@ -25,6 +27,7 @@ public static class DaemonRunner
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var logger = loggerFactory.CreateLogger("hipnat");
+        settings.Validate();
         if (string.IsNullOrWhiteSpace(settings.KeyFile))
         {
             throw new ConfigException("no host identity key: pass --key FILE or set \"keyFile\" in the config file (create a key with `hipnat keygen --out FILE`)");
@@ -39,13 +42,17 @@ public static class DaemonRunner
         var transports = OpenTransports(settings, logger);
         HipDaemon? daemon = null;
         ControlServer? control = null;
+        MetricsServer? metricsServer = null;
+        PrometheusExporter? exporter = null;
         try
         {
             var locals = LocalLocators(transports);
+            var registrar = settings.Registrar is { } r ? r.ToOptions(ResolveRelayAddress(r, transports, locals)) : null;
             var options = settings.Protocol.ToHostOptions(
                 identity,
                 locals,
-                settings.Transport == TransportMode.Raw ? TransportKind.RawHip : TransportKind.Udp);
+                settings.Transport == TransportMode.Raw ? TransportKind.RawHip : TransportKind.Udp,
+                registrar);
             var host = new HipHost(options);
             if (logger.IsEnabled(LogLevel.Debug))
             {
@@ -61,11 +68,62 @@ public static class DaemonRunner
                 }
             }
 
+            foreach (var relay in settings.Relays)
+            {
+                daemon.AddRelay(relay);
+            }
+
+            if (settings.Relays.Count > 0 && options.KeepaliveInterval <= TimeSpan.Zero)
+            {
+                logger.LogWarning("NAT keepalives are off (keepaliveIntervalSeconds 0) while registered with relays: a NAT in front of this host may forget the mapping to the relay; use 15-3600 s");
+            }
+
             var controlPath = ControlSocketPath.Resolve(settings.ControlSocket);
             control = new ControlServer(controlPath, daemon, logger);
+            if (settings.Metrics is { } endpoint)
+            {
+                exporter = new PrometheusExporter(daemon.Metrics.Meter);
+                var daemonForMetrics = daemon;
+                var exporterForMetrics = exporter;
+                metricsServer = new MetricsServer(
+                    endpoint,
+                    async ct =>
+                    {
+                        await daemonForMetrics.RefreshMetricsAsync(TimeSpan.FromSeconds(2), ct);
+                        return exporterForMetrics.Collect();
+                    },
+                    logger);
+                daemon.MetricsUrl = metricsServer.Url;
+            }
+
             daemon.Start();
             control.Start();
             logger.LogInformation("control socket {Path}", controlPath);
+            if (metricsServer is not null)
+            {
+                metricsServer.Start();
+                logger.LogInformation("metrics at {Url}", metricsServer.Url);
+            }
+
+            if (registrar is not null)
+            {
+                logger.LogInformation(
+                    "registrar: offering {Services} to {Who}; relayed ports {Address}:{Min}-{Max}, at most {MaxClients} clients, lifetimes {MinLifetime:0}-{MaxLifetime:0} s",
+                    string.Join(",", registrar.Services.Select(SettingParsers.ServiceName)),
+                    registrar.AllowAnyone ? "anyone (--allow-any)" : $"{registrar.AllowedForAll.Count + registrar.Allowed.Values.Sum(v => v.Count)} allowed HIT(s)",
+                    registrar.DataRelayAddress?.ToString() ?? "-", registrar.DataRelayPortMin, registrar.DataRelayPortMax, registrar.MaxClients,
+                    registrar.MinLifetime.TotalSeconds, registrar.MaxLifetime.TotalSeconds);
+                if (settings.Registrar!.IsClosed)
+                {
+                    logger.LogWarning("registration is closed: no HIT is allowed; pass --allow HIT (repeatable) or --allow-any, or set registrar.allow / registrar.allowAny");
+                }
+            }
+
+            if (settings.StunServers.Count > 0 || settings.TurnServers.Count > 0)
+            {
+                logger.LogDebug("STUN servers {Stun}; TURN servers {Turn}",
+                    string.Join(", ", settings.StunServers), string.Join(", ", settings.TurnServers));
+            }
 
             var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (cancellationToken.Register(() => stopped.TrySetResult()))
@@ -77,6 +135,8 @@ public static class DaemonRunner
         }
         finally
         {
+            metricsServer?.Dispose();
+            exporter?.Dispose();
             control?.Dispose();
             if (daemon is not null)
             {
@@ -96,6 +156,51 @@ public static class DaemonRunner
         {
             await daemon.Completion;
         }
+    }
+
+    /// <summary>
+    /// The address relayed ports are opened on: the configured one, else the first concrete listen address, else the
+    /// first interface address of a wildcard listener. Null when the data relay is not offered. Throws
+    /// <see cref="ConfigException"/> when RELAY_UDP_ESP is offered and no usable address exists.
+    /// </summary>
+    public static IPAddress? ResolveRelayAddress(RegistrarSettings registrar, IReadOnlyList<IHipTransport> transports, IReadOnlyList<TransportAddress> locals)
+    {
+        ArgumentNullException.ThrowIfNull(registrar);
+        ArgumentNullException.ThrowIfNull(transports);
+        ArgumentNullException.ThrowIfNull(locals);
+        if (!registrar.Services.Contains(RegistrationType.RelayUdpEsp))
+        {
+            return registrar.RelayAddress;
+        }
+
+        static bool Concrete(TransportAddress a) =>
+            a.Kind == TransportKind.Udp && !a.Address.Equals(IPAddress.Any) && !a.Address.Equals(IPAddress.IPv6Any);
+
+        var address = registrar.RelayAddress
+            ?? transports.SelectMany(t => t.LocalAddresses).Where(Concrete).Select(a => a.Address).FirstOrDefault()
+            ?? locals.Where(Concrete).Select(a => a.Address).FirstOrDefault();
+        if (address is null)
+        {
+            throw new ConfigException(
+                "the data relay (relay-esp) needs an address for relayed ports and this host has none besides the wildcard listen address; pass --relay-address ADDR (config registrar.relayAddress)");
+        }
+
+        try
+        {
+            using var probe = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            probe.Bind(new IPEndPoint(address, 0));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressNotAvailable)
+        {
+            throw new ConfigException(
+                $"--relay-address {address} (config registrar.relayAddress) is not an address of this host; give one of its addresses, where the relayed ports can be bound");
+        }
+        catch (SocketException e)
+        {
+            throw new ConfigException($"--relay-address {address}: cannot bind UDP sockets on it ({e.SocketErrorCode}); give another address of this host");
+        }
+
+        return address;
     }
 
     /// <summary>

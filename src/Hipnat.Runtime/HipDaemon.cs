@@ -2,11 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using Hipnat.Core.Association;
 using Hipnat.Core.Host;
+using Hipnat.Core.Registration;
 using Hipnat.Core.Transport;
 using Hipnat.Runtime.Configuration;
 using Hipnat.Runtime.Control;
+using Hipnat.Runtime.Metrics;
 using Hipnat.Runtime.Transports;
 using Hipnat.Wire;
+using Hipnat.Wire.Parameters;
 using Microsoft.Extensions.Logging;
 
 namespace Hipnat.Runtime;
@@ -18,7 +21,7 @@ namespace Hipnat.Runtime;
 /// requests; then sleep until a datagram or request arrives or the next timer is due. The clock is a stopwatch
 /// started with the daemon. An exception while handling one datagram is logged and counted; the loop goes on.
 /// </summary>
-public sealed class HipDaemon : IControlHandler, IDisposable
+public sealed partial class HipDaemon : IControlHandler, IDisposable
 {
     /// <summary>Datagrams handled before the loop looks at timers and control work again.</summary>
     private const int DatagramBatch = 256;
@@ -33,6 +36,9 @@ public sealed class HipDaemon : IControlHandler, IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<ConnectWaiter> _waiters = [];
     private readonly HashSet<Hit> _knownPeers = [];
+    private readonly List<RelayClient> _relays = [];
+    private readonly HashSet<(Hit Client, RegistrationType Service)> _serverRegistrations = [];
+    private readonly IRelayedPorts? _relayedPorts;
     private readonly string _identityDescription;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Thread? _driver;
@@ -52,7 +58,14 @@ public sealed class HipDaemon : IControlHandler, IDisposable
         _logger = logger;
         _identityDescription = identityDescription ?? string.Empty;
         _inbox = inbox ?? new DriverInbox();
+        _relayedPorts = transports.OfType<IRelayedPorts>().FirstOrDefault();
     }
+
+    /// <summary>The daemon's instruments (Meter "hipnat"); <see cref="RefreshMetricsAsync"/> brings them up to date.</summary>
+    public DaemonMetrics Metrics { get; } = new();
+
+    /// <summary>Shown in status when a Prometheus endpoint serves <see cref="Metrics"/>.</summary>
+    public string? MetricsUrl { get; set; }
 
     public Hit LocalHit => _host.LocalHit;
 
@@ -75,6 +88,43 @@ public sealed class HipDaemon : IControlHandler, IDisposable
         else
         {
             _inbox.PostWork(() => AddPeerOnDriver(peer, locator));
+        }
+    }
+
+    /// <summary>
+    /// Registers with <paramref name="relay"/> once the daemon runs, and keeps the registration: the core renews it
+    /// before it expires; when the base exchange with the relay fails, the registration is refused or it ends,
+    /// the daemon registers again with exponential backoff (2 s up to 60 s). Call before <see cref="Start"/>.
+    /// </summary>
+    public void AddRelay(RelayServerSettings relay)
+    {
+        ArgumentNullException.ThrowIfNull(relay);
+        if (Volatile.Read(ref _started) != 0)
+        {
+            throw new InvalidOperationException("relays are added before the daemon starts");
+        }
+
+        if (relay.Hit == _host.LocalHit)
+        {
+            throw new ConfigException($"--relay {relay.Hit}: that is this daemon's own HIT; give the relay's HIT (`hipnat status` on the relay shows it)");
+        }
+
+        _relays.RemoveAll(r => r.Settings.Hit == relay.Hit);
+        _relays.Add(new RelayClient(relay));
+        AddPeerOnDriver(relay.Hit, relay.Address);
+    }
+
+    /// <summary>Takes a fresh <see cref="MetricsSnapshot"/> on the driver thread (waits at most <paramref name="timeout"/>).</summary>
+    public async Task RefreshMetricsAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var snapshot = await InvokeAsync(_ => BuildMetricsSnapshot()).WaitAsync(timeout, cancellationToken);
+            Metrics.Update(snapshot);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Serve the previous snapshot: a scrape must not hang on a busy or stopping driver.
         }
     }
 
@@ -223,6 +273,7 @@ public sealed class HipDaemon : IControlHandler, IDisposable
         }
 
         _inbox.Dispose();
+        Metrics.Dispose();
     }
 
     private void AddPeerOnDriver(Hit peer, TransportAddress locator)
@@ -274,6 +325,7 @@ public sealed class HipDaemon : IControlHandler, IDisposable
         RunWork();
         bool more = DrainDatagrams();
         RunTimers();
+        MaintainRegistrations();
         ExpireWaiters();
         Flush();
         return more;
@@ -445,6 +497,13 @@ public sealed class HipDaemon : IControlHandler, IDisposable
                 break;
             case AssociationFailed f:
                 _logger.LogWarning("association with {Peer} failed: {Reason}", f.Peer, f.Reason);
+                if (FindRelay(f.Peer) is { } relay)
+                {
+                    relay.Granted.Clear();
+                    relay.LastError = $"base exchange with the relay at {relay.Settings.Address} failed ({f.Reason}); " +
+                        "check that `hipnat relay` runs there, its HIT and its address; retrying";
+                }
+
                 CompleteWaiters(f.Peer, _ => ControlResponse.Failure($"base exchange with {f.Peer} failed: {f.Reason}"));
                 break;
             case AssociationClosed c:
@@ -459,6 +518,57 @@ public sealed class HipDaemon : IControlHandler, IDisposable
                 break;
             case NotifyReceived n:
                 _logger.LogInformation("NOTIFY type {Type} from {Peer} ({Length} bytes of data)", n.MessageType, n.Peer, n.Data.Length);
+                break;
+            case RegistrationGranted g:
+                OnRegistrationGranted(g);
+                break;
+            case RegistrationRefused r:
+                OnRegistrationRefused(r);
+                break;
+            case RegistrationEnded e:
+                _logger.LogWarning(
+                    "registration with relay {Relay} for {Service} {How}; registering again",
+                    e.Peer, SettingParsers.ServiceName(e.Type), e.Cancelled ? "was cancelled" : "expired");
+                Metrics.RegistrationEvent("client", "ended", e.Type);
+                if (FindRelay(e.Peer) is { } ended)
+                {
+                    ended.Granted.Remove(e.Type);
+                    ended.NextAttempt = TimeSpan.Zero;
+                }
+
+                break;
+            case ClientRegistered c:
+                if (_serverRegistrations.Add((c.Peer, c.Type)))
+                {
+                    _logger.LogInformation(
+                        "client {Client} registered for {Service} from {ClientAddress}, lifetime {Lifetime:0} s",
+                        c.Peer, SettingParsers.ServiceName(c.Type), c.ClientAddress, c.Lifetime.TotalSeconds);
+                    Metrics.RegistrationEvent("server", "granted", c.Type);
+                }
+                else
+                {
+                    _logger.LogDebug("client {Client} renewed {Service} from {ClientAddress}, lifetime {Lifetime:0} s",
+                        c.Peer, SettingParsers.ServiceName(c.Type), c.ClientAddress, c.Lifetime.TotalSeconds);
+                    Metrics.RegistrationEvent("server", "renewed", c.Type);
+                }
+
+                break;
+            case ClientUnregistered u:
+                _serverRegistrations.Remove((u.Peer, u.Type));
+                _logger.LogInformation("client {Client} unregistered from {Service} ({How})",
+                    u.Peer, SettingParsers.ServiceName(u.Type), u.Cancelled ? "cancelled or its association ended" : "expired");
+                Metrics.RegistrationEvent("server", "ended", u.Type);
+                break;
+            case RelayedPortChanged p:
+                OnRelayedPortChanged(p);
+                break;
+            case ActivePathChanged p:
+                _logger.LogInformation("path to {Peer}: {From} -> {To} ({Path}): {Reason}",
+                    p.Peer, p.From, p.To, p.Direct ? "direct" : "via relay", p.Reason);
+                break;
+            case EspSaReady e:
+                _logger.LogDebug("ESP SA pair with {Peer} ready: inbound SPI {Inbound:x8}, outbound SPI {Outbound:x8}, suite {Suite}{Replaces}",
+                    e.Peer, e.Sa.InboundSpi, e.Sa.OutboundSpi, e.Sa.Suite, e.Replaces is { } replaced ? $" (replaces {replaced:x8})" : string.Empty);
                 break;
             default:
                 _logger.LogDebug("event {Event}", ev);
@@ -558,7 +668,7 @@ public sealed class HipDaemon : IControlHandler, IDisposable
             var locators = string.Join(", ", _host.GetPeerLocators(w.Peer));
             w.Reply.TrySetResult(ControlResponse.Failure(
                 $"no association with {w.Peer} after {(w.Deadline - w.StartedAt).TotalSeconds:0.#} s (state {AssociationStateNames.Of(state)}, tried {locators}); " +
-                "check that the peer's daemon runs, that its HIT is right and that the locator is reachable"));
+                "check that the peer's daemon runs, that its HIT is right and that the locator is reachable" + RelayHint(w.Peer, state)));
         }
     }
 
@@ -658,7 +768,14 @@ public sealed class HipDaemon : IControlHandler, IDisposable
                 TransportMalformed = _transports.Sum(t => t.Counters.Malformed),
                 QueueDropped = _inbox.Dropped,
                 HandlerExceptions = HandlerExceptions,
+                Relayed = c.Relayed,
+                EspRelayed = c.EspRelayed,
+                EspRelayedBytes = c.EspRelayedBytes,
+                KeepalivesSent = c.KeepalivesSent,
+                StunAnswered = c.StunAnswered,
+                ProbesSent = c.ProbesSent,
             },
+            MetricsUrl = MetricsUrl,
         };
 
         foreach (var peer in _knownPeers.OrderBy(p => p))
@@ -668,6 +785,8 @@ public sealed class HipDaemon : IControlHandler, IDisposable
 
         foreach (var a in _host.GetAssociations().OrderBy(a => a.PeerHit))
         {
+            var active = a.Pairs.FirstOrDefault(p => p.Local == a.LocalAddress && p.Peer == a.PeerAddress)
+                ?? a.Pairs.FirstOrDefault(p => p.Peer == a.PeerAddress);
             report.Associations.Add(new AssociationReport
             {
                 PeerHit = a.PeerHit.ToString(),
@@ -696,10 +815,17 @@ public sealed class HipDaemon : IControlHandler, IDisposable
                     Peer = p.Peer.ToString(),
                     State = p.State.ToString(),
                     RttMs = Math.Round(p.Rtt.TotalMilliseconds, 3),
+                    ThroughRelay = p.ThroughRelay || p.RelayedTo is not null,
+                    RelayedTo = p.RelayedTo?.ToString(),
+                    LastReceivedSecondsAgo = p.LastReceived > TimeSpan.Zero ? Math.Round((now - p.LastReceived).TotalSeconds, 3) : null,
                 }).ToList(),
+                ActivePath = a.PeerAddress is null ? null : active is { } ap && (ap.ThroughRelay || ap.RelayedTo is not null) ? "relay" : "direct",
+                RelayAddress = active is { } rp && (rp.ThroughRelay || rp.RelayedTo is not null) ? rp.Peer.ToString() : null,
             });
         }
 
+        report.Registrations = BuildRegistrationReports(now);
+        report.Registrar = BuildRegistrarReport(now);
         return report;
     }
 }

@@ -1,5 +1,8 @@
+using System.Net;
 using System.Text.Json;
 using Hipnat.Crypto;
+using Hipnat.Wire;
+using Hipnat.Wire.Parameters;
 
 namespace Hipnat.Runtime.Configuration;
 
@@ -10,10 +13,26 @@ namespace Hipnat.Runtime.Configuration;
 /// </summary>
 public static class DaemonConfigFile
 {
-    /// <summary>Every key the file may contain (top level, then "protocol"), for the documentation check.</summary>
-    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys);
+    /// <summary>Every key the file may contain (top level, then the nested objects), for the documentation check.</summary>
+    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Distinct();
 
-    private static readonly string[] TopKeys = ["keyFile", "listen", "peers", "transport", "logLevel", "controlSocket", "protocol"];
+    private static readonly string[] TopKeys =
+    [
+        "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "protocol", "relays", "registrar",
+        "stunServers", "turnServers", "metrics",
+    ];
+
+    private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds"];
+
+    private static readonly string[] RegistrarKeys =
+    [
+        "services", "allowAny", "allow", "relayAddress", "relayPorts", "maxClients", "lifetimeMinSeconds", "lifetimeMaxSeconds",
+        "relayedI1PerSecond", "relayedI1Burst", "maxPermissionsPerClient",
+    ];
+
+    private static readonly string[] AllowKeys = ["hit", "services"];
+
+    private static readonly string[] TurnKeys = ["address", "username", "password"];
 
     private static readonly string[] ProtocolKeys =
     [
@@ -134,6 +153,36 @@ public static class DaemonConfigFile
 
                         s.LogLevel = level;
                         break;
+                    case "logFormat":
+                        var f = String(p.Value, "logFormat", "\"simple\" or \"json\"");
+                        if (!SettingParsers.TryParseLogFormat(f, out var format))
+                        {
+                            throw Fail("logFormat", p.Value, "unknown log format", "use \"simple\" (default, one text line per entry) or \"json\" (one JSON object per line)");
+                        }
+
+                        s.LogFormat = format;
+                        break;
+                    case "relays":
+                        ReadRelays(p.Value, s);
+                        break;
+                    case "registrar":
+                        s.Registrar = ReadRegistrar(p.Value);
+                        break;
+                    case "stunServers":
+                        ReadStunServers(p.Value, s);
+                        break;
+                    case "turnServers":
+                        ReadTurnServers(p.Value, s);
+                        break;
+                    case "metrics":
+                        var m = String(p.Value, "metrics", "an address for the Prometheus endpoint, e.g. \"127.0.0.1:9464\"");
+                        if (!SettingParsers.TryParseMetricsEndpoint(m, out var endpoint, out var metricsError))
+                        {
+                            throw Fail("metrics", p.Value, metricsError, "the endpoint serves GET /metrics over HTTP");
+                        }
+
+                        s.Metrics = endpoint;
+                        break;
                     case "controlSocket":
                         s.ControlSocket = String(p.Value, "controlSocket", "a filesystem path for the control socket, e.g. \"/run/hipnat/hipnat.sock\"");
                         if (s.ControlSocket.Length == 0)
@@ -212,6 +261,343 @@ public static class DaemonConfigFile
 
                     s.AddPeer(hit, locator);
                 }
+            }
+        }
+
+        private void ReadRelays(JsonElement value, DaemonSettings s)
+        {
+            const string example = "[{ \"hit\": \"" + SettingParsers.ExampleHit + "\", \"address\": \"192.0.2.1:10500\" }]";
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                throw Fail("relays", value, "expected an array of relays", "write e.g. " + example);
+            }
+
+            int i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                string key = $"relays[{i++}]";
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    throw Fail(key, item, "expected an object with \"hit\" and \"address\"", "write e.g. " + example);
+                }
+
+                Hit? hit = null;
+                Core.Transport.TransportAddress? address = null;
+                List<RegistrationType>? services = null;
+                TimeSpan? lifetime = null;
+                foreach (var p in item.EnumerateObject())
+                {
+                    string k = $"{key}.{p.Name}";
+                    switch (p.Name)
+                    {
+                        case "hit":
+                            var hitText = String(p.Value, k, "the relay's HIT, e.g. \"" + SettingParsers.ExampleHit + "\"");
+                            if (!SettingParsers.TryParseHit(hitText, out var h, out var hitError))
+                            {
+                                throw Fail(k, p.Value, hitError, "print the relay's HIT with `hipnat hit RELAYKEY` or its `hipnat status`");
+                            }
+
+                            hit = h;
+                            break;
+                        case "address":
+                            var addressText = String(p.Value, k, "the relay's UDP address, e.g. \"192.0.2.1:10500\"");
+                            if (!SettingParsers.TryParseUdpAddress(addressText, out var a, out var addressError))
+                            {
+                                throw Fail(k, p.Value, addressError, "write the relay's HIP port as \"ADDR:PORT\" or \"[IPv6]:PORT\"");
+                            }
+
+                            address = a;
+                            break;
+                        case "services":
+                            services = Services(p.Value, k, clientSide: true);
+                            break;
+                        case "lifetimeSeconds":
+                            lifetime = Seconds(p.Value, k, RelayServerSettings.MinLifetimeSeconds, RelayServerSettings.MaxLifetimeSeconds,
+                                "the registration lifetime to ask for, 10-604800 seconds (default 600)");
+                            break;
+                        default:
+                            throw Unknown(p.Name, key, RelayKeys);
+                    }
+                }
+
+                if (hit is null || address is null)
+                {
+                    throw Fail(key, item, $"missing \"{(hit is null ? "hit" : "address")}\"", "each relay needs both, e.g. " + example);
+                }
+
+                var relay = new RelayServerSettings(hit.Value, address.Value);
+                if (services is not null)
+                {
+                    relay.Services.Clear();
+                    relay.Services.AddRange(services);
+                }
+
+                relay.Lifetime = lifetime ?? relay.Lifetime;
+                if (s.Relays.Exists(r => r.Hit == relay.Hit))
+                {
+                    throw Fail(key, item, $"relay {relay.Hit} is listed twice", "list each relay once");
+                }
+
+                s.AddRelay(relay);
+            }
+        }
+
+        private List<RegistrationType> Services(JsonElement v, string key, bool clientSide)
+        {
+            string valid = "\"rendezvous\", \"relay-hip\", \"relay-esp\"";
+            if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
+            {
+                throw Fail(key, v, "expected a non-empty array of services", $"use values from {valid}");
+            }
+
+            var list = new List<RegistrationType>();
+            int i = 0;
+            foreach (var item in v.EnumerateArray())
+            {
+                string itemKey = $"{key}[{i++}]";
+                var text = String(item, itemKey, "one of " + valid);
+                if (!SettingParsers.TryParseService(text, out var t))
+                {
+                    throw Fail(itemKey, item, "unknown service", "use one of " + valid);
+                }
+
+                if (!list.Contains(t))
+                {
+                    list.Add(t);
+                }
+            }
+
+            if (clientSide && list.Contains(RegistrationType.RelayUdpEsp) && !list.Contains(RegistrationType.RelayUdpHip))
+            {
+                throw Fail(key, v, "relay-esp without relay-hip", "add \"relay-hip\": peers reach you through the control relay before ESP can use the data relay");
+            }
+
+            return list;
+        }
+
+        private RegistrarSettings ReadRegistrar(JsonElement value)
+        {
+            if (value.ValueKind != JsonValueKind.Object)
+            {
+                throw Fail("registrar", value, "expected an object", "write e.g. { \"allowAny\": true }");
+            }
+
+            var r = new RegistrarSettings();
+            foreach (var p in value.EnumerateObject())
+            {
+                string key = "registrar." + p.Name;
+                var v = p.Value;
+                switch (p.Name)
+                {
+                    case "services":
+                        r.Services = Services(v, key, clientSide: false);
+                        break;
+                    case "allowAny":
+                        r.AllowAny = Boolean(v, key);
+                        break;
+                    case "allow":
+                        ReadAllow(v, key, r);
+                        break;
+                    case "relayAddress":
+                        var text = String(v, key, "an IP address of this host, e.g. \"192.0.2.1\"");
+                        if (!IPAddress.TryParse(text, out var ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any))
+                        {
+                            throw Fail(key, v, "not a concrete IP address", "write one of this host's addresses, e.g. \"192.0.2.1\" (relayed ports are opened on it)");
+                        }
+
+                        r.RelayAddress = ip;
+                        break;
+                    case "relayPorts":
+                        var range = String(v, key, "a port range, e.g. \"40000-49999\"");
+                        if (!SettingParsers.TryParsePortRange(range, out int min, out int max, out var rangeError))
+                        {
+                            throw Fail(key, v, rangeError, "write \"MIN-MAX\", e.g. \"40000-49999\"");
+                        }
+
+                        (r.RelayPortMin, r.RelayPortMax) = (min, max);
+                        break;
+                    case "maxClients":
+                        r.MaxClients = (int)Integer(v, key, 1, 10_000_000, "the most registered clients, 1-10000000 (default 100000)");
+                        break;
+                    case "lifetimeMinSeconds":
+                        r.LifetimeMin = Seconds(v, key, 1, 604800, "the shortest lifetime granted, 1-604800 seconds (default 10)");
+                        break;
+                    case "lifetimeMaxSeconds":
+                        r.LifetimeMax = Seconds(v, key, 1, 604800, "the longest lifetime granted, 1-604800 seconds (default 3600)");
+                        break;
+                    case "relayedI1PerSecond":
+                        r.RelayedI1PerSecond = Seconds(v, key, 0.1, 100000, "I1s per second relayed to one client, 0.1-100000 (default 20)").TotalSeconds;
+                        break;
+                    case "relayedI1Burst":
+                        r.RelayedI1Burst = (int)Integer(v, key, 1, 100000, "a burst of I1s, 1-100000 (default 40)");
+                        break;
+                    case "maxPermissionsPerClient":
+                        r.MaxPermissionsPerClient = (int)Integer(v, key, 1, 100000, "data-relay permissions per client, 1-100000 (default 64)");
+                        break;
+                    default:
+                        throw Unknown(p.Name, "registrar", RegistrarKeys);
+                }
+            }
+
+            if (r.LifetimeMin > r.LifetimeMax)
+            {
+                throw new ConfigException(
+                    $"config {source}: key registrar.lifetimeMaxSeconds ({r.LifetimeMax.TotalSeconds}) is below registrar.lifetimeMinSeconds ({r.LifetimeMin.TotalSeconds}); make it at least as large");
+            }
+
+            return r;
+        }
+
+        private void ReadAllow(JsonElement v, string key, RegistrarSettings r)
+        {
+            string example = $"[\"{SettingParsers.ExampleHit}\", {{ \"hit\": \"2001:20::2\", \"services\": [\"rendezvous\"] }}]";
+            if (v.ValueKind != JsonValueKind.Array)
+            {
+                throw Fail(key, v, "expected an array of HITs", "write e.g. " + example);
+            }
+
+            int i = 0;
+            foreach (var item in v.EnumerateArray())
+            {
+                string itemKey = $"{key}[{i++}]";
+                if (item.ValueKind == JsonValueKind.String)
+                {
+                    if (!SettingParsers.TryParseHit(item.GetString(), out var hit, out var error))
+                    {
+                        throw Fail(itemKey, item, error, "print a client's HIT with `hipnat hit KEYFILE`");
+                    }
+
+                    r.Allow.Add(hit);
+                    continue;
+                }
+
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    throw Fail(itemKey, item, "expected a HIT or { \"hit\": ..., \"services\": [...] }", "write e.g. " + example);
+                }
+
+                Hit? entryHit = null;
+                List<RegistrationType>? services = null;
+                foreach (var p in item.EnumerateObject())
+                {
+                    string k = $"{itemKey}.{p.Name}";
+                    switch (p.Name)
+                    {
+                        case "hit":
+                            if (!SettingParsers.TryParseHit(String(p.Value, k, "a HIT"), out var h, out var error))
+                            {
+                                throw Fail(k, p.Value, error, "print a client's HIT with `hipnat hit KEYFILE`");
+                            }
+
+                            entryHit = h;
+                            break;
+                        case "services":
+                            services = Services(p.Value, k, clientSide: false);
+                            break;
+                        default:
+                            throw Unknown(p.Name, itemKey, AllowKeys);
+                    }
+                }
+
+                if (entryHit is null)
+                {
+                    throw Fail(itemKey, item, "missing \"hit\"", "write e.g. " + example);
+                }
+
+                if (services is null)
+                {
+                    r.Allow.Add(entryHit.Value);
+                }
+                else
+                {
+                    r.AllowFor(entryHit.Value, services);
+                }
+            }
+        }
+
+        private void ReadStunServers(JsonElement value, DaemonSettings s)
+        {
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                throw Fail("stunServers", value, "expected an array of addresses", "write e.g. [\"192.0.2.1:3478\"]");
+            }
+
+            int i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                string key = $"stunServers[{i++}]";
+                var text = String(item, key, "a STUN server address such as \"192.0.2.1:3478\"");
+                if (!SettingParsers.TryParseUdpAddress(text, out var address, out var error, SettingParsers.StunPort))
+                {
+                    throw Fail(key, item, error, "write \"ADDR:PORT\" or \"[IPv6]:PORT\" (port 3478 if left out)");
+                }
+
+                s.StunServers.Add(address);
+            }
+        }
+
+        private void ReadTurnServers(JsonElement value, DaemonSettings s)
+        {
+            const string example = "[{ \"address\": \"192.0.2.1:3478\", \"username\": \"alice\", \"password\": \"secret\" }]";
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                throw Fail("turnServers", value, "expected an array of TURN servers", "write e.g. " + example);
+            }
+
+            int i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                string key = $"turnServers[{i++}]";
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    throw Fail(key, item, "expected an object with address, username and password", "write e.g. " + example);
+                }
+
+                Core.Transport.TransportAddress? address = null;
+                string? username = null;
+                string? password = null;
+                foreach (var p in item.EnumerateObject())
+                {
+                    string k = $"{key}.{p.Name}";
+                    switch (p.Name)
+                    {
+                        case "address":
+                            var text = String(p.Value, k, "the TURN server's address, e.g. \"192.0.2.1:3478\"");
+                            if (!SettingParsers.TryParseUdpAddress(text, out var a, out var error, SettingParsers.StunPort))
+                            {
+                                throw Fail(k, p.Value, error, "write \"ADDR:PORT\" or \"[IPv6]:PORT\" (port 3478 if left out)");
+                            }
+
+                            address = a;
+                            break;
+                        case "username":
+                            username = String(p.Value, k, "the TURN user name");
+                            if (username.Length == 0 || username.Length > 513)
+                            {
+                                throw Fail(k, p.Value, "empty or longer than 513 bytes (RFC 8489 §14.3)", "write the user name the TURN server's operator gave you");
+                            }
+
+                            break;
+                        case "password":
+                            password = String(p.Value, k, "the TURN password");
+                            if (password.Length == 0)
+                            {
+                                throw new ConfigException($"config {source}: key {k}: empty password; write the password of the TURN user (the value is never logged)");
+                            }
+
+                            break;
+                        default:
+                            throw Unknown(p.Name, key, TurnKeys);
+                    }
+                }
+
+                if (address is null || username is null || password is null)
+                {
+                    string missing = address is null ? "address" : username is null ? "username" : "password";
+                    throw new ConfigException($"config {source}: key {key}: missing \"{missing}\"; each TURN server needs address, username and password, e.g. {example}");
+                }
+
+                s.TurnServers.Add(new TurnServerSettings(address.Value, username, password));
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Hipnat.Core.Transport;
 using Hipnat.Wire;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,24 @@ public sealed class DaemonSettings
 
     public ProtocolSettings Protocol { get; set; } = new();
 
+    /// <summary>How log lines are written (config "logFormat", --log-format).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Simple;
+
+    /// <summary>Relays to register with at start-up (config "relays", --relay).</summary>
+    public List<RelayServerSettings> Relays { get; } = [];
+
+    /// <summary>Registrar services this daemon offers (config "registrar"; always set by <c>hipnat relay</c>). Null: none.</summary>
+    public RegistrarSettings? Registrar { get; set; }
+
+    /// <summary>STUN servers for server-reflexive candidates (config "stunServers").</summary>
+    public List<TransportAddress> StunServers { get; } = [];
+
+    /// <summary>TURN servers with credentials (config "turnServers").</summary>
+    public List<TurnServerSettings> TurnServers { get; } = [];
+
+    /// <summary>Prometheus endpoint (config "metrics", --metrics). Null: no endpoint.</summary>
+    public IPEndPoint? Metrics { get; set; }
+
     public void AddPeer(Hit peer, TransportAddress locator)
     {
         if (!Peers.TryGetValue(peer, out var list))
@@ -35,6 +54,59 @@ public sealed class DaemonSettings
         if (!list.Contains(locator))
         {
             list.Add(locator);
+        }
+    }
+
+    /// <summary>Adds a relay, replacing an earlier entry for the same HIT.</summary>
+    public void AddRelay(RelayServerSettings relay)
+    {
+        ArgumentNullException.ThrowIfNull(relay);
+        Relays.RemoveAll(r => r.Hit == relay.Hit);
+        Relays.Add(relay);
+    }
+
+    /// <summary>
+    /// Checks what only the combination of keys and flags can get wrong. Throws <see cref="ConfigException"/>
+    /// naming both the flag and the config key.
+    /// </summary>
+    public void Validate()
+    {
+        if (Transport == TransportMode.Raw && Relays.Count > 0)
+        {
+            throw new ConfigException(
+                $"--relay / config \"relays\" ({Relays[0].Hit}) needs HIP over UDP: relays forward UDP-encapsulated HIP (RFC 9028); drop --raw or set \"transport\": \"udp\"");
+        }
+
+        if (Registrar is { } r)
+        {
+            if (Transport == TransportMode.Raw)
+            {
+                throw new ConfigException("a relay serves HIP over UDP (RFC 9028): drop --raw or set \"transport\": \"udp\" when offering registrar services");
+            }
+
+            if (r.Services.Contains(Wire.Parameters.RegistrationType.RelayUdpEsp))
+            {
+                foreach (var l in Listen)
+                {
+                    if (l.Kind == TransportKind.Udp && l.Port >= r.RelayPortMin && l.Port <= r.RelayPortMax)
+                    {
+                        throw new ConfigException(
+                            $"--relay-ports / config registrar.relayPorts {r.RelayPortMin}-{r.RelayPortMax} includes the listen port {l.Port} ({l}); choose a range without it, e.g. 40000-49999");
+                    }
+                }
+
+                if (Listen.Count == 0 && TransportAddress.DefaultHipPort >= r.RelayPortMin && TransportAddress.DefaultHipPort <= r.RelayPortMax)
+                {
+                    throw new ConfigException(
+                        $"--relay-ports / config registrar.relayPorts {r.RelayPortMin}-{r.RelayPortMax} includes the default HIP port {TransportAddress.DefaultHipPort}; choose a range without it, e.g. 40000-49999");
+                }
+            }
+
+            if (r.LifetimeMin > r.LifetimeMax)
+            {
+                throw new ConfigException(
+                    $"--lifetime-max {r.LifetimeMax.TotalSeconds} s is below --lifetime-min {r.LifetimeMin.TotalSeconds} s (config registrar.lifetimeMaxSeconds / lifetimeMinSeconds); make the maximum at least the minimum");
+            }
         }
     }
 }

@@ -62,7 +62,8 @@ public sealed class ProtocolSettings
     public HipHostOptions ToHostOptions(
         HostIdentity identity,
         IReadOnlyList<Hipnat.Core.Transport.TransportAddress> localLocators,
-        Hipnat.Core.Transport.TransportKind defaultTransport)
+        Hipnat.Core.Transport.TransportKind defaultTransport,
+        Hipnat.Core.Registration.RegistrarOptions? registrar = null)
     {
         var d = new HipHostOptions { Identity = identity };
         return new HipHostOptions
@@ -96,6 +97,7 @@ public sealed class ProtocolSettings
             AnswerStun = AnswerStun ?? d.AnswerStun,
             LocalLocators = localLocators,
             DefaultTransport = defaultTransport,
+            Registrar = registrar,
         };
     }
 }

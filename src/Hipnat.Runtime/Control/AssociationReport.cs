@@ -32,4 +32,10 @@ public sealed class AssociationReport
     public List<SaReport> SecurityAssociations { get; set; } = [];
 
     public List<LocatorPairReport> LocatorPairs { get; set; } = [];
+
+    /// <summary>How traffic flows: "direct", "relay" (through a relay) or null before there is an active pair.</summary>
+    public string? ActivePath { get; set; }
+
+    /// <summary>The relay's address when <see cref="ActivePath"/> is "relay".</summary>
+    public string? RelayAddress { get; set; }
 }

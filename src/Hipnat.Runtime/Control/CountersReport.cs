@@ -34,6 +34,21 @@ public sealed class CountersReport
     /// <summary>Datagrams dropped because the driver thread fell behind.</summary>
     public long QueueDropped { get; set; }
 
+    /// <summary>HIP control packets relayed for registered clients (relay / rendezvous).</summary>
+    public long Relayed { get; set; }
+
+    /// <summary>ESP packets and octets forwarded by the data relay.</summary>
+    public long EspRelayed { get; set; }
+
+    public long EspRelayedBytes { get; set; }
+
+    public long KeepalivesSent { get; set; }
+
+    public long StunAnswered { get; set; }
+
+    /// <summary>Direct-path probes sent after relayed base exchanges.</summary>
+    public long ProbesSent { get; set; }
+
     /// <summary>Unexpected exceptions caught while handling a datagram or timer (each logged).</summary>
     public long HandlerExceptions { get; set; }
 }

@@ -10,4 +10,13 @@ public sealed class LocatorPairReport
     public string State { get; set; } = string.Empty;
 
     public double RttMs { get; set; }
+
+    /// <summary>True when <see cref="Peer"/> is a relay that forwards to the peer.</summary>
+    public bool ThroughRelay { get; set; }
+
+    /// <summary>The peer's address behind the relay (RELAY_TO), when we answer through one.</summary>
+    public string? RelayedTo { get; set; }
+
+    /// <summary>Seconds since a packet arrived on this pair; null if none has.</summary>
+    public double? LastReceivedSecondsAgo { get; set; }
 }

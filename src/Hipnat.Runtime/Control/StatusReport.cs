@@ -22,4 +22,13 @@ public sealed class StatusReport
     public List<PeerReport> Peers { get; set; } = [];
 
     public List<AssociationReport> Associations { get; set; } = [];
+
+    /// <summary>Our registrations with relays (client side), including configured relays still pending.</summary>
+    public List<RegistrationReport> Registrations { get; set; } = [];
+
+    /// <summary>The registrar side; null when this daemon offers no services.</summary>
+    public RegistrarReport? Registrar { get; set; }
+
+    /// <summary>The Prometheus endpoint, e.g. "http://127.0.0.1:9464/metrics"; null when off.</summary>
+    public string? MetricsUrl { get; set; }
 }

@@ -10,9 +10,11 @@ namespace Hipnat.Runtime.Transports;
 /// One socket and receive thread per listen address; sends go out synchronously from the driver thread through
 /// the socket that best matches the transmit's local address.
 /// </summary>
-public sealed class UdpTransport : IHipTransport
+public sealed class UdpTransport : IHipTransport, IRelayedPorts
 {
     private readonly List<UdpListener> _listeners = [];
+    private readonly Dictionary<TransportAddress, RelayedPortSocket> _relayed = [];
+    private DriverInbox? _inbox;
     private readonly Dictionary<TransportAddress, SocketAddress> _destinations = [];
     private readonly ILogger _logger;
     private readonly WarningThrottle _sendWarnings = new(TimeSpan.FromSeconds(5));
@@ -62,16 +64,60 @@ public sealed class UdpTransport : IHipTransport
 
     public TransportCounters Counters { get; } = new();
 
+    public int RelayedPortCount => _relayed.Count;
+
     public void Start(DriverInbox inbox)
     {
+        _inbox = inbox;
         foreach (var l in _listeners)
         {
             l.Start(inbox);
         }
     }
 
+    public bool OpenRelayedPort(TransportAddress address, out string? error)
+    {
+        error = null;
+        if (_relayed.ContainsKey(address))
+        {
+            return true;
+        }
+
+        if (_inbox is null)
+        {
+            error = "the transport is not started";
+            return false;
+        }
+
+        try
+        {
+            var socket = RelayedPortSocket.Bind(address, Counters, _logger);
+            _relayed[address] = socket;
+            socket.Start(_inbox);
+            return true;
+        }
+        catch (TransportException e)
+        {
+            error = e.Message;
+            return false;
+        }
+    }
+
+    public void CloseRelayedPort(TransportAddress address)
+    {
+        if (_relayed.Remove(address, out var socket))
+        {
+            socket.Dispose();
+        }
+    }
+
     public bool Send(in Transmit transmit)
     {
+        if (_relayed.Count > 0 && _relayed.TryGetValue(transmit.Local, out var relayed))
+        {
+            return SendRelayed(relayed, transmit);
+        }
+
         var listener = Pick(transmit.Local, transmit.Remote);
         if (listener is null)
         {
@@ -81,17 +127,7 @@ public sealed class UdpTransport : IHipTransport
             return false;
         }
 
-        if (!_destinations.TryGetValue(transmit.Remote, out var destination))
-        {
-            if (_destinations.Count >= 4096)
-            {
-                _destinations.Clear();
-            }
-
-            destination = new IPEndPoint(transmit.Remote.Address, transmit.Remote.Port).Serialize();
-            _destinations[transmit.Remote] = destination;
-        }
-
+        var destination = Destination(transmit.Remote);
         try
         {
             listener.SendTo(transmit.Payload, destination);
@@ -115,6 +151,56 @@ public sealed class UdpTransport : IHipTransport
         foreach (var l in _listeners)
         {
             l.Dispose();
+        }
+
+        foreach (var r in _relayed.Values.ToArray())
+        {
+            r.Dispose();
+        }
+
+        _relayed.Clear();
+    }
+
+    private SocketAddress Destination(TransportAddress remote)
+    {
+        if (!_destinations.TryGetValue(remote, out var destination))
+        {
+            if (_destinations.Count >= 4096)
+            {
+                _destinations.Clear();
+            }
+
+            destination = new IPEndPoint(remote.Address, remote.Port).Serialize();
+            _destinations[remote] = destination;
+        }
+
+        return destination;
+    }
+
+    private bool SendRelayed(RelayedPortSocket socket, in Transmit transmit)
+    {
+        if (socket.Local.Address.AddressFamily != transmit.Remote.Address.AddressFamily)
+        {
+            Counters.CountSendError();
+            _sendWarnings.Warn(_logger, "UDP: relayed port {Local} cannot send to {Remote} (other address family)", socket.Local, transmit.Remote);
+            return false;
+        }
+
+        try
+        {
+            socket.SendTo(transmit.Payload, Destination(transmit.Remote));
+            Counters.CountSent();
+            return true;
+        }
+        catch (SocketException e)
+        {
+            Counters.CountSendError();
+            _sendWarnings.Warn(_logger, "UDP: send from relayed port {Local} to {Remote} failed: {Error}", socket.Local, transmit.Remote, e.SocketErrorCode);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
         }
     }
 

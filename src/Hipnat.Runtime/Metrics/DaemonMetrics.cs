@@ -1,0 +1,117 @@
+using System.Diagnostics.Metrics;
+using Hipnat.Runtime.Configuration;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Runtime.Metrics;
+
+/// <summary>
+/// The daemon's instruments on a <see cref="Meter"/> named "hipnat" (one per daemon, so several daemons in one
+/// process stay apart). Counters the core keeps are exposed as observable counters and gauges over the latest
+/// <see cref="MetricsSnapshot"/>; registration events are counted as they happen. Listen with any
+/// <see cref="MeterListener"/> (dotnet-counters, OpenTelemetry) or scrape the Prometheus endpoint.
+/// </summary>
+public sealed class DaemonMetrics : IDisposable
+{
+    public const string MeterName = "hipnat";
+
+    private readonly Counter<long> _registrationEvents;
+    private MetricsSnapshot _snapshot = new();
+
+    public DaemonMetrics()
+    {
+        Meter = new Meter(MeterName, "1.0");
+        var m = Meter;
+        m.CreateObservableCounter("hipnat.packets.received", () => Snapshot.PacketsIn, "{packet}", "Datagrams handed to the HIP core (control, ESP for the data relay, STUN)");
+        m.CreateObservableCounter("hipnat.packets.sent", () => Snapshot.PacketsOut, "{packet}", "Datagrams the HIP core sent (including relayed ones)");
+        m.CreateObservableCounter("hipnat.packets.dropped", DroppedMeasurements, "{packet}", "Datagrams dropped, by reason");
+        m.CreateObservableCounter("hipnat.retransmissions", () => Snapshot.Retransmissions, "{packet}", "I1, I2, UPDATE and CLOSE retransmissions");
+        m.CreateObservableCounter("hipnat.base_exchanges", BaseExchangeMeasurements, "{exchange}", "Base exchanges by result (established, failed)");
+        m.CreateObservableGauge("hipnat.associations", AssociationMeasurements, "{association}", "Host associations by RFC 7401 state");
+        m.CreateObservableGauge("hipnat.registrations", RegistrationMeasurements, "{registration}",
+            "Registrations by role (client: granted to us by a relay; server: clients registered with us) and service");
+        m.CreateObservableGauge("hipnat.registered_clients", () => Snapshot.RegisteredClients, "{client}", "Clients registered with this registrar");
+        m.CreateObservableCounter("hipnat.relay.control.packets", () => Snapshot.RelayedControl, "{packet}", "HIP control packets relayed for registered clients (RELAY_UDP_HIP, rendezvous)");
+        m.CreateObservableCounter("hipnat.relay.esp.packets", () => Snapshot.EspRelayed, "{packet}", "ESP packets forwarded by the data relay (RELAY_UDP_ESP)");
+        m.CreateObservableCounter("hipnat.relay.esp.bytes", () => Snapshot.EspRelayedBytes, "By", "ESP octets forwarded by the data relay");
+        m.CreateObservableGauge("hipnat.relay.ports", () => Snapshot.RelayedPortsOpen, "{port}", "Relayed UDP ports bound for data-relay clients");
+        m.CreateObservableCounter("hipnat.keepalives.sent", () => Snapshot.KeepalivesSent, "{packet}", "NAT keepalives sent (RFC 9028 §4.10)");
+        m.CreateObservableCounter("hipnat.stun.answered", () => Snapshot.StunAnswered, "{packet}", "STUN Binding requests answered on the HIP port");
+        m.CreateObservableCounter("hipnat.probes.sent", () => Snapshot.ProbesSent, "{packet}", "Direct-path probes sent after a relayed base exchange");
+        m.CreateObservableCounter("hipnat.transport.datagrams", TransportMeasurements, "{packet}", "Datagrams through the sockets, by direction");
+        m.CreateObservableCounter("hipnat.transport.errors", TransportErrorMeasurements, "{error}", "Socket send and receive errors, by direction");
+        m.CreateObservableGauge("hipnat.uptime", () => Snapshot.UptimeSeconds, "s", "Seconds since the daemon started");
+        _registrationEvents = m.CreateCounter<long>("hipnat.registration.events", "{event}",
+            "Registration events by role (client, server), event (granted, refused, ended) and service");
+    }
+
+    public Meter Meter { get; }
+
+    /// <summary>The latest snapshot (replaced by the driver thread).</summary>
+    public MetricsSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    public void Update(MetricsSnapshot snapshot) => Volatile.Write(ref _snapshot, snapshot);
+
+    /// <summary>Counts one registration event (driver thread).</summary>
+    public void RegistrationEvent(string role, string outcome, RegistrationType service) =>
+        _registrationEvents.Add(
+            1,
+            new KeyValuePair<string, object?>("role", role),
+            new KeyValuePair<string, object?>("event", outcome),
+            new KeyValuePair<string, object?>("service", SettingParsers.ServiceName(service)));
+
+    public void Dispose() => Meter.Dispose();
+
+    private IEnumerable<Measurement<long>> DroppedMeasurements()
+    {
+        var s = Snapshot;
+        for (int i = 0; i < MetricsSnapshot.DropReasons.Length; i++)
+        {
+            yield return new Measurement<long>(s.Drops[i], new KeyValuePair<string, object?>("reason", MetricsSnapshot.DropReasons[i].ToString()));
+        }
+
+        yield return new Measurement<long>(s.QueueDropped, new KeyValuePair<string, object?>("reason", "QueueFull"));
+        yield return new Measurement<long>(s.TransportBadChecksum, new KeyValuePair<string, object?>("reason", "TransportBadChecksum"));
+        yield return new Measurement<long>(s.TransportMalformed, new KeyValuePair<string, object?>("reason", "TransportMalformed"));
+    }
+
+    private IEnumerable<Measurement<long>> BaseExchangeMeasurements()
+    {
+        var s = Snapshot;
+        yield return new Measurement<long>(s.Established, new KeyValuePair<string, object?>("result", "established"));
+        yield return new Measurement<long>(s.Failed, new KeyValuePair<string, object?>("result", "failed"));
+    }
+
+    private IEnumerable<Measurement<int>> AssociationMeasurements()
+    {
+        var s = Snapshot;
+        for (int i = 0; i < MetricsSnapshot.States.Length; i++)
+        {
+            yield return new Measurement<int>(s.AssociationsByState[i], new KeyValuePair<string, object?>("state", AssociationStateNames.Of(MetricsSnapshot.States[i])));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> RegistrationMeasurements()
+    {
+        var s = Snapshot;
+        for (int i = 0; i < MetricsSnapshot.Services.Length; i++)
+        {
+            var service = new KeyValuePair<string, object?>("service", SettingParsers.ServiceName(MetricsSnapshot.Services[i]));
+            yield return new Measurement<int>(s.ClientRegistrations[i], new KeyValuePair<string, object?>("role", "client"), service);
+            yield return new Measurement<int>(s.ServerRegistrations[i], new KeyValuePair<string, object?>("role", "server"), service);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> TransportMeasurements()
+    {
+        var s = Snapshot;
+        yield return new Measurement<long>(s.TransportReceived, new KeyValuePair<string, object?>("direction", "received"));
+        yield return new Measurement<long>(s.TransportSent, new KeyValuePair<string, object?>("direction", "sent"));
+    }
+
+    private IEnumerable<Measurement<long>> TransportErrorMeasurements()
+    {
+        var s = Snapshot;
+        yield return new Measurement<long>(s.TransportReceiveErrors, new KeyValuePair<string, object?>("direction", "received"));
+        yield return new Measurement<long>(s.TransportSendErrors, new KeyValuePair<string, object?>("direction", "sent"));
+    }
+}

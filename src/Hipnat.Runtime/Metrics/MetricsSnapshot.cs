@@ -1,0 +1,73 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Host;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Runtime.Metrics;
+
+/// <summary>
+/// The daemon's numbers at one moment, taken on the driver thread (the only thread that may read the core) and
+/// read by the observable instruments of <see cref="DaemonMetrics"/> on whichever thread collects them.
+/// </summary>
+public sealed class MetricsSnapshot
+{
+    public static readonly DropReason[] DropReasons = Enum.GetValues<DropReason>();
+
+    public static readonly AssociationState[] States = Enum.GetValues<AssociationState>();
+
+    public static readonly RegistrationType[] Services = [RegistrationType.Rendezvous, RegistrationType.RelayUdpHip, RegistrationType.RelayUdpEsp];
+
+    public long PacketsIn { get; init; }
+
+    public long PacketsOut { get; init; }
+
+    public long Retransmissions { get; init; }
+
+    public long Established { get; init; }
+
+    public long Failed { get; init; }
+
+    public long RelayedControl { get; init; }
+
+    public long EspRelayed { get; init; }
+
+    public long EspRelayedBytes { get; init; }
+
+    public long KeepalivesSent { get; init; }
+
+    public long StunAnswered { get; init; }
+
+    public long ProbesSent { get; init; }
+
+    /// <summary>Core drops, indexed by <see cref="DropReason"/>.</summary>
+    public long[] Drops { get; init; } = new long[DropReasons.Length];
+
+    /// <summary>Datagrams dropped before the core: the driver's queue was full.</summary>
+    public long QueueDropped { get; init; }
+
+    public long TransportBadChecksum { get; init; }
+
+    public long TransportMalformed { get; init; }
+
+    public long TransportReceived { get; init; }
+
+    public long TransportSent { get; init; }
+
+    public long TransportSendErrors { get; init; }
+
+    public long TransportReceiveErrors { get; init; }
+
+    /// <summary>Host associations, indexed by <see cref="AssociationState"/>.</summary>
+    public int[] AssociationsByState { get; init; } = new int[States.Length];
+
+    /// <summary>Our granted registrations (client side), indexed like <see cref="Services"/>.</summary>
+    public int[] ClientRegistrations { get; init; } = new int[Services.Length];
+
+    /// <summary>Clients registered with us per service (registrar side), indexed like <see cref="Services"/>.</summary>
+    public int[] ServerRegistrations { get; init; } = new int[Services.Length];
+
+    public int RegisteredClients { get; init; }
+
+    public int RelayedPortsOpen { get; init; }
+
+    public double UptimeSeconds { get; init; }
+}
