@@ -1,0 +1,535 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Hipnat.DataPlane.Beet;
+using Hipnat.DataPlane.Esp;
+using Hipnat.Runtime.Transports;
+using Hipnat.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Hipnat.Runtime.DataPlane;
+
+/// <summary>
+/// The ESP data plane (RFC 7402, BEET mode; UDP encapsulation, RFC 9028 §5.11): packets the local stack routes to
+/// the HIP interface are sealed into ESP and sent to the peer's locator; ESP from the UDP socket is opened and
+/// written back to the interface with a rebuilt inner header (HITs for IPv6, LSIs for IPv4).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Threads: <see cref="ProcessOutbound"/> runs on the TUN reader thread, <see cref="TryReceive"/> on the UDP
+/// receive threads; neither locks (apart from the SA's own lock), allocates or logs per packet. SA and peer state
+/// is changed only by the driver thread (<c>DataPlaneEngine.Control.cs</c>) through the lock-free
+/// <see cref="SaDatabase"/> and concurrent dictionaries.
+/// </para>
+/// <para>
+/// Buffers: the outbound packet is read at <see cref="Headroom"/> into a buffer of <see cref="BufferSize"/> so the
+/// ESP header fits in front of the payload, which is sealed in place. Inbound packets are decrypted into a
+/// per-thread buffer behind room for the rebuilt IPv6 or IPv4 header.
+/// </para>
+/// </remarks>
+public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
+{
+    /// <summary>Room in front of a packet for the ESP header and IV (outbound) or the rebuilt inner header (inbound).</summary>
+    public const int Headroom = 64;
+
+    /// <summary>Largest IP packet handled.</summary>
+    public const int MaxPacket = 65535;
+
+    /// <summary>Size of a packet buffer: headroom, packet, and room for ESP padding and ICV.</summary>
+    public const int BufferSize = Headroom + MaxPacket + 128;
+
+    private const byte ProtocolIcmp = 1;
+    private const byte ProtocolTcp = 6;
+    private const byte ProtocolUdp = 17;
+    private const byte ProtocolIcmpv6 = 58;
+
+    [ThreadStatic]
+    private static byte[]? t_receiveBuffer;
+
+    private readonly Hit _localHit;
+    private readonly uint _localLsi;
+    private readonly LsiAllocator _lsis;
+    private readonly IEspSender _sender;
+    private readonly DataPlaneOptions _options;
+    private readonly ILogger _logger;
+    private readonly SaDatabase _sad = new();
+    private readonly ConcurrentDictionary<Hit, PeerEntry> _peers = new();
+    private readonly ConcurrentDictionary<uint, PeerEntry> _peersByLsi = new();
+    private readonly ConcurrentDictionary<uint, SaRecord> _records = new();
+    private readonly ConcurrentDictionary<Hit, PendingQueue> _pending = new();
+    private readonly FlowFamilyTable _flows = new();
+    private readonly long[] _drops = new long[Enum.GetValues<DataPlaneDrop>().Length];
+    private readonly WarningThrottle _errorLog = new(TimeSpan.FromSeconds(5));
+    private long _packetsOut;
+    private long _bytesOut;
+    private long _packetsIn;
+    private long _bytesIn;
+    private long _onDemandConnects;
+    private volatile IPacketWriter? _writer;
+    private volatile bool _disposed;
+
+    public DataPlaneEngine(Hit localHit, LsiAllocator lsis, IEspSender sender, DataPlaneOptions? options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(lsis);
+        ArgumentNullException.ThrowIfNull(sender);
+        _localHit = localHit;
+        _lsis = lsis;
+        _localLsi = lsis.LocalLsi;
+        _sender = sender;
+        _options = options ?? new DataPlaneOptions();
+        _logger = logger;
+    }
+
+    public Hit LocalHit => _localHit;
+
+    public uint LocalLsi => _localLsi;
+
+    /// <summary>The SA database (for status and tests).</summary>
+    public SaDatabase Sad => _sad;
+
+    /// <summary>
+    /// Called from the TUN reader thread when the first packet to a HIT without an SA was queued; the daemon starts a
+    /// base exchange on its driver thread and later calls <see cref="FlushPending"/> or <see cref="FailPending"/>.
+    /// </summary>
+    public Action<Hit>? ConnectRequested { get; set; }
+
+    /// <summary>When true, ESP with an unknown SPI is left to the HIP core (a registrar relays it, RFC 9028 §4.12).</summary>
+    public bool PassUnknownSpiToCore { get; set; }
+
+    public long PacketsOut => Interlocked.Read(ref _packetsOut);
+
+    public long BytesOut => Interlocked.Read(ref _bytesOut);
+
+    public long PacketsIn => Interlocked.Read(ref _packetsIn);
+
+    public long BytesIn => Interlocked.Read(ref _bytesIn);
+
+    public long OnDemandConnects => Interlocked.Read(ref _onDemandConnects);
+
+    public long Dropped(DataPlaneDrop reason) => Interlocked.Read(ref _drops[(int)reason]);
+
+    /// <summary>Attaches the device decrypted packets are written to.</summary>
+    public void AttachWriter(IPacketWriter writer) => _writer = writer;
+
+    /// <summary>
+    /// Output processing of one IP packet from the local stack (RFC 7402 B.1.5): parse, find the peer by HIT or LSI,
+    /// seal the payload in place and send it. <paramref name="offset"/> must be at least <see cref="Headroom"/> and
+    /// the buffer at least <see cref="BufferSize"/> long. Never throws for packet content.
+    /// </summary>
+    public void ProcessOutbound(byte[] buffer, int offset, int length)
+    {
+        var packet = buffer.AsSpan(offset, length);
+        if (!BeetPacket.TryParse(packet, out var inner))
+        {
+            Count(DataPlaneDrop.NotHip);
+            return;
+        }
+
+        PeerEntry? peer;
+        Hit peerHit;
+        if (inner.IsIpv6)
+        {
+            peerHit = inner.DestinationHit;
+            if (!peerHit.IsOrchidV2)
+            {
+                Count(DataPlaneDrop.NotHip);
+                return;
+            }
+
+            if (inner.SourceHit != _localHit)
+            {
+                Count(DataPlaneDrop.BadSource);
+                return;
+            }
+
+            _peers.TryGetValue(peerHit, out peer);
+        }
+        else
+        {
+            if (!_peersByLsi.TryGetValue(inner.DestinationLsi, out peer))
+            {
+                Count(DataPlaneDrop.UnknownLsi);
+                return;
+            }
+
+            if (inner.SourceLsi != _localLsi)
+            {
+                Count(DataPlaneDrop.BadSource);
+                return;
+            }
+
+            if (inner.IsFragment)
+            {
+                Count(DataPlaneDrop.Fragment);
+                return;
+            }
+
+            peerHit = peer.Hit;
+        }
+
+        var route = peer?.Route;
+        if (route is null || !_sad.TryGetActivePair(peerHit, out var pair))
+        {
+            EnqueuePending(peerHit, buffer, offset, length);
+            return;
+        }
+
+        var payload = inner.Payload(packet);
+        byte protocol = inner.Protocol;
+        if ((protocol == ProtocolTcp || protocol == ProtocolUdp) && payload.Length >= 4)
+        {
+            _flows.Record(peer!.Id, protocol, BinaryPrimitives.ReadUInt16BigEndian(payload), BinaryPrimitives.ReadUInt16BigEndian(payload[2..]), ipv4: !inner.IsIpv6);
+        }
+
+        // RFC 7401 §4.5.1: on the wire transport checksums are over the HIT pseudo-header.
+        if (!inner.IsIpv6 && !BeetPacket.TryConvertChecksumToHits(payload, protocol, inner.SourceLsi, inner.DestinationLsi, _localHit, peerHit))
+        {
+            Count(DataPlaneDrop.NotHip);
+            return;
+        }
+
+        var sa = pair.Outbound;
+        int payloadStart = offset + inner.PayloadOffset;
+        int wireStart = payloadStart - sa.PayloadOffset;
+        if (!sa.TrySeal(buffer.AsSpan(payloadStart, payload.Length), protocol, buffer.AsSpan(wireStart), out int espLength))
+        {
+            Count(DataPlaneDrop.SealFailed);
+            return;
+        }
+
+        if (!_sender.Send(buffer.AsSpan(wireStart, espLength), route))
+        {
+            Count(DataPlaneDrop.SendFailed);
+            return;
+        }
+
+        Interlocked.Increment(ref _packetsOut);
+        Interlocked.Add(ref _bytesOut, length);
+        peer!.MarkSent();
+    }
+
+    /// <summary>
+    /// Input processing of one UDP payload that starts with a non-zero SPI (RFC 9028 §5.11): SA by SPI, verify and
+    /// decrypt, rebuild the inner header, write to the interface. Returns false only when the SPI is unknown and
+    /// <see cref="PassUnknownSpiToCore"/> is set; every other outcome, drops included, consumes the datagram.
+    /// </summary>
+    public bool TryReceive(ReadOnlySpan<byte> datagram)
+    {
+        if (datagram.Length < EspTransform.EspHeaderLength)
+        {
+            Count(DataPlaneDrop.Malformed);
+            return true;
+        }
+
+        uint spi = BinaryPrimitives.ReadUInt32BigEndian(datagram);
+        if (!_sad.TryGetInbound(spi, out EspSaPair pair))
+        {
+            if (PassUnknownSpiToCore)
+            {
+                return false;
+            }
+
+            if (!_disposed && HoldUnknownSpi(datagram))
+            {
+                return true;
+            }
+
+            Count(DataPlaneDrop.UnknownSpi);
+            return true;
+        }
+
+        var buffer = t_receiveBuffer ??= GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        if (!pair.Inbound.TryOpen(datagram, buffer.AsSpan(Headroom), out int length, out byte nextHeader, out var reason))
+        {
+            CountEspDrop(spi, reason);
+            return true;
+        }
+
+        if (!_peers.TryGetValue(pair.PeerHit, out var peer))
+        {
+            Count(DataPlaneDrop.Internal);
+            return true;
+        }
+
+        peer.MarkReceived();
+        Deliver(buffer, length, nextHeader, peer);
+        return true;
+    }
+
+    /// <summary>Reads the TUN device until it is shut down (the reader thread's body).</summary>
+    public void RunReader(Func<byte[], int, int, int> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        while (!_disposed)
+        {
+            int length;
+            try
+            {
+                length = read(buffer, Headroom, MaxPacket);
+            }
+            catch (IOException e)
+            {
+                _errorLog.Warn(_logger, "data plane: reading the TUN device failed: {Error}", e.Message);
+                Thread.Sleep(10);
+                continue;
+            }
+
+            if (length < 0)
+            {
+                return;
+            }
+
+            try
+            {
+                ProcessOutbound(buffer, Headroom, length);
+            }
+            catch (Exception e)
+            {
+                Count(DataPlaneDrop.Internal);
+                _errorLog.Warn(_logger, "data plane: outbound packet failed: {Error}", e.ToString());
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var hit in _pending.Keys)
+        {
+            if (_pending.TryRemove(hit, out var q))
+            {
+                q.Clear();
+            }
+        }
+
+        ReleaseHeld();
+        foreach (var p in _sad.GetAllPairs())
+        {
+            p.Outbound.Dispose();
+            p.Inbound.Dispose();
+        }
+    }
+
+    private void Deliver(byte[] buffer, int length, byte nextHeader, PeerEntry peer)
+    {
+        var writer = _writer;
+        if (writer is null)
+        {
+            Count(DataPlaneDrop.TunWriteFailed);
+            return;
+        }
+
+        var payload = buffer.AsSpan(Headroom, length);
+        bool ipv4 = nextHeader switch
+        {
+            ProtocolIcmp => true,
+            ProtocolIcmpv6 => false,
+            ProtocolTcp or ProtocolUdp => ChooseIpv4(peer, nextHeader, payload),
+            _ => false,
+        };
+
+        int start;
+        int total;
+        if (ipv4)
+        {
+            BeetPacket.TryConvertChecksumToLsis(payload, nextHeader, peer.Hit, _localHit, peer.Lsi, _localLsi);
+            start = Headroom - BeetPacket.Ipv4HeaderLength;
+            total = BeetPacket.WriteIpv4Header(buffer.AsSpan(start), peer.Lsi, _localLsi, nextHeader, length);
+        }
+        else
+        {
+            start = Headroom - BeetPacket.Ipv6HeaderLength;
+            total = BeetPacket.WriteIpv6Header(buffer.AsSpan(start), peer.Hit, _localHit, nextHeader, length);
+        }
+
+        bool written;
+        try
+        {
+            written = writer.TryWrite(buffer.AsSpan(start, total));
+        }
+        catch (IOException)
+        {
+            written = false;
+        }
+
+        if (!written)
+        {
+            Count(DataPlaneDrop.TunWriteFailed);
+            return;
+        }
+
+        Interlocked.Increment(ref _packetsIn);
+        Interlocked.Add(ref _bytesIn, total);
+    }
+
+    /// <summary>
+    /// The inner family of an inbound TCP or UDP packet: what the local application used on this flow, else (first
+    /// packet of a flow the peer opened) IPv4 only when an IPv4-only socket listens on the port.
+    /// </summary>
+    private bool ChooseIpv4(PeerEntry peer, byte protocol, ReadOnlySpan<byte> transport)
+    {
+        if (transport.Length < 4)
+        {
+            return false;
+        }
+
+        ushort remotePort = BinaryPrimitives.ReadUInt16BigEndian(transport);
+        ushort localPort = BinaryPrimitives.ReadUInt16BigEndian(transport[2..]);
+        if (_flows.TryGet(peer.Id, protocol, localPort, remotePort, out bool ipv4))
+        {
+            return ipv4;
+        }
+
+        if (peer.Lsi == 0)
+        {
+            return false;
+        }
+
+        // Only a flow's opening packet asks the kernel's socket tables (a TCP SYN, or any UDP datagram of an
+        // unknown flow); the answer is remembered for the flow.
+        if (protocol == ProtocolTcp && (transport.Length < 14 || (transport[13] & 0x12) != 0x02))
+        {
+            return false;
+        }
+
+        ipv4 = ListeningSockets.PrefersIpv4(protocol, localPort);
+        _flows.Record(peer.Id, protocol, localPort, remotePort, ipv4);
+        return ipv4;
+    }
+
+    private void CountEspDrop(uint spi, EspDropReason reason)
+    {
+        var drop = reason switch
+        {
+            EspDropReason.Truncated or EspDropReason.Malformed or EspDropReason.DestinationTooSmall => DataPlaneDrop.Malformed,
+            EspDropReason.UnknownSpi or EspDropReason.SpiMismatch => DataPlaneDrop.UnknownSpi,
+            EspDropReason.Replayed => DataPlaneDrop.Replayed,
+            EspDropReason.TooOld => DataPlaneDrop.TooOld,
+            EspDropReason.IntegrityCheckFailed => DataPlaneDrop.IntegrityCheckFailed,
+            EspDropReason.InvalidPadding => DataPlaneDrop.InvalidPadding,
+            EspDropReason.DummyPacket => DataPlaneDrop.Dummy,
+            EspDropReason.SaRemoved => DataPlaneDrop.SaRemoved,
+            _ => DataPlaneDrop.Internal,
+        };
+        Count(drop);
+        if (_records.TryGetValue(spi, out var record))
+        {
+            record.CountDrop(drop);
+        }
+    }
+
+    private void Count(DataPlaneDrop reason) => Interlocked.Increment(ref _drops[(int)reason]);
+
+    /// <summary>What the data plane knows about one peer; read lock-free by the packet threads.</summary>
+    internal sealed class PeerEntry(Hit hit, uint lsi, int id)
+    {
+        private int _sent;
+        private int _received;
+
+        public Hit Hit { get; } = hit;
+
+        /// <summary>The LSI this host gave the peer (0 when the LSI network is full).</summary>
+        public uint Lsi { get; } = lsi;
+
+        /// <summary>Small number identifying the peer in the flow table.</summary>
+        public int Id { get; } = id;
+
+        public volatile EspRoute? Route;
+
+        /// <summary>Checks before writing, so a busy flow does not bounce the cache line between threads.</summary>
+        public void MarkSent()
+        {
+            if (Volatile.Read(ref _sent) == 0)
+            {
+                Volatile.Write(ref _sent, 1);
+            }
+        }
+
+        public void MarkReceived()
+        {
+            if (Volatile.Read(ref _received) == 0)
+            {
+                Volatile.Write(ref _received, 1);
+            }
+        }
+
+        public bool TakeSent() => Interlocked.Exchange(ref _sent, 0) != 0;
+
+        public bool TakeReceived() => Interlocked.Exchange(ref _received, 0) != 0;
+    }
+
+    /// <summary>Per-SA drop counters and retirement, keyed by inbound SPI.</summary>
+    internal sealed class SaRecord(EspSaPair pair, long installed)
+    {
+        private long _replay;
+        private long _icv;
+        private long _other;
+
+        public EspSaPair Pair { get; } = pair;
+
+        public long InstalledTimestamp { get; } = installed;
+
+        /// <summary>Timestamp after which a replaced pair is removed; 0 while current.</summary>
+        public long RetireAt { get; set; }
+
+        public long ReplayDrops => Interlocked.Read(ref _replay);
+
+        public long IcvDrops => Interlocked.Read(ref _icv);
+
+        public long OtherDrops => Interlocked.Read(ref _other);
+
+        public void CountDrop(DataPlaneDrop drop)
+        {
+            switch (drop)
+            {
+                case DataPlaneDrop.Replayed or DataPlaneDrop.TooOld:
+                    Interlocked.Increment(ref _replay);
+                    break;
+                case DataPlaneDrop.IntegrityCheckFailed:
+                    Interlocked.Increment(ref _icv);
+                    break;
+                default:
+                    Interlocked.Increment(ref _other);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Packets to a peer waiting for its base exchange (slow path: locked, pooled copies).</summary>
+    internal sealed class PendingQueue
+    {
+        private readonly Queue<(byte[] Buffer, int Length, long Timestamp)> _items = new();
+
+        public Lock Lock { get; } = new();
+
+        /// <summary>Set once flushed: late arrivals are sent directly.</summary>
+        public bool Closed { get; set; }
+
+        public bool ConnectRequested { get; set; }
+
+        /// <summary>Timestamp until which packets are dropped at once (the base exchange just failed).</summary>
+        public long FailedUntil { get; set; }
+
+        public long LastActivity { get; set; }
+
+        public int Count => _items.Count;
+
+        public void Add(byte[] buffer, int length, long timestamp) => _items.Enqueue((buffer, length, timestamp));
+
+        public bool TryTake(out (byte[] Buffer, int Length, long Timestamp) item) => _items.TryDequeue(out item);
+
+        public bool TryPeek(out (byte[] Buffer, int Length, long Timestamp) item) => _items.TryPeek(out item);
+
+        public int Clear()
+        {
+            int n = _items.Count;
+            while (_items.TryDequeue(out var item))
+            {
+                ArrayPool<byte>.Shared.Return(item.Buffer);
+            }
+
+            return n;
+        }
+    }
+}

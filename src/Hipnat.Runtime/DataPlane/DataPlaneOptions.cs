@@ -1,0 +1,35 @@
+namespace Hipnat.Runtime.DataPlane;
+
+/// <summary>Local policy of the data plane engine.</summary>
+public sealed record DataPlaneOptions
+{
+    /// <summary>AES key size of ESP suite 13 (must match the core's <c>EspGcmKeyBits</c>).</summary>
+    public int GcmKeyBits { get; init; } = 128;
+
+    /// <summary>Install NULL-encryption SAs (suite 7, authentication only). Off: RFC 7402 §3.3.5 needs explicit local policy.</summary>
+    public bool AllowNullEncryption { get; init; }
+
+    /// <summary>Packets queued per peer while its base exchange runs.</summary>
+    public int QueuePerPeer { get; init; } = 64;
+
+    /// <summary>How long a queued packet may wait for the base exchange.</summary>
+    public TimeSpan QueueLifetime { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>After a failed base exchange, packets to that peer are dropped at once for this long.</summary>
+    public TimeSpan FailureHold { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A replaced SA pair keeps receiving for this long after a rekey, for packets still in flight.</summary>
+    public TimeSpan RekeyGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// ESP with an unknown SPI is held this long in case the SA it belongs to is about to be installed (the peer
+    /// finished a rekey or base exchange a moment before this host's driver thread did).
+    /// </summary>
+    public TimeSpan UnknownSpiHold { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Most ESP packets held for an unknown SPI at once.</summary>
+    public int UnknownSpiHoldCapacity { get; init; } = 256;
+
+    /// <summary>Clock for queue lifetimes and grace periods.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

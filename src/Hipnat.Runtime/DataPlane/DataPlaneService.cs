@@ -1,0 +1,314 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Host;
+using Hipnat.Core.Transport;
+using Hipnat.DataPlane.Beet;
+using Hipnat.DataPlane.Tun;
+using Hipnat.Runtime.Control;
+using Hipnat.Runtime.Transports;
+using Hipnat.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Hipnat.Runtime.DataPlane;
+
+/// <summary>
+/// Puts the data plane into the daemon: creates and configures the TUN interface (HIT/28, LSI, MTU), runs the TUN
+/// reader thread, hands ESP from the UDP sockets to the <see cref="DataPlaneEngine"/>, and turns the core's events
+/// into SA installs, route changes and removals. The <c>On*</c> methods run on the daemon's driver thread, which
+/// owns the <see cref="HipHost"/>.
+/// </summary>
+public sealed class DataPlaneService : IDisposable
+{
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan RouteRefreshInterval = TimeSpan.FromSeconds(1);
+
+    private readonly HipHost _host;
+    private readonly ILogger _logger;
+    private readonly TunDevice? _tun;
+    private readonly IEspTransport? _espTransport;
+    private readonly WarningThrottle _noLocator = new(TimeSpan.FromSeconds(5));
+    private Action<Action>? _post;
+    private Func<TimeSpan> _clock = () => TimeSpan.Zero;
+    private Thread? _reader;
+    private TimeSpan _lastTick = TimeSpan.MinValue;
+    private TimeSpan _lastRouteRefresh = TimeSpan.MinValue;
+    private int _disposed;
+
+    /// <summary>A service around an existing engine; <paramref name="tun"/> may be null (tests without a device).</summary>
+    public DataPlaneService(DataPlaneEngine engine, HipHost host, TunDevice? tun, string device, int mtu, ILogger logger, IEspTransport? espTransport = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(host);
+        Engine = engine;
+        _host = host;
+        _tun = tun;
+        Device = device;
+        Mtu = mtu;
+        _logger = logger;
+        _espTransport = espTransport;
+        engine.ConnectRequested = OnConnectRequested;
+    }
+
+    public DataPlaneEngine Engine { get; }
+
+    public string Device { get; }
+
+    public int Mtu { get; }
+
+    /// <summary>
+    /// Creates the data plane the settings ask for, or returns null when it is off. When it was merely on by default
+    /// (root) and cannot be set up, logs a warning and returns null; when the user asked for it, throws
+    /// <see cref="TransportException"/>.
+    /// </summary>
+    public static DataPlaneService? Create(DataPlaneSettings settings, HipHost host, IReadOnlyList<IHipTransport> transports, bool registrar, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(transports);
+        if (!settings.IsEnabled)
+        {
+            return null;
+        }
+
+        var esp = transports.OfType<IEspTransport>().FirstOrDefault();
+        if (esp is null)
+        {
+            return Unavailable(settings, logger, "ESP needs the UDP transport (RFC 9028 §5.11); raw HIP associations carry no data here");
+        }
+
+        if (!TunDevice.IsSupported)
+        {
+            return Unavailable(settings, logger, "creating a TUN device needs root (CAP_NET_ADMIN) and /dev/net/tun");
+        }
+
+        LsiAllocator lsis;
+        try
+        {
+            lsis = new LsiAllocator(settings.LsiNetwork, settings.LocalLsi);
+        }
+        catch (ArgumentException e)
+        {
+            throw new TransportException($"tun: {e.Message}", e);
+        }
+
+        TunDevice? tun = null;
+        try
+        {
+            tun = TunDevice.Create(settings.Name);
+            EnableIpv6(tun.Name);
+            new TunConfigurator().ConfigureHipInterface(tun.Name, host.LocalHit, BeetPacket.FromLsi(lsis.LocalLsi), settings.Mtu, settings.LsiNetwork);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            tun?.Dispose();
+            return Unavailable(settings, logger, $"cannot set up TUN interface {settings.Name}: {e.Message}");
+        }
+
+        var options = new DataPlaneOptions { GcmKeyBits = host.Options.EspGcmKeyBits };
+        var engine = new DataPlaneEngine(host.LocalHit, lsis, new SocketEspSender(esp), options, logger)
+        {
+            PassUnknownSpiToCore = registrar,
+        };
+        var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp);
+        logger.LogInformation(
+            "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}",
+            tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), settings.LsiNetwork, settings.Mtu);
+        return service;
+    }
+
+    /// <summary>
+    /// Connects the engine to the daemon: <paramref name="postToDriver"/> runs work on the driver thread,
+    /// <paramref name="clock"/> is the daemon's clock (the core's time). Starts the TUN reader and takes ESP from the sockets.
+    /// </summary>
+    public void Start(Action<Action> postToDriver, Func<TimeSpan> clock)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        _post = postToDriver;
+        _clock = clock;
+        if (_tun is not null)
+        {
+            Engine.AttachWriter(new TunWriter(_tun));
+            var tun = _tun;
+            _reader = new Thread(() => Engine.RunReader((buffer, offset, count) => tun.TryRead(buffer.AsSpan(offset, count), out int n) ? n : -1))
+            {
+                IsBackground = true,
+                Name = $"hipnat-tun {Device}",
+            };
+            _reader.Start();
+        }
+
+        _espTransport?.SetEspReceiver(Engine);
+    }
+
+    /// <summary>Driver thread: a peer became known (config, <c>peers add</c>); it gets its LSI now, so it can be reached by LSI before any association.</summary>
+    public void OnPeerAdded(Hit peer) => Engine.EnsurePeer(peer);
+
+    /// <summary>Driver thread: reacts to a core event.</summary>
+    public void OnEvent(HipEvent ev)
+    {
+        switch (ev)
+        {
+            case EspSaReady e:
+                RefreshRoute(e.Peer);
+                Engine.InstallSa(e.Peer, e.Sa, e.Replaces);
+                break;
+            case AssociationEstablished e:
+                RefreshRoute(e.Peer);
+                break;
+            case ActivePathChanged e:
+                RefreshRoute(e.Peer);
+                break;
+            case AssociationClosed e:
+                Engine.RemovePeer(e.Peer);
+                break;
+            case AssociationFailed e:
+                Engine.RemovePeer(e.Peer);
+                Engine.FailPending(e.Peer);
+                break;
+        }
+    }
+
+    /// <summary>Driver thread, every turn: periodic engine work (rate-limited here) and route refreshes.</summary>
+    public void OnTurn(TimeSpan now)
+    {
+        if (now - _lastTick < TickInterval)
+        {
+            return;
+        }
+
+        _lastTick = now;
+        Engine.Tick((peer, sent) => _host.NoteTraffic(peer, now, sent));
+        if (now - _lastRouteRefresh >= RouteRefreshInterval)
+        {
+            _lastRouteRefresh = now;
+            foreach (var peer in Engine.Sad.GetAllPairs().Select(p => p.PeerHit).Distinct())
+            {
+                RefreshRoute(peer);
+            }
+        }
+    }
+
+    /// <summary>Driver thread: the status section.</summary>
+    public DataPlaneReport BuildReport() => Engine.BuildReport(Device, Mtu);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _espTransport?.SetEspReceiver(null);
+        _tun?.Shutdown();
+        _reader?.Join(TimeSpan.FromSeconds(2));
+        Engine.Dispose();
+        _tun?.Dispose();
+    }
+
+    private static DataPlaneService? Unavailable(DataPlaneSettings settings, ILogger logger, string why)
+    {
+        if (settings.IsRequired || settings.NameExplicit)
+        {
+            throw new TransportException($"the data plane (--tun / config \"tun\") cannot start: {why}; or run with --tun off");
+        }
+
+        logger.LogWarning("data plane off: {Why} (set \"tun\": {{ \"enabled\": false }} or --tun off to silence this)", why);
+        return null;
+    }
+
+    /// <summary>HITs are IPv6 addresses: IPv6 must be on for the interface even where it is off by default.</summary>
+    private static void EnableIpv6(string device)
+    {
+        var path = $"/proc/sys/net/ipv6/conf/{device}/disable_ipv6";
+        if (File.Exists(path) && File.ReadAllText(path).Trim() != "0")
+        {
+            File.WriteAllText(path, "0");
+        }
+    }
+
+    private void RefreshRoute(Hit peer)
+    {
+        var info = _host.GetAssociation(peer);
+        if (info?.PeerAddress is not { } remote)
+        {
+            return;
+        }
+
+        bool relayed = false;
+        foreach (var pair in info.Pairs)
+        {
+            if (pair.Peer == remote && (pair.RelayedTo is not null || pair.ThroughRelay))
+            {
+                relayed = true;
+            }
+        }
+
+        Engine.SetRoute(peer, info.LocalAddress, remote, relayed);
+    }
+
+    /// <summary>TUN reader thread: the first packet to a peer without SA was queued; start a base exchange on the driver.</summary>
+    private void OnConnectRequested(Hit peer)
+    {
+        var post = _post;
+        if (post is null)
+        {
+            Engine.FailPending(peer);
+            return;
+        }
+
+        post(() => ConnectOnDemand(peer));
+    }
+
+    private void ConnectOnDemand(Hit peer)
+    {
+        var now = _clock();
+        var state = _host.GetState(peer);
+        switch (state)
+        {
+            case AssociationState.Established or AssociationState.R2Sent:
+                RefreshRoute(peer);
+                if (Engine.IsReady(peer))
+                {
+                    Engine.FlushPending(peer);
+                }
+                else
+                {
+                    _noLocator.Warn(_logger, "data plane: the association with {Peer} has no usable ESP SA or UDP locator pair; packets to it are dropped", peer);
+                    Engine.FailPending(peer);
+                }
+
+                return;
+            case AssociationState.I1Sent or AssociationState.I2Sent:
+                return; // the exchange is under way; EspSaReady flushes the queue
+        }
+
+        if (peer == _host.LocalHit)
+        {
+            Engine.FailPending(peer);
+            return;
+        }
+
+        if (_host.GetPeerLocators(peer).Count == 0)
+        {
+            _noLocator.Warn(_logger, "data plane: packets to {Peer} dropped: no locator known for it; add one with `hipnat peers add {Peer} ADDR:PORT` or --peer", peer, peer);
+            Engine.FailPending(peer);
+            return;
+        }
+
+        try
+        {
+            _host.Connect(peer, now);
+            Engine.CountOnDemandConnect();
+            _logger.LogInformation("data plane: connecting to {Peer} at {Locators} for a queued packet", peer, string.Join(", ", _host.GetPeerLocators(peer)));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            _logger.LogWarning("data plane: cannot connect to {Peer} for queued packets: {Error}", peer, e.Message);
+            Engine.FailPending(peer);
+        }
+    }
+
+    private sealed class TunWriter(TunDevice tun) : IPacketWriter
+    {
+        public bool TryWrite(ReadOnlySpan<byte> packet) => tun.TryWrite(packet);
+    }
+}

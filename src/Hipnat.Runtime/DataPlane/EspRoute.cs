@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Sockets;
+using Hipnat.Core.Transport;
+
+namespace Hipnat.Runtime.DataPlane;
+
+/// <summary>
+/// Where an association's ESP goes: the active locator pair, resolved once into the socket to send from and the
+/// peer's serialized <see cref="SocketAddress"/>, so sending a packet allocates nothing. Immutable; a path change
+/// replaces the whole route.
+/// </summary>
+public sealed class EspRoute
+{
+    public EspRoute(TransportAddress local, TransportAddress remote, bool relayed, Socket? socket = null)
+    {
+        Local = local;
+        Remote = remote;
+        Relayed = relayed;
+        Socket = socket;
+        Address = new IPEndPoint(remote.Address, remote.Port).Serialize();
+    }
+
+    public TransportAddress Local { get; }
+
+    public TransportAddress Remote { get; }
+
+    /// <summary>True when the pair goes through a relay rather than straight to the peer.</summary>
+    public bool Relayed { get; }
+
+    /// <summary>The daemon's UDP socket for <see cref="Local"/>; null in tests that deliver in process.</summary>
+    public Socket? Socket { get; }
+
+    /// <summary>The peer's address in the form sendto(2) takes.</summary>
+    public SocketAddress Address { get; }
+
+    public override string ToString() => $"{Local} -> {Remote}{(Relayed ? " (relayed)" : string.Empty)}";
+}
+
+/// <summary>Sends ESP datagrams. The daemon's implementation sends through its UDP sockets; tests deliver in process.</summary>
+public interface IEspSender
+{
+    /// <summary>Resolves a locator pair into a route; null when no socket can send there (family, raw HIP).</summary>
+    EspRoute? CreateRoute(TransportAddress local, TransportAddress remote, bool relayed);
+
+    /// <summary>Sends one datagram from any thread. False when the send failed (counted by the caller).</summary>
+    bool Send(ReadOnlySpan<byte> datagram, EspRoute route);
+}
+
+/// <summary>Where decrypted packets go: the TUN device, or a test's collector. Called from several threads.</summary>
+public interface IPacketWriter
+{
+    /// <summary>Writes one IP packet. False when the device is gone.</summary>
+    bool TryWrite(ReadOnlySpan<byte> packet);
+}

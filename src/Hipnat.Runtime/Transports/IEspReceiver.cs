@@ -1,0 +1,11 @@
+namespace Hipnat.Runtime.Transports;
+
+/// <summary>
+/// Takes ESP datagrams (UDP payloads starting with a non-zero SPI, RFC 9028 §5.11) straight from a UDP receive
+/// thread, past the driver thread: the data plane. Called concurrently by every receive thread.
+/// </summary>
+public interface IEspReceiver
+{
+    /// <summary>Processes one ESP datagram; false leaves it to the HIP core (e.g. a registrar relays it).</summary>
+    bool TryReceive(ReadOnlySpan<byte> datagram);
+}
