@@ -75,7 +75,7 @@ internal static class LabCommand
             var result = await LabDemo.RunAsync(options, stop.Token);
             if (!result.Success)
             {
-                error.WriteLine($"hipnat lab demo: {string.Join("; ", result.Failures)}");
+                error.WriteLine($"hipnat lab demo: {string.Join("; ", result.Failures.Select(f => f.Split('\n')[0]))}");
                 return ExitCodes.Failed;
             }
 

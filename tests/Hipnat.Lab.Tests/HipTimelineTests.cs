@@ -10,6 +10,15 @@ public class HipTimelineTests
     private static readonly IPAddress AliceHit = IPAddress.Parse("2001:22::a");
     private static readonly IPAddress BobHit = IPAddress.Parse("2001:22::b");
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly Dictionary<IPAddress, string> Hits = new() { [AliceHit] = "alice", [BobHit] = "bob" };
+    private static readonly Dictionary<IPAddress, TimelineNode> Nodes = new()
+    {
+        [IPAddress.Parse("198.18.1.10")] = new("alice", "alice LAN"),
+        [IPAddress.Parse("198.18.2.10")] = new("bob", "bob LAN"),
+        [IPAddress.Parse("203.0.113.10")] = new("relay", "public"),
+        [IPAddress.Parse("203.0.113.11")] = new("nat1", "public", IsNat: true),
+        [IPAddress.Parse("203.0.113.12")] = new("nat2", "public", IsNat: true),
+    };
 
     [Fact]
     public void ADatagramSeenBeforeAndAfterANatIsOneEntryAndTheRelaysCopyAnother()
@@ -24,16 +33,7 @@ public class HipTimelineTests
             Frame(0.5, "public", "203.0.113.10:10500", "203.0.113.12:10500", relayed),
             Frame(0.6, "bob LAN", "203.0.113.10:10500", "198.18.2.10:10500", relayed),
         };
-        var names = new Dictionary<IPAddress, string>
-        {
-            [IPAddress.Parse("198.18.1.10")] = "alice",
-            [IPAddress.Parse("198.18.2.10")] = "bob",
-            [IPAddress.Parse("203.0.113.10")] = "relay",
-            [IPAddress.Parse("203.0.113.11")] = "nat1",
-            [IPAddress.Parse("203.0.113.12")] = "nat2",
-        };
-
-        var timeline = new Timeline(frames, new Dictionary<IPAddress, string> { [AliceHit] = "alice", [BobHit] = "bob" }, names);
+        var timeline = new Timeline(frames, Hits, Nodes);
 
         Assert.Equal(2, timeline.Entries.Count);
         var first = timeline.Entries[0];
@@ -56,6 +56,28 @@ public class HipTimelineTests
     }
 
     [Fact]
+    public void ADatagramANatDoesNotLetInOrThatHasNoRouteIsMarkedUndelivered()
+    {
+        var probe = Hip(16, AliceHit, BobHit);
+        var other = Hip(16, AliceHit, BobHit, (HipParameterTypes.Seq, [0, 0, 0, 1]));
+        var frames = new[]
+        {
+            Frame(0.0, "alice LAN", "198.18.1.10:10500", "203.0.113.12:10500", probe),
+            Frame(0.1, "public", "203.0.113.11:10500", "203.0.113.12:10500", probe),
+            Frame(0.2, "alice LAN", "198.18.1.10:10500", "198.18.2.10:10500", other),
+        };
+
+        var timeline = new Timeline(frames, Hits, Nodes);
+
+        Assert.Equal(2, timeline.Entries.Count);
+        Assert.Equal(("alice", "bob", "nat2", true), (timeline.Entries[0].From, timeline.Entries[0].To, timeline.Entries[0].StoppedAt, timeline.Entries[0].StoppedByNat));
+        Assert.Equal(("bob", "alice LAN", false), (timeline.Entries[1].To, timeline.Entries[1].StoppedAt, timeline.Entries[1].StoppedByNat));
+        var text = timeline.Render(T0);
+        Assert.Contains("✗ dropped by nat2", text, StringComparison.Ordinal);
+        Assert.Contains("✗ not delivered (last seen on alice LAN)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ARetransmissionIsANewEntry()
     {
         var i1 = Hip(1, AliceHit, BobHit);
@@ -65,7 +87,7 @@ public class HipTimelineTests
             Frame(500.0, "public", "203.0.113.11:10500", "203.0.113.10:10500", i1),
         };
 
-        var timeline = new Timeline(frames, new Dictionary<IPAddress, string>(), new Dictionary<IPAddress, string>());
+        var timeline = new Timeline(frames, Hits, Nodes);
 
         Assert.Equal(2, timeline.Entries.Count);
     }

@@ -261,16 +261,17 @@ public sealed class LabDemo
             Task.WaitAll(frameTasks, CancellationToken.None);
 
             var hitNames = ids.Values.ToDictionary(i => IPAddress.Parse(i.Hit), i => i.Name);
-            var addressNames = new Dictionary<IPAddress, string>();
+            var segmentLabels = capturePoints.GroupBy(c => c.Host.Interface(c.Interface).Segment.Name).ToDictionary(g => g.Key, g => g.First().Segment);
+            var nodes = new Dictionary<IPAddress, TimelineNode>();
             foreach (var h in lab.Hosts.Values)
             {
                 foreach (var i in h.Interfaces)
                 {
-                    addressNames[i.Address] = h.Name;
+                    nodes[i.Address] = new TimelineNode(h.Name, segmentLabels.GetValueOrDefault(i.Segment.Name, i.Segment.Name), h is LabNat);
                 }
             }
 
-            var timeline = new Timeline(frameTasks.SelectMany(t => t.Result), hitNames, addressNames);
+            var timeline = new Timeline(frameTasks.SelectMany(t => t.Result), hitNames, nodes);
             foreach (var (time, text) in notes)
             {
                 timeline.AddNote(time, text);
@@ -330,9 +331,13 @@ public sealed class LabDemo
             if (lab is not null)
             {
                 Progress(options.Keep ? $"tearing the lab down (files kept in {lab.WorkDirectory})" : "tearing the lab down");
-                foreach (var d in daemons)
+                Parallel.ForEach(daemons, d => d.Dispose());
+                if (options.Keep)
                 {
-                    d.Dispose();
+                    foreach (var d in daemons)
+                    {
+                        File.WriteAllLines(Path.Combine(d.Tool.Directory, d.Name + ".log"), d.Process.Output.Select(l => l.ToString()));
+                    }
                 }
 
                 lab.Dispose();
@@ -385,7 +390,7 @@ public sealed class LabDemo
     private void KeepRunning(NetworkLab lab, HipnatTool tool, HipnatDaemon relay, HipnatDaemon alice, HipnatDaemon bob, CancellationToken cancellationToken)
     {
         output.WriteLine();
-        output.WriteLine($"The lab {lab.Id} keeps running; press Ctrl-C to tear it down (captures and keys stay in {lab.WorkDirectory}). Try:");
+        output.WriteLine($"The lab {lab.Id} keeps running; press Ctrl-C to tear it down (captures, keys and daemon logs stay in {lab.WorkDirectory}). Try:");
         foreach (var d in new[] { relay, alice, bob })
         {
             output.WriteLine($"  ip netns exec {d.Host.Namespace} dotnet {tool.Dll} status --control {d.ControlSocket}");

@@ -41,6 +41,15 @@ public sealed class TimelineEntry
     /// <summary>The HIP receiver (by HIT).</summary>
     public string? HipTo { get; internal set; }
 
+    /// <summary>
+    /// Null when the datagram reached its receiver; otherwise where it ended: a NAT whose filter stopped it, or the last
+    /// segment it was seen on (e.g. a private address the sender's NAT has no route to).
+    /// </summary>
+    public string? StoppedAt { get; internal set; }
+
+    /// <summary>True when <see cref="StoppedAt"/> is a NAT that did not let the datagram in.</summary>
+    public bool StoppedByNat { get; internal set; }
+
     /// <summary>A datagram a node sent on behalf of another HIT: a relay forwarding a packet.</summary>
     public bool IsForwarded => HipFrom is not null && HipFrom != From;
 
@@ -62,6 +71,9 @@ public sealed class TimelineEntry
         && frame.Time - hops[^1].Time < TimeSpan.FromMilliseconds(500);
 }
 
+/// <summary>A node of the lab as the time line names it: its name, the segment label its address is on, and whether it is a NAT.</summary>
+public sealed record TimelineNode(string Name, string Segment, bool IsNat = false);
+
 /// <summary>A demo action or observation placed in the timeline (e.g. "alice: hipnat connect BOB").</summary>
 public sealed record TimelineNote(DateTimeOffset Time, string Text);
 
@@ -76,8 +88,8 @@ public sealed class Timeline
 
     /// <param name="frames">Frames of every capture.</param>
     /// <param name="hitNames">HIT (IPv6 notation) → node name.</param>
-    /// <param name="addressNames">Every node address → node name (to name UDP senders and receivers).</param>
-    public Timeline(IEnumerable<HipFrame> frames, IReadOnlyDictionary<IPAddress, string> hitNames, IReadOnlyDictionary<IPAddress, string> addressNames)
+    /// <param name="nodes">Every node address → the node (to name UDP senders and receivers and to tell whether a datagram arrived).</param>
+    public Timeline(IEnumerable<HipFrame> frames, IReadOnlyDictionary<IPAddress, string> hitNames, IReadOnlyDictionary<IPAddress, TimelineNode> nodes)
     {
         var seen = new List<HipFrame>();
         foreach (var f in frames.OrderBy(f => f.Time))
@@ -103,12 +115,26 @@ public sealed class Timeline
 
         foreach (var e in entries)
         {
-            e.From = Name(addressNames, e.Hops[0].Source.Address);
-            e.To = Name(addressNames, e.Hops[^1].Destination.Address);
+            e.From = Name(nodes, e.Hops[0].Source.Address);
+            var last = e.Hops[^1];
+            nodes.TryGetValue(last.Destination.Address, out var receiver);
+            e.To = receiver?.Name ?? last.Destination.Address.ToString();
             if (e.Hip is { } hip)
             {
                 e.HipFrom = hitNames.TryGetValue(hip.SenderHit, out var s) ? s : hip.SenderHit.ToString();
                 e.HipTo = hitNames.TryGetValue(hip.ReceiverHit, out var r) ? r : hip.ReceiverHit.ToString();
+            }
+
+            if (receiver is { IsNat: true })
+            {
+                // Sent to a NAT's public address and never seen behind it: the NAT's filter stopped it.
+                e.StoppedAt = receiver.Name;
+                e.StoppedByNat = true;
+                e.To = e.HipTo ?? receiver.Name;
+            }
+            else if (receiver is not null && receiver.Segment != last.Segment)
+            {
+                e.StoppedAt = last.Segment;
             }
         }
     }
@@ -162,6 +188,11 @@ public sealed class Timeline
                 what = DescribeOther(e.First.Payload);
             }
 
+            if (e.StoppedAt is { } stop)
+            {
+                what += e.StoppedByNat ? $"   ✗ dropped by {stop}" : $"   ✗ not delivered (last seen on {stop})";
+            }
+
             sb.Append(ms).Append("  ").Append(who.PadRight(16)).Append(' ').Append(what).Append('\n');
             foreach (var h in e.Hops)
             {
@@ -173,8 +204,8 @@ public sealed class Timeline
         return sb.ToString();
     }
 
-    private static string Name(IReadOnlyDictionary<IPAddress, string> names, IPAddress address) =>
-        names.TryGetValue(address, out var n) ? n : address.ToString();
+    private static string Name(IReadOnlyDictionary<IPAddress, TimelineNode> nodes, IPAddress address) =>
+        nodes.TryGetValue(address, out var n) ? n.Name : address.ToString();
 
     private static string DescribeOther(byte[] payload)
     {
