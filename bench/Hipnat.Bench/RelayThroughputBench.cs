@@ -36,7 +36,7 @@ internal static class RelayThroughputBench
             var relayEp = new IPEndPoint(IPAddress.Loopback, relayPort);
             relay = Process.Start(new ProcessStartInfo("dotnet",
                 [dll, "relay", "--key", keyPath, "--listen", $"127.0.0.1:{relayPort}", "--allow-any",
-                 "--services", "rendezvous,relay-hip,relay-esp", "--relay-address", "127.0.0.1",
+                 "--services", "rendezvous,relay-hip,relay-esp", "--relay-address", "127.0.0.1", "--relay-ports", "30000-30099",
                  "--control", Path.Combine(dir, "relay.sock"), "--log-level", "warning"])
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
             relay.OutputDataReceived += (_, _) => { };
@@ -44,6 +44,12 @@ internal static class RelayThroughputBench
             relay.BeginOutputReadLine();
             relay.BeginErrorReadLine();
             Thread.Sleep(1500);
+            if (relay.HasExited)
+            {
+                Console.Error.WriteLine($"hipnat relay exited with {relay.ExitCode}");
+                return 1;
+            }
+
             relay.ProcessorAffinity = 2;                                  // the relay on core 1
             Process.GetCurrentProcess().ProcessorAffinity = 1;           // generator and receiver on core 0
 
@@ -196,9 +202,21 @@ internal static class RelayThroughputBench
 
     private static int FreeUdpPort()
     {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
+        // Outside the relayed-port range given to the relay (30000-30099).
+        for (int port = 31000; port < 32000; port++)
+        {
+            try
+            {
+                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                s.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("no free UDP port in 31000-31999");
     }
 
     private static string HipnatDll(string[] args)
