@@ -42,6 +42,45 @@ public sealed class AllocationTests
         Assert.True(perPacket < 24, $"{perPacket:0.0} bytes allocated per packet");
     }
 
+    /// <summary>A relayed port of the data relay (an asynchronous receive loop, not a thread) allocates nothing per packet either, nor does sending from it.</summary>
+    [Fact]
+    public void RelayedPortsReceiveAndSendWithoutAllocatingPerPacket()
+    {
+        var (port, relayedPort) = Ports.TwoFreeUdpPorts();
+        using var inbox = new DriverInbox(capacity: 8192);
+        using var transport = new UdpTransport([TransportAddress.Udp(IPAddress.Loopback, (ushort)port)], NullLogger.Instance);
+        transport.Start(inbox);
+        var relayed = TransportAddress.Udp(IPAddress.Loopback, (ushort)relayedPort);
+        Assert.True(transport.OpenRelayedPort(relayed, out var error), error);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var payload = new byte[200];
+
+        Pump(peer, new IPEndPoint(IPAddress.Loopback, relayedPort).Serialize(), payload, inbox, transport, 500);
+        const int count = 5000;
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Pump(peer, new IPEndPoint(IPAddress.Loopback, relayedPort).Serialize(), payload, inbox, transport, count);
+        long after = GC.GetTotalAllocatedBytes(precise: true);
+        double perPacket = (after - before) / (double)count;
+        Assert.True(perPacket < 24, $"{perPacket:0.0} bytes allocated per received packet");
+
+        var to = TransportAddress.Udp(IPAddress.Loopback, (ushort)((IPEndPoint)peer.LocalEndPoint!).Port);
+        var buffer = new byte[200];
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(transport.Send(new Transmit(relayed, to, buffer, 200)));
+        }
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < count; i++)
+        {
+            transport.Send(new Transmit(relayed, to, buffer, 200));
+        }
+
+        after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(after - before < 1024, $"{after - before} bytes allocated sending {count} packets from a relayed port");
+    }
+
     private static void Pump(Socket peer, SocketAddress target, byte[] payload, DriverInbox inbox, UdpTransport transport, int count)
     {
         long start = transport.Counters.Received;

@@ -152,6 +152,54 @@ public sealed class UdpTransportTests
         Assert.Equal(4, queued);
     }
 
+    [Fact]
+    public void RelayedPortsDeliverWithTheirOwnAddressSendFromItAndCloseCleanly()
+    {
+        var (port, relayedPort) = Ports.TwoFreeUdpPorts();
+        var main = TransportAddress.Udp(IPAddress.Loopback, (ushort)port);
+        var relayed = TransportAddress.Udp(IPAddress.Loopback, (ushort)relayedPort);
+        using var inbox = new DriverInbox();
+        using var transport = new UdpTransport([main], NullLogger.Instance);
+        transport.Start(inbox);
+        Assert.True(transport.OpenRelayedPort(relayed, out var error), error);
+        Assert.True(transport.OpenRelayedPort(relayed, out _)); // idempotent
+        Assert.Equal(1, transport.RelayedPortCount);
+        Assert.Equal([main], transport.LocalAddresses); // not a listen address
+
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        peer.ReceiveTimeout = 5000;
+        var peerAddress = TransportAddress.Udp(IPAddress.Loopback, (ushort)((IPEndPoint)peer.LocalEndPoint!).Port);
+        peer.SendTo(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, new IPEndPoint(IPAddress.Loopback, relayedPort));
+        var d = Take(inbox);
+        Assert.Equal(relayed, d.Local);
+        Assert.Equal(peerAddress, d.Remote);
+        Assert.Equal(8, d.Length);
+        d.Release();
+
+        // A transmit from the relayed address leaves from the relayed port; one from the main address from the main port.
+        var buffer = new byte[] { 9, 9, 9, 9 };
+        Assert.True(transport.Send(new Transmit(relayed, peerAddress, buffer, 4)));
+        Assert.True(transport.Send(new Transmit(main, peerAddress, buffer, 4)));
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        peer.ReceiveFrom(new byte[16], ref from);
+        Assert.Equal(relayedPort, ((IPEndPoint)from).Port);
+        peer.ReceiveFrom(new byte[16], ref from);
+        Assert.Equal(port, ((IPEndPoint)from).Port);
+
+        // A port held by someone else cannot be opened, with the reason.
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var taken = TransportAddress.Udp(IPAddress.Loopback, (ushort)((IPEndPoint)holder.LocalEndPoint!).Port);
+        Assert.False(transport.OpenRelayedPort(taken, out error));
+        Assert.Contains("the port is already in use", error, StringComparison.Ordinal);
+
+        transport.CloseRelayedPort(relayed);
+        Assert.Equal(0, transport.RelayedPortCount);
+        using var rebind = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        rebind.Bind(new IPEndPoint(IPAddress.Loopback, relayedPort));
+    }
+
     internal static ReceivedDatagram Take(DriverInbox inbox)
     {
         var deadline = DateTime.UtcNow + Wait;

@@ -326,7 +326,7 @@ public static class SettingParsers
 
         if (seconds > 0 && seconds < 15)
         {
-            return "RFC 9028 §4.10 forbids NAT keepalives more often than every 15 s (a relay may treat faster ones as abuse); use 0 (off) or 15-3600";
+            return "RFC 9028 forbids NAT keepalives more often than every 15 s (§4.10; relays may treat faster ones as abuse); use 0 (off) or 15-3600";
         }
 
         return null;

@@ -18,9 +18,16 @@ public sealed class DaemonProcess : IDisposable
 
     public string Hit { get; }
 
-    public static async Task<DaemonProcess> StartAsync(string hit, string control, params string[] runArguments)
+    public static Task<DaemonProcess> StartAsync(string hit, string control, params string[] runArguments) =>
+        StartCommandAsync("run", hit, control, runArguments);
+
+    /// <summary>Starts <c>hipnat relay</c> with <paramref name="relayArguments"/>.</summary>
+    public static Task<DaemonProcess> StartRelayAsync(string hit, string control, params string[] relayArguments) =>
+        StartCommandAsync("relay", hit, control, relayArguments);
+
+    public static async Task<DaemonProcess> StartCommandAsync(string command, string hit, string control, params string[] arguments)
     {
-        var process = ChildProcess.StartHipnat(["run", "--control", control, .. runArguments]);
+        var process = ChildProcess.StartHipnat([command, "--control", control, .. arguments]);
         var daemon = new DaemonProcess(process, control, hit);
         try
         {
@@ -29,7 +36,7 @@ public sealed class DaemonProcess : IDisposable
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"hipnat run exited early:\n{process.Output}");
+                    throw new InvalidOperationException($"hipnat {command} exited early:\n{process.Output}");
                 }
 
                 if (File.Exists(control))
@@ -50,7 +57,7 @@ public sealed class DaemonProcess : IDisposable
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"hipnat run did not answer on {control}:\n{process.Output}");
+                    throw new TimeoutException($"hipnat {command} did not answer on {control}:\n{process.Output}");
                 }
 
                 await Task.Delay(50);

@@ -16,6 +16,14 @@ public static class Ports
         return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
+    /// <summary>A TCP port that was free on 127.0.0.1 a moment ago.</summary>
+    public static int FreeTcpPort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
     /// <summary>Two distinct UDP ports.</summary>
     public static (int A, int B) TwoFreeUdpPorts()
     {
