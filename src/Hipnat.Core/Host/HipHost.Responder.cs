@@ -287,6 +287,9 @@ public sealed partial class HipHost
         Emit(local, remote, buf, len);
         a.LastSent = now;
         a.StateDeadline = now + _options.R2SentHold;
+
+        // Through a relay: start looking for the direct path now rather than after the R2-SENT hold.
+        StartDirectProbes(a, now);
         ScheduleTimer(a);
     }
 
