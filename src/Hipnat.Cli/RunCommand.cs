@@ -28,6 +28,11 @@ internal static class RunCommand
             Description = "Registration lifetime to ask relays for, seconds (default 600; renewed before it ends)",
             HelpName = "S",
         };
+        var tun = new Option<string?>("--tun")
+        {
+            Description = "ESP data plane on a TUN interface: on, off, or an interface name (default on as root, interface hip0)",
+            HelpName = "on|off|NAME",
+        };
         var command = new Command("run", "Run the HIP daemon in the foreground");
         common.AddTo(command);
         command.Add(peer);
@@ -35,6 +40,7 @@ internal static class RunCommand
         command.Add(relay);
         command.Add(relayEsp);
         command.Add(lifetime);
+        command.Add(tun);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var flags = common.Read(parse) with
@@ -45,7 +51,9 @@ internal static class RunCommand
                 RelayEsp = parse.GetValue(relayEsp),
                 RegistrationLifetime = parse.GetValue(lifetime),
             };
-            return await DaemonCommandLine.RunAsync(DaemonCommandLine.BuildSettings(flags), cancellationToken);
+            var settings = DaemonCommandLine.BuildSettings(flags);
+            settings.Tun.ApplyFlag(parse.GetValue(tun));
+            return await DaemonCommandLine.RunAsync(settings, cancellationToken);
         });
         return command;
     }

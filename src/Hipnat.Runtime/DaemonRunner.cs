@@ -60,6 +60,11 @@ public static class DaemonRunner
             }
 
             daemon = new HipDaemon(host, transports, logger, identity.Kind.ToString());
+            if (DataPlane.DataPlaneService.Create(settings.Tun, host, transports, registrar is not null, logger) is { } dataPlane)
+            {
+                daemon.AttachDataPlane(dataPlane);
+            }
+
             foreach (var (peer, locators) in settings.Peers)
             {
                 foreach (var locator in locators)

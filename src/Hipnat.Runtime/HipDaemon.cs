@@ -6,6 +6,7 @@ using Hipnat.Core.Registration;
 using Hipnat.Core.Transport;
 using Hipnat.Runtime.Configuration;
 using Hipnat.Runtime.Control;
+using Hipnat.Runtime.DataPlane;
 using Hipnat.Runtime.Metrics;
 using Hipnat.Runtime.Transports;
 using Hipnat.Wire;
@@ -42,6 +43,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
     private readonly string _identityDescription;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Thread? _driver;
+    private DataPlaneService? _dataPlane;
     private volatile bool _stopping;
     private TimeSpan _gracefulClose;
     private long _handlerExceptions;
@@ -114,6 +116,22 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         AddPeerOnDriver(relay.Hit, relay.Address);
     }
 
+    /// <summary>Attaches the ESP data plane (before <see cref="Start"/>); the daemon feeds it events and disposes it.</summary>
+    public void AttachDataPlane(DataPlaneService dataPlane)
+    {
+        ArgumentNullException.ThrowIfNull(dataPlane);
+        if (Volatile.Read(ref _started) != 0)
+        {
+            throw new InvalidOperationException("the data plane is attached before the daemon starts");
+        }
+
+        _dataPlane = dataPlane;
+        foreach (var peer in _knownPeers)
+        {
+            dataPlane.OnPeerAdded(peer);
+        }
+    }
+
     /// <summary>Takes a fresh <see cref="MetricsSnapshot"/> on the driver thread (waits at most <paramref name="timeout"/>).</summary>
     public async Task RefreshMetricsAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -136,6 +154,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             throw new InvalidOperationException("the daemon is already started");
         }
 
+        _dataPlane?.Start(_inbox.PostWork, () => Now);
         foreach (var t in _transports)
         {
             t.Start(_inbox);
@@ -267,6 +286,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         }
 
         Stop(_gracefulClose);
+        _dataPlane?.Dispose();
         foreach (var t in _transports)
         {
             t.Dispose();
@@ -280,6 +300,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
     {
         _host.AddPeerLocator(peer, locator);
         _knownPeers.Add(peer);
+        _dataPlane?.OnPeerAdded(peer);
     }
 
     private IEnumerable<string> ListenAddresses() => _transports.SelectMany(t => t.LocalAddresses).Select(a => a.ToString());
@@ -325,6 +346,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         RunWork();
         bool more = DrainDatagrams();
         RunTimers();
+        _dataPlane?.OnTurn(Now);
         MaintainRegistrations();
         ExpireWaiters();
         Flush();
@@ -452,6 +474,15 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
 
         while (_host.TryPollEvent(out var ev))
         {
+            try
+            {
+                _dataPlane?.OnEvent(ev);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "data plane: handling event {Event} failed", ev);
+            }
+
             try
             {
                 OnEvent(ev);
@@ -826,6 +857,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
 
         report.Registrations = BuildRegistrationReports(now);
         report.Registrar = BuildRegistrarReport(now);
+        report.DataPlane = _dataPlane?.BuildReport();
         return report;
     }
 }

@@ -14,12 +14,12 @@ namespace Hipnat.Runtime.Configuration;
 public static class DaemonConfigFile
 {
     /// <summary>Every key the file may contain (top level, then the nested objects), for the documentation check.</summary>
-    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Distinct();
+    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Distinct();
 
     private static readonly string[] TopKeys =
     [
         "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "protocol", "relays", "registrar",
-        "stunServers", "turnServers", "metrics",
+        "stunServers", "turnServers", "metrics", "tun",
     ];
 
     private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds"];
@@ -193,6 +193,9 @@ public static class DaemonConfigFile
                         break;
                     case "protocol":
                         s.Protocol = ReadProtocol(p.Value);
+                        break;
+                    case "tun":
+                        s.Tun = DataPlane.DataPlaneSettings.Read(p.Value, source);
                         break;
                     default:
                         throw Unknown(p.Name, null, TopKeys);

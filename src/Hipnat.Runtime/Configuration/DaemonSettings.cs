@@ -44,6 +44,9 @@ public sealed class DaemonSettings
     /// <summary>Prometheus endpoint (config "metrics", --metrics). Null: no endpoint.</summary>
     public IPEndPoint? Metrics { get; set; }
 
+    /// <summary>The ESP data plane's TUN interface (config "tun", --tun).</summary>
+    public DataPlane.DataPlaneSettings Tun { get; set; } = new();
+
     public void AddPeer(Hit peer, TransportAddress locator)
     {
         if (!Peers.TryGetValue(peer, out var list))

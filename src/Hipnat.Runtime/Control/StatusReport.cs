@@ -31,4 +31,7 @@ public sealed class StatusReport
 
     /// <summary>The Prometheus endpoint, e.g. "http://127.0.0.1:9464/metrics"; null when off.</summary>
     public string? MetricsUrl { get; set; }
+
+    /// <summary>The ESP data plane (TUN interface, LSIs, SA traffic); null when the daemon runs without one.</summary>
+    public DataPlaneReport? DataPlane { get; set; }
 }

@@ -29,8 +29,8 @@ public sealed class DataPlaneService : IDisposable
     private Action<Action>? _post;
     private Func<TimeSpan> _clock = () => TimeSpan.Zero;
     private Thread? _reader;
-    private TimeSpan _lastTick = TimeSpan.MinValue;
-    private TimeSpan _lastRouteRefresh = TimeSpan.MinValue;
+    private TimeSpan? _lastTick;
+    private TimeSpan? _lastRouteRefresh;
     private int _disposed;
 
     /// <summary>A service around an existing engine; <paramref name="tun"/> may be null (tests without a device).</summary>
@@ -170,14 +170,14 @@ public sealed class DataPlaneService : IDisposable
     /// <summary>Driver thread, every turn: periodic engine work (rate-limited here) and route refreshes.</summary>
     public void OnTurn(TimeSpan now)
     {
-        if (now - _lastTick < TickInterval)
+        if (_lastTick is { } last && now - last < TickInterval)
         {
             return;
         }
 
         _lastTick = now;
         Engine.Tick((peer, sent) => _host.NoteTraffic(peer, now, sent));
-        if (now - _lastRouteRefresh >= RouteRefreshInterval)
+        if (_lastRouteRefresh is not { } refreshed || now - refreshed >= RouteRefreshInterval)
         {
             _lastRouteRefresh = now;
             foreach (var peer in Engine.Sad.GetAllPairs().Select(p => p.PeerHit).Distinct())

@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Hipnat.Core.Transport;
+using Hipnat.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Hipnat.Runtime.Transports;
@@ -78,6 +80,15 @@ internal sealed class UdpListener : IDisposable
         };
         _thread.Start();
     }
+
+    /// <summary>
+    /// Takes ESP (a non-zero first word that is not STUN, RFC 9028 §5.1) on the receive thread, past the driver; null
+    /// sends everything to the driver.
+    /// </summary>
+    public volatile IEspReceiver? EspReceiver;
+
+    /// <summary>The bound socket (sends are thread-safe: the data plane sends ESP from it).</summary>
+    public Socket Socket => _socket;
 
     /// <summary>Driver thread only.</summary>
     public void SendTo(ReadOnlySpan<byte> payload, SocketAddress destination) =>
@@ -191,6 +202,12 @@ internal sealed class UdpListener : IDisposable
                 }
 
                 _counters.CountReceived();
+                if (EspReceiver is { } esp && length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(scratch) != 0
+                    && !HipUdpFraming.IsStun(scratch.AsSpan(0, length)) && esp.TryReceive(scratch.AsSpan(0, length)))
+                {
+                    continue;
+                }
+
                 inbox.PostDatagram(ReceivedDatagram.Copy(local, from, scratch.AsSpan(0, length)));
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)

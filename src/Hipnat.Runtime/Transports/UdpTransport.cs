@@ -10,7 +10,7 @@ namespace Hipnat.Runtime.Transports;
 /// One socket and receive thread per listen address; sends go out synchronously from the driver thread through
 /// the socket that best matches the transmit's local address.
 /// </summary>
-public sealed class UdpTransport : IHipTransport, IRelayedPorts
+public sealed class UdpTransport : IHipTransport, IRelayedPorts, IEspTransport
 {
     private readonly List<UdpListener> _listeners = [];
     private readonly Dictionary<TransportAddress, RelayedPortSocket> _relayed = [];
@@ -108,6 +108,16 @@ public sealed class UdpTransport : IHipTransport, IRelayedPorts
         if (_relayed.Remove(address, out var socket))
         {
             socket.Dispose();
+        }
+    }
+
+    public Socket? GetEspSocket(TransportAddress local, TransportAddress remote) => Pick(local, remote)?.Socket;
+
+    public void SetEspReceiver(IEspReceiver? receiver)
+    {
+        foreach (var l in _listeners)
+        {
+            l.EspReceiver = receiver;
         }
     }
 
