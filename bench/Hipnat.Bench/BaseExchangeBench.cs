@@ -43,7 +43,8 @@ internal static class BaseExchangeBench
             i2s.Add((from, Take(ini)));
         }
 
-        // Crypto floor: the same three operations with keys already imported.
+        // Crypto floor: the same three operations with keys already imported; and with the peer's keys arriving
+        // fresh, as in a real I2 (each public key imported through the BCL, which validates it).
         using var signKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var verifyKey = ECDsa.Create(signKey.ExportParameters(false));
         using var ecdhA = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
@@ -53,56 +54,61 @@ internal static class BaseExchangeBench
         var sig = new byte[64];
         RandomNumberGenerator.Fill(data);
         signKey.SignData(data, sig, HashAlgorithmName.SHA384);
-        int floorOps = count;
-        var sw = Stopwatch.StartNew();
-        for (int n = 0; n < floorOps; n++)
-        {
-            signKey.TrySignData(data, sig, HashAlgorithmName.SHA384, out _);
-            verifyKey.VerifyData(data, sig, HashAlgorithmName.SHA384);
-            ecdhA.DeriveRawSecretAgreement(peerPublic);
-        }
-
-        double floorPerSec = floorOps / sw.Elapsed.TotalSeconds;
-
-        // The same with the peer's keys arriving fresh, as in a real I2: each public key is imported (and
-        // validated by the library) before it is used.
         var ecdsaPublic = verifyKey.ExportParameters(false);
         var ecdhPublic = ecdhB.ExportParameters(false);
-        sw.Restart();
-        for (int n = 0; n < floorOps; n++)
+
+        // Rounds alternate floor and responder so that load from other processes hits both alike; best of each.
+        const int rounds = 3;
+        int perRound = count / rounds;
+        double floorPerSec = 0, freshFloorPerSec = 0, bexPerSec = 0;
+        var sw = new Stopwatch();
+        for (int r = 0; r < rounds; r++)
         {
-            signKey.TrySignData(data, sig, HashAlgorithmName.SHA384, out _);
-            using (var v = ECDsa.Create(ecdsaPublic))
+            sw.Restart();
+            for (int n = 0; n < perRound; n++)
             {
-                v.VerifyData(data, sig, HashAlgorithmName.SHA384);
+                signKey.TrySignData(data, sig, HashAlgorithmName.SHA384, out _);
+                verifyKey.VerifyData(data, sig, HashAlgorithmName.SHA384);
+                ecdhA.DeriveRawSecretAgreement(peerPublic);
             }
 
-            using var pk = ECDiffieHellman.Create(ecdhPublic);
-            using var pub = pk.PublicKey;
-            ecdhA.DeriveRawSecretAgreement(pub);
+            floorPerSec = Math.Max(floorPerSec, perRound / sw.Elapsed.TotalSeconds);
+
+            sw.Restart();
+            for (int n = 0; n < perRound; n++)
+            {
+                signKey.TrySignData(data, sig, HashAlgorithmName.SHA384, out _);
+                using (var v = ECDsa.Create(ecdsaPublic))
+                {
+                    v.VerifyData(data, sig, HashAlgorithmName.SHA384);
+                }
+
+                using var pk = ECDiffieHellman.Create(ecdhPublic);
+                using var pub = pk.PublicKey;
+                ecdhA.DeriveRawSecretAgreement(pub);
+            }
+
+            freshFloorPerSec = Math.Max(freshFloorPerSec, perRound / sw.Elapsed.TotalSeconds);
+
+            // The responder's whole work per exchange (I1 -> R1 from the cache, I2 -> R2).
+            sw.Restart();
+            for (int n = r * perRound; n < (r + 1) * perRound; n++)
+            {
+                responder.HandleDatagram(rAddr, i1s[n].From, i1s[n].Packet, now);
+                Drain(responder);
+                responder.HandleDatagram(rAddr, i2s[n].From, i2s[n].Packet, now);
+                Drain(responder);
+            }
+
+            bexPerSec = Math.Max(bexPerSec, perRound / sw.Elapsed.TotalSeconds);
         }
 
-        double freshFloorPerSec = floorOps / sw.Elapsed.TotalSeconds;
-
-        // Timed: the responder's whole work per exchange (I1 -> R1 from the cache, I2 -> R2).
-        long established = responder.Counters.Established;
-        sw.Restart();
-        for (int n = 0; n < count; n++)
-        {
-            responder.HandleDatagram(rAddr, i1s[n].From, i1s[n].Packet, now);
-            Drain(responder);
-            responder.HandleDatagram(rAddr, i2s[n].From, i2s[n].Packet, now);
-            Drain(responder);
-        }
-
-        double bexPerSec = count / sw.Elapsed.TotalSeconds;
         int accepted = responder.AssociationCount;
         Console.WriteLine($"responder base exchanges  {bexPerSec,8:F0} /s  ({accepted} of {count} I2s accepted, ECDSA P-256 + ECDH P-256, one core)");
         Console.WriteLine($"crypto floor              {floorPerSec,8:F0} /s  (1 sign + 1 verify + 1 ECDH derive)");
         Console.WriteLine($"crypto floor, fresh keys  {freshFloorPerSec,8:F0} /s  (the same, importing the peer's ECDSA and ECDH public keys each time)");
-        Console.WriteLine($"ratio to floor            {100 * bexPerSec / floorPerSec,8:F1} %");
+        Console.WriteLine($"ratio to floor            {100 * bexPerSec / floorPerSec,8:F1} %   (best of {rounds} alternating rounds each)");
         Console.WriteLine($"ratio to fresh-key floor  {100 * bexPerSec / freshFloorPerSec,8:F1} %");
-        _ = established;
         return accepted == count ? 0 : 1;
     }
 
