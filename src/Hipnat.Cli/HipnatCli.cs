@@ -24,6 +24,7 @@ public static class HipnatCli
             ConnectCommand.Create(),
             CloseCommand.Create(),
             StatusCommand.Create(),
+            PingCommand.Create(),
             PeersCommand.Create(),
             NetcheckCommand.Create(),
             LabCommand.Create(),

@@ -87,6 +87,7 @@ internal static class StatusTable
             }
         }
 
+        DataPlaneTable.Write(s.DataPlane, o);
         if (s.Peers.Count > 0)
         {
             o.WriteLine();
