@@ -47,8 +47,8 @@ public class HipRelayLabTests
 
         var aliceDirect = new IPEndPoint(lab.Nat2.PublicAddress, HipnatTool.Port);
         var bobDirect = new IPEndPoint(lab.Nat1.PublicAddress, HipnatTool.Port);
-        HipLab.WaitForPath(alice, lab.BobHit, p => p.Equals(aliceDirect), TimeSpan.FromSeconds(8), $"direct path to bob at {aliceDirect}");
-        HipLab.WaitForPath(bob, lab.AliceHit, p => p.Equals(bobDirect), TimeSpan.FromSeconds(8), $"direct path to alice at {bobDirect}");
+        HipLab.WaitForPath(alice, lab.BobHit, p => p.Equals(aliceDirect), TimeSpan.FromSeconds(12), $"direct path to bob at {aliceDirect}");
+        HipLab.WaitForPath(bob, lab.AliceHit, p => p.Equals(bobDirect), TimeSpan.FromSeconds(12), $"direct path to alice at {bobDirect}");
         var viaRelay = lab.RelayHost.ReadCounter("from-alice").Packets;
         Assert.True(viaRelay >= 2, $"alice's I1 and I2 should have reached the relay; counted {viaRelay}");
         long relayedBefore = HipnatStatus.Counter(relay.Status(), "relayed");
