@@ -32,12 +32,14 @@ measure() { # name dst-address
   ip netns exec "$B" iperf3 -s -D -1 -p 5201 >/dev/null; sleep 0.3
   local tcp; tcp=$(ip netns exec "$A" iperf3 -c "$dst" -p 5201 -t "$secs" -J | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
   ip netns exec "$B" iperf3 -s -D -1 -p 5202 >/dev/null; sleep 0.3
-  local udp; udp=$(ip netns exec "$A" iperf3 -c "$dst" -p 5202 -u -b 0 -l 1200 -t "$secs" -J | grep -o '"packets":[[:space:]]*[0-9]*' | tail -1 | grep -o '[0-9]*$')
-  local lost; lost=$(ip netns exec "$A" iperf3 -c "$dst" -p 5202 -u -b 0 -l 1200 -t 1 -J 2>/dev/null | grep -o '"lost_percent":[[:space:]]*[0-9.]*' | tail -1 | grep -o '[0-9.]*$' || true)
+  # UDP: packets the receiver got (sent minus lost, from the server's report in the client's JSON).
+  local json; json=$(ip netns exec "$A" iperf3 -c "$dst" -p 5202 -u -b 0 -l 1200 -t "$secs" -J)
+  local sent; sent=$(echo "$json" | grep -o '"packets":[[:space:]]*[0-9]*' | tail -1 | grep -o '[0-9]*$')
+  local lost; lost=$(echo "$json" | grep -o '"lost_packets":[[:space:]]*[0-9]*' | tail -1 | grep -o '[0-9]*$')
+  local udp=$(( sent - ${lost:-0} ))
   local rtt; rtt=$(ip netns exec "$A" ping -c 20 -i 0.05 -q "$dst" | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')
-  printf '%-14s TCP %8.0f Mbit/s   UDP 1200 B %9.0f packets/s sent   RTT %6s ms\n' "$name" "$(echo "$tcp" | awk '{print $1/1e6}')" "$(echo "$udp $secs" | awk '{print $1/$2}')" "$rtt"
-  echo "$name $(echo "$tcp" | awk '{print $1/1e6}') $(echo "$udp $secs" | awk '{print $1/$2}') $rtt" >> "$work/results"
-  _=$lost
+  printf '%-14s TCP %8.0f Mbit/s   UDP 1200 B %9.0f packets/s received (%s sent)   RTT %6s ms\n' "$name" "$(echo "$tcp" | awk '{print $1/1e6}')" "$(echo "$udp $secs" | awk '{print $1/$2}')" "$sent" "$rtt"
+  echo "${name// /-} $(echo "$tcp" | awk '{print $1/1e6}') $(echo "$udp $secs" | awk '{print $1/$2}') $rtt" >> "$work/results"
 }
 
 echo "== $(date -u +%FT%TZ)  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)  ${secs} s per test"
@@ -70,6 +72,6 @@ else
 fi
 
 echo "== ratios"
-awk 'NR==1{raw=$3} /^wireguard-go/{wg=$2; wgu=$3} /^hipnat/{h=$2; hu=$3; hr=$4}
-     END{ if (wg && h) printf "hipnat / wireguard-go TCP  %.2fx   UDP pps %.2fx\n", h/wg, hu/wgu }' "$work/results"
-awk '/^raw/{r=$4} /^hipnat/{h=$4} END{ if (h) printf "latency added by hipnat     %.3f ms per round trip (ping, %s vs %s ms)\n", h-r, h, r }' "$work/results"
+awk '/^raw-veth/{r=$2} /^wireguard-go/{wg=$2; wgu=$3} /^hipnat/{h=$2; hu=$3}
+     END{ if (wg && h) printf "hipnat / wireguard-go      TCP %.2fx   UDP packets/s %.2fx   (hipnat / raw veth TCP %.3f)\n", h/wg, hu/wgu, h/r }' "$work/results"
+awk '/^raw-veth/{r=$4} /^hipnat/{h=$4} END{ if (h) printf "latency added by hipnat    %.3f ms per round trip (ping %s ms vs %s ms on the raw veth)\n", h-r, h, r }' "$work/results"
