@@ -30,6 +30,24 @@ public class RelayTests
     }
 
     [Fact]
+    public void AClientThatClosesItsAssociationWithTheRelayIsUnregisteredAtOnce()
+    {
+        var registrar = new RegistrarOptions { AllowAnyone = true, Services = [RegistrationType.RelayUdpHip, RegistrationType.RelayUdpEsp] };
+        var t = new RelayTopology(registrar: registrar);
+        Assert.True(t.Register(t.A, TimeSpan.FromMinutes(10), RegistrationType.RelayUdpHip, RegistrationType.RelayUdpEsp));
+        Assert.Single(t.Relay.Host.RegisteredClients);
+
+        t.A.Invoke((h, now) => h.Close(t.Relay.Host.LocalHit, now));
+        Assert.True(t.Sim.RunUntil(() => t.Relay.Events.Any(e => e is AssociationClosed), TimeSpan.FromSeconds(5)));
+
+        // Still within the CLOSED linger (UAL + 2 MSL), the registrations and the relayed port are already gone.
+        Assert.Equal(AssociationState.Closed, t.Relay.Host.GetState(t.A.Host.LocalHit));
+        Assert.Empty(t.Relay.Host.RegisteredClients);
+        Assert.Contains(t.Relay.Events, e => e is ClientUnregistered { Type: RegistrationType.RelayUdpHip, Cancelled: true });
+        Assert.Contains(t.Relay.Events, e => e is RelayedPortChanged { Open: false });
+    }
+
+    [Fact]
     public void BaseExchangeBetweenTwoNatedHostsThroughTheRelay()
     {
         var t = new RelayTopology();
@@ -295,5 +313,29 @@ public class RegistrationAbuseTests
         Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.Relay.Host.LocalHit));
         t.A.Invoke((h, now) => h.Register(t.Relay.Host.LocalHit, [RegistrationType.RelayUdpHip], TimeSpan.FromMinutes(5), now));
         Assert.True(t.Sim.RunUntil(() => t.Relay.Host.RegisteredClients.Count == 1, TimeSpan.FromSeconds(5)));
+    }
+}
+
+public class RendezvousTests
+{
+    [Fact]
+    public void RendezvousForwardsTheI1WithFromAndTheResponderAnswersDirectlyWithViaRvs()
+    {
+        var registrar = new RegistrarOptions { AllowAnyone = true, Services = [RegistrationType.Rendezvous] };
+        var t = new RelayTopology(NatBehavior.FullCone, NatBehavior.FullCone, registrar: registrar);
+        Assert.True(t.Register(t.B, TimeSpan.FromMinutes(10), RegistrationType.Rendezvous));
+        Assert.Single(t.B.Events.OfType<RegistrationGranted>());
+
+        t.A.Host.AddPeerLocator(t.B.Host.LocalHit, TransportAddress.Udp(RelayTopology.RelayAddress, 10500));
+        t.A.Invoke((h, now) => h.Connect(t.B.Host.LocalHit, now));
+        Assert.True(t.Sim.RunUntil(
+            () => t.A.Host.GetState(t.B.Host.LocalHit) == AssociationState.Established && t.B.Host.GetState(t.A.Host.LocalHit) == AssociationState.Established,
+            TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+
+        // Only the I1 went through the rendezvous server; R1, I2 and R2 flowed directly between the NATs.
+        Assert.Equal(1, t.Relay.Host.Counters.Relayed);
+        var atA = t.A.Host.GetAssociation(t.B.Host.LocalHit)!;
+        Assert.Equal(RelayTopology.NatBPublic, atA.PeerAddress!.Value.Address);
+        Assert.False(atA.Pairs.Single(p => p.State == LocatorPairState.Active).ThroughRelay);
     }
 }
