@@ -1,3 +1,4 @@
+using System.Net;
 using Hipnat.Core.Association;
 using Hipnat.Core.Host;
 using Hipnat.Core.Transport;
@@ -80,10 +81,11 @@ public sealed class DataPlaneService : IDisposable
             return Unavailable(settings, logger, "creating a TUN device needs root (CAP_NET_ADMIN) and /dev/net/tun");
         }
 
+        var network = ChooseLsiNetwork(settings, logger);
         LsiAllocator lsis;
         try
         {
-            lsis = new LsiAllocator(settings.LsiNetwork, settings.LocalLsi);
+            lsis = new LsiAllocator(network, settings.LocalLsi);
         }
         catch (ArgumentException e)
         {
@@ -95,7 +97,7 @@ public sealed class DataPlaneService : IDisposable
         {
             tun = TunDevice.Create(settings.Name);
             EnableIpv6(tun.Name);
-            new TunConfigurator().ConfigureHipInterface(tun.Name, host.LocalHit, BeetPacket.FromLsi(lsis.LocalLsi), settings.Mtu, settings.LsiNetwork);
+            new TunConfigurator().ConfigureHipInterface(tun.Name, host.LocalHit, BeetPacket.FromLsi(lsis.LocalLsi), settings.Mtu, network);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
@@ -111,7 +113,7 @@ public sealed class DataPlaneService : IDisposable
         var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp);
         logger.LogInformation(
             "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}",
-            tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), settings.LsiNetwork, settings.Mtu);
+            tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), network, settings.Mtu);
         return service;
     }
 
@@ -215,13 +217,101 @@ public sealed class DataPlaneService : IDisposable
         return null;
     }
 
-    /// <summary>HITs are IPv6 addresses: IPv6 must be on for the interface even where it is off by default.</summary>
+    /// <summary>
+    /// The LSI network: the configured one, or the default unless a local interface already uses addresses in it
+    /// (LSIs there would not be routed to the TUN interface); then the other half of the RFC 2544 block, 198.19.0.0/16.
+    /// </summary>
+    internal static IPNetwork ChooseLsiNetwork(DataPlaneSettings settings, ILogger logger, IReadOnlyList<IPNetwork>? local = null)
+    {
+        local ??= LocalIpv4Networks();
+        var network = settings.LsiNetwork;
+        if (FindOverlap(network, local) is not { } clash)
+        {
+            return network;
+        }
+
+        if (!settings.LsiNetworkExplicit && settings.LocalLsi is null)
+        {
+            var alternative = IPNetwork.Parse("198.19.0.0/16");
+            if (FindOverlap(alternative, local) is null)
+            {
+                logger.LogInformation("data plane: LSI network {Network} overlaps local network {Local}; using {Alternative}", network, clash, alternative);
+                return alternative;
+            }
+        }
+
+        logger.LogWarning(
+            "data plane: LSI network {Network} overlaps local network {Local}: LSIs there are not reachable; set \"tun\": {{ \"lsiNetwork\": ... }} to a free IPv4 prefix",
+            network, clash);
+        return network;
+    }
+
+    private static IPNetwork? FindOverlap(IPNetwork network, IReadOnlyList<IPNetwork> local)
+    {
+        foreach (var l in local)
+        {
+            if (network.Contains(l.BaseAddress) || l.Contains(network.BaseAddress))
+            {
+                return l;
+            }
+        }
+
+        return null;
+    }
+
+    private static List<IPNetwork> LocalIpv4Networks()
+    {
+        var list = new List<IPNetwork>();
+        try
+        {
+            foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+            {
+                foreach (var u in nic.GetIPProperties().UnicastAddresses)
+                {
+                    if (u.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(u.Address))
+                    {
+                        list.Add(new IPNetwork(Mask(u.Address, u.PrefixLength), u.PrefixLength));
+                    }
+                }
+            }
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+        }
+
+        return list;
+    }
+
+    private static IPAddress Mask(IPAddress address, int prefix)
+    {
+        uint a = BeetPacket.ToLsi(address);
+        uint mask = prefix == 0 ? 0 : uint.MaxValue << (32 - prefix);
+        return BeetPacket.FromLsi(a & mask);
+    }
+
+    /// <summary>
+    /// HITs are IPv6 addresses: IPv6 must be on for the interface even where it is off by default. No link-local
+    /// address (addr_gen_mode 1): the interface is point-to-point to HITs only, and without one the kernel sends no
+    /// router solicitations or MLD reports into it.
+    /// </summary>
     private static void EnableIpv6(string device)
     {
-        var path = $"/proc/sys/net/ipv6/conf/{device}/disable_ipv6";
-        if (File.Exists(path) && File.ReadAllText(path).Trim() != "0")
+        var conf = $"/proc/sys/net/ipv6/conf/{device}/";
+        try
         {
-            File.WriteAllText(path, "0");
+            if (File.Exists(conf + "addr_gen_mode"))
+            {
+                File.WriteAllText(conf + "addr_gen_mode", "1");
+            }
+        }
+        catch (IOException)
+        {
+            // Cosmetic; older kernels lack the knob.
+        }
+
+        if (File.Exists(conf + "disable_ipv6") && File.ReadAllText(conf + "disable_ipv6").Trim() != "0")
+        {
+            File.WriteAllText(conf + "disable_ipv6", "0");
         }
     }
 

@@ -46,6 +46,9 @@ public sealed class DataPlaneSettings
     /// <summary>IPv4 network the LSIs come from (RFC 5338); default <see cref="TunConfigurator.DefaultLsiNetwork"/>.</summary>
     public IPNetwork LsiNetwork { get; set; } = TunConfigurator.DefaultLsiNetwork;
 
+    /// <summary>True when <see cref="LsiNetwork"/> was configured (then it is used even if it overlaps a local network).</summary>
+    public bool LsiNetworkExplicit { get; set; }
+
     /// <summary>This host's LSI; null = the first host address of <see cref="LsiNetwork"/>.</summary>
     public IPAddress? LocalLsi { get; set; }
 
@@ -148,6 +151,7 @@ public sealed class DataPlaneSettings
                     }
 
                     s.LsiNetwork = network;
+                    s.LsiNetworkExplicit = true;
                     break;
                 case "localLsi":
                     if (v.ValueKind != JsonValueKind.String || !IPAddress.TryParse(v.GetString(), out var lsi) || lsi.AddressFamily != AddressFamily.InterNetwork)
