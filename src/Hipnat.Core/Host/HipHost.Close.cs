@@ -118,6 +118,10 @@ public sealed partial class HipHost
             SetState(a, AssociationState.Closed, now);
             a.StateDeadline = now + _options.UnusedAssociationLifetime + (2 * _options.MaximumSegmentLifetime);
             Raise(new AssociationClosed(now, peer, ByPeer: true));
+
+            // The client ended the association: its registrations (and relayed port) end now, not after the
+            // CLOSED linger (RFC 9028 §4.1: registrations live with the association).
+            DropServerRegistrations(peer, now);
         }
 
         ScheduleTimer(a);

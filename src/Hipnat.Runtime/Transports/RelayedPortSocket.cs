@@ -20,7 +20,6 @@ internal sealed class RelayedPortSocket : IDisposable
     private readonly TransportCounters _counters;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
 
     private RelayedPortSocket(Socket socket, TransportAddress local, TransportCounters counters, ILogger logger)
     {
@@ -55,26 +54,17 @@ internal sealed class RelayedPortSocket : IDisposable
         return new RelayedPortSocket(socket, address, counters, logger);
     }
 
-    public void Start(DriverInbox inbox) => _loop = ReceiveLoopAsync(inbox);
+    public void Start(DriverInbox inbox) => _ = ReceiveLoopAsync(inbox);
 
     /// <summary>Driver thread only.</summary>
     public void SendTo(ReadOnlySpan<byte> payload, SocketAddress destination) =>
         _socket.SendTo(payload, SocketFlags.None, destination);
 
+    /// <summary>Closes the port without waiting for the receive loop (it ends on its own): the driver thread calls this.</summary>
     public void Dispose()
     {
         _stop.Cancel();
         _socket.Dispose();
-        try
-        {
-            _loop?.Wait(TimeSpan.FromSeconds(1));
-        }
-        catch (AggregateException)
-        {
-            // The loop ends with the socket; nothing to report.
-        }
-
-        _stop.Dispose();
     }
 
     private async Task ReceiveLoopAsync(DriverInbox inbox)
