@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Hipnat.Lab.Demo;
+
+namespace Hipnat.Lab.Tests;
+
+/// <summary>
+/// The ESP data plane between two real daemons, each with its TUN interface hip0, one of them behind a NAT: alice
+/// (198.18.1.10, behind nat 203.0.113.11) knows bob's locator (203.0.113.10); applications reach the peer by HIT and
+/// by LSI, the first packet of an application starts the base exchange, and a TCP stream arrives byte-identical.
+/// </summary>
+[Collection(nameof(HipLabCollection))]
+public class EspLabTests
+{
+    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void AnApplicationsFirstPacketToAHitStartsTheBaseExchangeAndAFileArrivesIntact()
+    {
+        using var lab = EspLab.Create();
+        var (alice, bob) = (lab.Alice, lab.Bob);
+        Assert.Null(HipnatStatus.State(alice.Status(), bob.Hit));
+
+        // No association yet: the TCP SYN to bob's HIT is queued by alice's data plane, which starts the base exchange.
+        var data = RandomNumberGenerator.GetBytes(4 << 20);
+        var result = Transfer(bob.Host, IPAddress.IPv6Any, alice.Host, IPAddress.Parse(bob.Hit), data);
+
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(result.Received));
+        Assert.Equal(IPAddress.Parse(alice.Hit), result.Remote.Address);
+        alice.Process.WaitForOutput("for a queued packet", TimeSpan.FromSeconds(5));
+        var status = alice.Status();
+        Assert.Equal("ESTABLISHED", HipnatStatus.State(status, bob.Hit));
+        var dp = status.GetProperty("dataPlane");
+        Assert.True(dp.GetProperty("onDemandConnects").GetInt64() >= 1, dp.ToString());
+        Assert.False(dp.GetProperty("drops").TryGetProperty("QueueExpired", out _), $"a queued packet was lost: {dp}");
+        Assert.False(dp.GetProperty("drops").TryGetProperty("QueueFull", out _), $"a queued packet was lost: {dp}");
+        var sa = Peer(status, bob.Hit).GetProperty("securityAssociations")[0];
+        Assert.True(sa.GetProperty("bytesOut").GetInt64() >= data.Length, sa.ToString());
+        Assert.Equal(0, sa.GetProperty("icvDrops").GetInt64());
+        Assert.Equal(0, sa.GetProperty("replayDrops").GetInt64());
+        Assert.Equal("AES-128-GCM-16", sa.GetProperty("transform").GetString());
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"4 MiB over TCP between HITs through ESP/UDP and a NAT: {result.Elapsed.TotalMilliseconds:0} ms, {data.Length * 8 / result.Elapsed.TotalSeconds / 1e6:0} Mbit/s (base exchange included)");
+
+        // The ESP really went over the NAT to bob's HIP port, not anywhere else.
+        var bobView = Peer(bob.Status(), alice.Hit);
+        Assert.Equal($"{lab.Nat.PublicAddress}:10500", bobView.GetProperty("peer").GetString());
+    }
+
+    [Fact]
+    public void PingByHitAndLsiWorksBothWaysAndTcpCrossesLsis()
+    {
+        using var lab = EspLab.Create();
+        var (alice, bob) = (lab.Alice, lab.Bob);
+
+        // hipnat ping to bob's HIT: the first echo starts the base exchange.
+        var ping = alice.Cli(CliTimeout, "ping", bob.Hit, "--count", "3", "--interval", "0.2");
+        Assert.True(ping.Succeeded, $"{ping}\n{alice.Tail()}\n{bob.Tail()}");
+        Assert.Contains("3 sent, 3 received, 0% loss", ping.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"-> {bob.Endpoint} (direct)", ping.StandardOutput, StringComparison.Ordinal);
+
+        // Each side gave the other an LSI: bob from the default 198.18.0.0/16; alice, whose LAN is 198.18.1.0/24,
+        // from 198.19.0.0/16.
+        string bobLsi = Lsi(alice.Status(), bob.Hit);
+        string aliceLsi = Lsi(bob.WaitForStatus(s => Lsi(s, alice.Hit).Length > 0, TimeSpan.FromSeconds(5), "an LSI for alice"), alice.Hit);
+        Assert.StartsWith("198.19.", bobLsi, StringComparison.Ordinal);
+        Assert.StartsWith("198.18.", aliceLsi, StringComparison.Ordinal);
+        Assert.Equal("198.19.0.0/16", alice.Status().GetProperty("dataPlane").GetProperty("lsiNetwork").GetString());
+
+        ping = alice.Cli(CliTimeout, "ping", bobLsi, "--count", "2", "--interval", "0.2");
+        Assert.True(ping.Succeeded, ping.ToString());
+        Assert.Contains("2 received", ping.StandardOutput, StringComparison.Ordinal);
+
+        // Back through the NAT, from bob, who knows no locator of alice (only the association's).
+        Assert.True(bob.Host.Ping(IPAddress.Parse(alice.Hit), 3).AllReceived, bob.Tail());
+        Assert.True(bob.Host.Ping(IPAddress.Parse(aliceLsi), 3).AllReceived, bob.Tail());
+
+        // TCP between LSIs to an IPv4-only server: bob's stack sees alice's LSI (as bob numbers it) as the client.
+        var data = RandomNumberGenerator.GetBytes(1 << 20);
+        var result = Transfer(bob.Host, IPAddress.Any, alice.Host, IPAddress.Parse(bobLsi), data);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(result.Received));
+        Assert.Equal(IPAddress.Parse(aliceLsi), result.Remote.Address);
+
+        var dp = bob.Status().GetProperty("dataPlane");
+        Assert.False(dp.GetProperty("drops").TryGetProperty("IntegrityCheckFailed", out _), dp.ToString());
+        Assert.False(dp.GetProperty("drops").TryGetProperty("Replayed", out _), dp.ToString());
+    }
+
+    private static JsonElement Peer(JsonElement status, string hit)
+    {
+        foreach (var p in status.GetProperty("dataPlane").GetProperty("peers").EnumerateArray())
+        {
+            if (p.GetProperty("hit").GetString() == hit)
+            {
+                return p;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"no data plane peer {hit} in {status}");
+    }
+
+    private static string Lsi(JsonElement status, string hit)
+    {
+        if (!status.TryGetProperty("dataPlane", out var dp))
+        {
+            return string.Empty;
+        }
+
+        foreach (var p in dp.GetProperty("peers").EnumerateArray())
+        {
+            if (p.GetProperty("hit").GetString() == hit)
+            {
+                return p.GetProperty("lsi").GetString() ?? string.Empty;
+            }
+        }
+
+        return string.Empty;
+    }
+
+    /// <summary>One TCP connection from <paramref name="client"/> to a server in <paramref name="server"/>'s namespace: sends everything, returns what arrived.</summary>
+    private static (byte[] Received, IPEndPoint Remote, TimeSpan Elapsed) Transfer(LabHost server, IPAddress bind, LabHost client, IPAddress target, byte[] data)
+    {
+        using var listener = server.InNamespace(() =>
+        {
+            var s = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (bind.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                s.DualMode = false;
+            }
+
+            s.Bind(new IPEndPoint(bind, 0));
+            s.Listen(1);
+            return s;
+        });
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var accept = Task.Run(() =>
+        {
+            using var conn = listener.Accept();
+            conn.ReceiveTimeout = 30_000;
+            var received = new MemoryStream();
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = conn.Receive(buffer)) > 0)
+            {
+                received.Write(buffer, 0, n);
+            }
+
+            return (received.ToArray(), (IPEndPoint)conn.RemoteEndPoint!);
+        });
+
+        using var socket = client.InNamespace(() => new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
+        socket.SendTimeout = 30_000;
+        var clock = Stopwatch.StartNew();
+        socket.Connect(new IPEndPoint(target, port));
+        socket.Send(data);
+        socket.Shutdown(SocketShutdown.Send);
+        if (!accept.Wait(TimeSpan.FromSeconds(60)))
+        {
+            throw new TimeoutException($"the server got no complete stream on port {port.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        var (bytes, remote) = accept.Result;
+        return (bytes, remote, clock.Elapsed);
+    }
+
+    /// <summary>bob on the public segment, alice behind a NAT, both running <c>hipnat run</c> with the data plane.</summary>
+    private sealed class EspLab : IDisposable
+    {
+        private EspLab()
+        {
+            Lab = NetworkLab.Create();
+            try
+            {
+                var pub = Lab.AddSegment("public", "203.0.113.0/24");
+                var bobHost = Lab.AddHost("bob", pub);
+                Nat = Lab.AddNat("nat", pub, "198.18.1.0/24");
+                var aliceHost = Nat.AddHost("alice");
+                var tool = HipnatTool.ForLab(Lab, HipLab.HipnatDll());
+                var ids = tool.Keygen("alice", "bob");
+                Bob = tool.StartHost(bobHost, ids["bob"], "--tun", "on");
+                Alice = tool.StartHost(aliceHost, ids["alice"], "--tun", "on", "--peer", $"{ids["bob"].Hit}={bobHost.Address}:{HipnatTool.Port}");
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public NetworkLab Lab { get; }
+
+        public LabNat Nat { get; }
+
+        public HipnatDaemon Alice { get; } = null!;
+
+        public HipnatDaemon Bob { get; } = null!;
+
+        public static EspLab Create()
+        {
+            LabRequirement.Root();
+            return new EspLab();
+        }
+
+        public void Dispose()
+        {
+            Alice?.Dispose();
+            Bob?.Dispose();
+            Lab.Dispose();
+        }
+    }
+}
