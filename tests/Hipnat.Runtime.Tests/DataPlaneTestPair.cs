@@ -276,6 +276,20 @@ internal sealed class DataPlaneTestPair : IDisposable
             return true;
         }
 
+        public int SendBatch(EspRoute route, ReadOnlySpan<EspDatagram> datagrams)
+        {
+            Batches++;
+            foreach (var d in datagrams)
+            {
+                Send(d.Span, route);
+            }
+
+            return datagrams.Length;
+        }
+
+        /// <summary>Batches the engine handed over (TUN reader runs).</summary>
+        public int Batches { get; private set; }
+
         public bool TryWrite(ReadOnlySpan<byte> packet)
         {
             Writes++;

@@ -142,6 +142,53 @@ public sealed unsafe class TunDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads one packet if one is queued now, without waiting (for draining a burst into a batch after a
+    /// <see cref="TryRead"/>). False when none is queued or the device is shut down.
+    /// </summary>
+    /// <exception cref="IOException">read(2) failed for another reason.</exception>
+    public bool TryReadNow(Span<byte> buffer, out int length)
+    {
+        length = 0;
+        if (!TryAddRefs())
+        {
+            return false;
+        }
+
+        try
+        {
+            fixed (byte* p = buffer)
+            {
+                while (!_shutdown)
+                {
+                    nint n = TunNativeMethods.Read(_tun.Fd, p, (nuint)buffer.Length);
+                    if (n >= 0)
+                    {
+                        length = (int)n;
+                        return true;
+                    }
+
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == TunNativeMethods.EAgain)
+                    {
+                        return false;
+                    }
+
+                    if (errno != TunNativeMethods.EIntr)
+                    {
+                        throw Error("read", errno);
+                    }
+                }
+
+                return false;
+            }
+        }
+        finally
+        {
+            ReleaseRefs();
+        }
+    }
+
     /// <summary>Writes one IP packet into the local stack. False once the device is shut down.</summary>
     /// <exception cref="IOException">write(2) failed (for example EIO while the interface is down, EINVAL for a malformed packet).</exception>
     public bool TryWrite(ReadOnlySpan<byte> packet)

@@ -118,11 +118,34 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     /// </summary>
     public void ProcessOutbound(byte[] buffer, int offset, int length)
     {
+        if (TrySeal(buffer, offset, length, out var peer, out var route, out int wireStart, out int wireLength))
+        {
+            if (_sender.Send(buffer.AsSpan(wireStart, wireLength), route))
+            {
+                CountSent(peer, length);
+            }
+            else
+            {
+                Count(DataPlaneDrop.SendFailed);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Output processing up to the send: true with the ESP datagram's place in <paramref name="buffer"/> and its
+    /// route when it is ready to go; false when the packet was queued for a base exchange or dropped (counted).
+    /// </summary>
+    private bool TrySeal(byte[] buffer, int offset, int length, out PeerEntry peerEntry, out EspRoute route, out int wireStart, out int wireLength)
+    {
+        peerEntry = null!;
+        route = null!;
+        wireStart = 0;
+        wireLength = 0;
         var packet = buffer.AsSpan(offset, length);
         if (!BeetPacket.TryParse(packet, out var inner))
         {
             Count(DataPlaneDrop.NotHip);
-            return;
+            return false;
         }
 
         PeerEntry? peer;
@@ -133,13 +156,13 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             if (!peerHit.IsOrchidV2)
             {
                 Count(DataPlaneDrop.NotHip);
-                return;
+                return false;
             }
 
             if (inner.SourceHit != _localHit)
             {
                 Count(DataPlaneDrop.BadSource);
-                return;
+                return false;
             }
 
             _peers.TryGetValue(peerHit, out peer);
@@ -149,29 +172,29 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             if (!_peersByLsi.TryGetValue(inner.DestinationLsi, out peer))
             {
                 Count(DataPlaneDrop.UnknownLsi);
-                return;
+                return false;
             }
 
             if (inner.SourceLsi != _localLsi)
             {
                 Count(DataPlaneDrop.BadSource);
-                return;
+                return false;
             }
 
             if (inner.IsFragment)
             {
                 Count(DataPlaneDrop.Fragment);
-                return;
+                return false;
             }
 
             peerHit = peer.Hit;
         }
 
-        var route = peer?.Route;
-        if (route is null || !_sad.TryGetActivePair(peerHit, out var pair))
+        var current = peer?.Route;
+        if (current is null || !_sad.TryGetActivePair(peerHit, out var pair))
         {
             EnqueuePending(peerHit, buffer, offset, length);
-            return;
+            return false;
         }
 
         var payload = inner.Payload(packet);
@@ -185,27 +208,28 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         if (!inner.IsIpv6 && !BeetPacket.TryConvertChecksumToHits(payload, protocol, inner.SourceLsi, inner.DestinationLsi, _localHit, peerHit))
         {
             Count(DataPlaneDrop.NotHip);
-            return;
+            return false;
         }
 
         var sa = pair.Outbound;
         int payloadStart = offset + inner.PayloadOffset;
-        int wireStart = payloadStart - sa.PayloadOffset;
-        if (!sa.TrySeal(buffer.AsSpan(payloadStart, payload.Length), protocol, buffer.AsSpan(wireStart), out int espLength))
+        wireStart = payloadStart - sa.PayloadOffset;
+        if (!sa.TrySeal(buffer.AsSpan(payloadStart, payload.Length), protocol, buffer.AsSpan(wireStart), out wireLength))
         {
             Count(DataPlaneDrop.SealFailed);
-            return;
+            return false;
         }
 
-        if (!_sender.Send(buffer.AsSpan(wireStart, espLength), route))
-        {
-            Count(DataPlaneDrop.SendFailed);
-            return;
-        }
+        peerEntry = peer!;
+        route = current;
+        return true;
+    }
 
+    private void CountSent(PeerEntry peer, int innerLength)
+    {
         Interlocked.Increment(ref _packetsOut);
-        Interlocked.Add(ref _bytesOut, length);
-        peer!.MarkSent();
+        Interlocked.Add(ref _bytesOut, innerLength);
+        peer.MarkSent();
     }
 
     /// <summary>
@@ -256,39 +280,100 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         return true;
     }
 
-    /// <summary>Reads the TUN device until it is shut down (the reader thread's body).</summary>
-    public void RunReader(Func<byte[], int, int, int> read)
+    /// <summary>
+    /// The TUN reader thread's body, until the device is shut down: waits for a packet, drains whatever else is
+    /// queued (up to <paramref name="batchSize"/>), seals each, and sends runs of datagrams to the same route with
+    /// one <see cref="IEspSender.SendBatch"/> (UDP segmentation offload on the daemon's sockets).
+    /// </summary>
+    public void RunReader(ITunReader tun, int batchSize = 32)
     {
-        ArgumentNullException.ThrowIfNull(read);
-        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        ArgumentNullException.ThrowIfNull(tun);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var buffers = new byte[batchSize][];
+        for (int i = 0; i < batchSize; i++)
+        {
+            buffers[i] = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        }
+
+        var datagrams = new EspDatagram[batchSize];
+        var routes = new EspRoute[batchSize];
+        var peers = new PeerEntry[batchSize];
+        var lengths = new int[batchSize];
         while (!_disposed)
         {
-            int length;
+            int ready = 0;
             try
             {
-                length = read(buffer, Headroom, MaxPacket);
+                for (int n = 0; n < batchSize; n++)
+                {
+                    var buffer = buffers[ready];
+                    int length;
+                    if (n == 0)
+                    {
+                        if (!tun.TryRead(buffer.AsSpan(Headroom, MaxPacket), out length))
+                        {
+                            return;
+                        }
+                    }
+                    else if (!tun.TryReadNow(buffer.AsSpan(Headroom, MaxPacket), out length))
+                    {
+                        break;
+                    }
+
+                    try
+                    {
+                        if (TrySeal(buffer, Headroom, length, out var peer, out var route, out int start, out int wireLength))
+                        {
+                            datagrams[ready] = new EspDatagram(buffer, start, wireLength);
+                            routes[ready] = route;
+                            peers[ready] = peer;
+                            lengths[ready] = length;
+                            ready++;
+                        }
+                    }
+                    catch (Exception e) when (e is not IOException)
+                    {
+                        Count(DataPlaneDrop.Internal);
+                        _errorLog.Warn(_logger, "data plane: outbound packet failed: {Error}", e.ToString());
+                    }
+                }
             }
             catch (IOException e)
             {
                 _errorLog.Warn(_logger, "data plane: reading the TUN device failed: {Error}", e.Message);
                 Thread.Sleep(10);
-                continue;
             }
 
-            if (length < 0)
+            // Runs of datagrams for one route go out together.
+            int i = 0;
+            while (i < ready)
             {
-                return;
+                var route = routes[i];
+                int j = i + 1;
+                while (j < ready && ReferenceEquals(routes[j], route))
+                {
+                    j++;
+                }
+
+                int sent = j - i == 1
+                    ? (_sender.Send(datagrams[i].Span, route) ? 1 : 0)
+                    : _sender.SendBatch(route, datagrams.AsSpan(i, j - i));
+                for (int k = i; k < j; k++)
+                {
+                    CountSent(peers[k], lengths[k]);
+                }
+
+                if (sent < j - i)
+                {
+                    Interlocked.Add(ref _packetsOut, sent - (j - i));
+                    Interlocked.Add(ref _drops[(int)DataPlaneDrop.SendFailed], (j - i) - sent);
+                }
+
+                i = j;
             }
 
-            try
-            {
-                ProcessOutbound(buffer, Headroom, length);
-            }
-            catch (Exception e)
-            {
-                Count(DataPlaneDrop.Internal);
-                _errorLog.Warn(_logger, "data plane: outbound packet failed: {Error}", e.ToString());
-            }
+            Array.Clear(routes, 0, ready);
+            Array.Clear(peers, 0, ready);
         }
     }
 

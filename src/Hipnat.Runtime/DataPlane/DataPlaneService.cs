@@ -128,9 +128,9 @@ public sealed class DataPlaneService : IDisposable
         _clock = clock;
         if (_tun is not null)
         {
-            Engine.AttachWriter(new TunWriter(_tun));
-            var tun = _tun;
-            _reader = new Thread(() => Engine.RunReader((buffer, offset, count) => tun.TryRead(buffer.AsSpan(offset, count), out int n) ? n : -1))
+            var device = new TunAdapter(_tun);
+            Engine.AttachWriter(device);
+            _reader = new Thread(() => Engine.RunReader(device))
             {
                 IsBackground = true,
                 Name = $"hipnat-tun {Device}",
@@ -397,8 +397,12 @@ public sealed class DataPlaneService : IDisposable
         }
     }
 
-    private sealed class TunWriter(TunDevice tun) : IPacketWriter
+    private sealed class TunAdapter(TunDevice tun) : IPacketWriter, ITunReader
     {
         public bool TryWrite(ReadOnlySpan<byte> packet) => tun.TryWrite(packet);
+
+        public bool TryRead(Span<byte> buffer, out int length) => tun.TryRead(buffer, out length);
+
+        public bool TryReadNow(Span<byte> buffer, out int length) => tun.TryReadNow(buffer, out length);
     }
 }

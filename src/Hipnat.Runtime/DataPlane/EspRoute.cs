@@ -44,6 +44,12 @@ public interface IEspSender
 
     /// <summary>Sends one datagram from any thread. False when the send failed (counted by the caller).</summary>
     bool Send(ReadOnlySpan<byte> datagram, EspRoute route);
+
+    /// <summary>
+    /// Sends several datagrams to one route, in order (the TUN reader's batches; the buffers are pinned). Returns
+    /// how many were sent.
+    /// </summary>
+    int SendBatch(EspRoute route, ReadOnlySpan<EspDatagram> datagrams);
 }
 
 /// <summary>Where decrypted packets go: the TUN device, or a test's collector. Called from several threads.</summary>
@@ -51,4 +57,14 @@ public interface IPacketWriter
 {
     /// <summary>Writes one IP packet. False when the device is gone.</summary>
     bool TryWrite(ReadOnlySpan<byte> packet);
+}
+
+/// <summary>The TUN device as the reader thread sees it.</summary>
+public interface ITunReader
+{
+    /// <summary>Reads one packet, waiting for it. False once the device is shut down.</summary>
+    bool TryRead(Span<byte> buffer, out int length);
+
+    /// <summary>Reads one packet if one is queued now. False when none is (or the device is shut down).</summary>
+    bool TryReadNow(Span<byte> buffer, out int length);
 }

@@ -27,6 +27,10 @@ internal static unsafe partial class PacketInfoReceiver
     private const int IPv6PktInfo = 50;
     private const int CmsgHeaderSize = 16;
 
+    /// <summary>SOL_UDP and its UDP_GRO option: receive coalesced datagrams.</summary>
+    public const int SolUdp = 17;
+    public const int UdpGro = 104;
+
     /// <summary>True where this receiver can be used (64-bit Linux).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux() && IntPtr.Size == 8;
 
@@ -103,6 +107,36 @@ internal static unsafe partial class PacketInfoReceiver
         }
 
         address = default;
+        return false;
+    }
+
+    /// <summary>
+    /// The segment size of a coalesced receive (UDP_GRO ancillary data, Linux 5.0+): the buffer then holds several
+    /// datagrams of that size from one sender, the last possibly shorter.
+    /// </summary>
+    public static bool TryGetGroSegmentSize(ReadOnlySpan<byte> control, out int size)
+    {
+        int offset = 0;
+        while (offset + CmsgHeaderSize <= control.Length)
+        {
+            ulong length = BinaryPrimitives.ReadUInt64LittleEndian(control[offset..]);
+            int level = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 8)..]);
+            int type = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 12)..]);
+            if (length < CmsgHeaderSize || (ulong)offset + length > (ulong)control.Length)
+            {
+                break;
+            }
+
+            if (level == SolUdp && type == UdpGro && length >= CmsgHeaderSize + 4)
+            {
+                size = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + CmsgHeaderSize)..]);
+                return size > 0;
+            }
+
+            offset += (int)((length + 7) & ~7UL);
+        }
+
+        size = 0;
         return false;
     }
 

@@ -28,6 +28,8 @@ internal sealed class UdpListener : IDisposable
     private readonly bool _wildcard;
     private Thread? _thread;
     private volatile bool _stopping;
+    private volatile IEspReceiver? _espReceiver;
+    private volatile bool _gro;
 
     public UdpListener(TransportAddress requested, TransportCounters counters, ILogger logger)
     {
@@ -83,9 +85,29 @@ internal sealed class UdpListener : IDisposable
 
     /// <summary>
     /// Takes ESP (a non-zero first word that is not STUN, RFC 9028 §5.1) on the receive thread, past the driver; null
-    /// sends everything to the driver.
+    /// sends everything to the driver. While set, the socket receives coalesced bursts (UDP_GRO) where Linux allows.
     /// </summary>
-    public volatile IEspReceiver? EspReceiver;
+    public IEspReceiver? EspReceiver
+    {
+        get => _espReceiver;
+        set
+        {
+            _espReceiver = value;
+            if (value is not null && PacketInfoReceiver.IsSupported && !_gro)
+            {
+                try
+                {
+                    Span<byte> on = [1, 0, 0, 0];
+                    _socket.SetRawSocketOption(PacketInfoReceiver.SolUdp, PacketInfoReceiver.UdpGro, on);
+                    _gro = true;
+                }
+                catch (SocketException)
+                {
+                    // Kernel without UDP_GRO: one datagram per receive.
+                }
+            }
+        }
+    }
 
     /// <summary>The bound socket (sends are thread-safe: the data plane sends ESP from it).</summary>
     public Socket Socket => _socket;
@@ -143,9 +165,10 @@ internal sealed class UdpListener : IDisposable
             try
             {
                 int length;
+                int segment = 0;
                 TransportAddress local;
                 TransportAddress from;
-                if (_wildcard && PacketInfoReceiver.IsSupported)
+                if ((_wildcard || _gro) && PacketInfoReceiver.IsSupported)
                 {
                     length = PacketInfoReceiver.Receive(_socket.SafeHandle, scratch, name, control, out int nameLength, out int controlLength, out int flags, out int errno);
                     if (length < 0)
@@ -177,9 +200,13 @@ internal sealed class UdpListener : IDisposable
                     }
 
                     from = cache.FromSockaddr(name.AsSpan(0, nameLength));
-                    local = PacketInfoReceiver.TryGetDestination(control.AsSpan(0, controlLength), out var destination)
+                    local = _wildcard && PacketInfoReceiver.TryGetDestination(control.AsSpan(0, controlLength), out var destination)
                         ? cache.FromLocalBytes(destination, Local.Port)
                         : Local;
+                    if (_gro && PacketInfoReceiver.TryGetGroSegmentSize(control.AsSpan(0, controlLength), out int size))
+                    {
+                        segment = size;
+                    }
                 }
                 else if (_wildcard)
                 {
@@ -201,14 +228,24 @@ internal sealed class UdpListener : IDisposable
                     local = Local;
                 }
 
-                _counters.CountReceived();
-                if (EspReceiver is { } esp && length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(scratch) != 0
-                    && !HipUdpFraming.IsStun(scratch.AsSpan(0, length)) && esp.TryReceive(scratch.AsSpan(0, length)))
+                // One datagram, or a coalesced burst from one sender (UDP_GRO): segment by segment.
+                if (segment <= 0)
                 {
-                    continue;
+                    segment = Math.Max(length, 1);
                 }
 
-                inbox.PostDatagram(ReceivedDatagram.Copy(local, from, scratch.AsSpan(0, length)));
+                for (int offset = 0; offset < length || offset == 0; offset += segment)
+                {
+                    var datagram = scratch.AsSpan(offset, Math.Min(segment, length - offset));
+                    _counters.CountReceived();
+                    if (_espReceiver is { } esp && datagram.Length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0
+                        && !HipUdpFraming.IsStun(datagram) && esp.TryReceive(datagram))
+                    {
+                        continue;
+                    }
+
+                    inbox.PostDatagram(ReceivedDatagram.Copy(local, from, datagram));
+                }
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
             {
