@@ -65,7 +65,11 @@ internal static class RelayCommand
                 LifetimeMin = parse.GetValue(lifetimeMin),
                 LifetimeMax = parse.GetValue(lifetimeMax),
             };
-            return await DaemonCommandLine.RunAsync(DaemonCommandLine.BuildSettings(flags), cancellationToken);
+            var settings = DaemonCommandLine.BuildSettings(flags);
+
+            // A relay forwards for others and is no tunnel end point: no hip0 unless its config file asks for one.
+            settings.Tun.Enabled ??= false;
+            return await DaemonCommandLine.RunAsync(settings, cancellationToken);
         });
         return command;
     }

@@ -67,7 +67,16 @@ public sealed class ChildProcess : IDisposable
 
     public string Output => $"$ {_description}\n--- stdout ---\n{Stdout}--- stderr ---\n{Stderr}";
 
-    public static ChildProcess StartHipnat(params string[] arguments) => new("dotnet", [HipnatBinary.Dll, .. arguments]);
+    public static ChildProcess StartHipnat(params string[] arguments) => new("dotnet", [HipnatBinary.Dll, .. WithoutTun(arguments)]);
+
+    /// <summary>
+    /// These tests run daemons in the test machine's own network namespace: `hipnat run` gets `--tun off` unless the
+    /// test chose, so no hip0 interface or HIT/LSI route is left on the host (TUN tests run in lab namespaces).
+    /// </summary>
+    public static string[] WithoutTun(string[] arguments) =>
+        arguments.Length > 0 && arguments[0] == "run" && !arguments.Contains("--tun") && !arguments.Contains("--help")
+            ? [.. arguments, "--tun", "off"]
+            : arguments;
 
     /// <summary>Runs hipnat to completion.</summary>
     public static async Task<ProcessResult> RunHipnatAsync(TimeSpan timeout, params string[] arguments)

@@ -9,7 +9,7 @@ public static class InProcessCli
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int code = await HipnatCli.RunAsync(args, output, error, TestContext.Current.CancellationToken);
+        int code = await HipnatCli.RunAsync(ChildProcess.WithoutTun(args), output, error, TestContext.Current.CancellationToken);
         return new ProcessResult(code, output.ToString(), error.ToString());
     }
 }
