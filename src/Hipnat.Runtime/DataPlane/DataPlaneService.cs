@@ -70,6 +70,13 @@ public sealed class DataPlaneService : IDisposable
             return null;
         }
 
+        if (registrar && settings.Enabled is null)
+        {
+            // A relay's ESP is other hosts' traffic; its own tunnel only on request.
+            logger.LogInformation("data plane off on a registrar (set \"tun\": {{ \"enabled\": true }} to reach peers by HIT from this host)");
+            return null;
+        }
+
         var esp = transports.OfType<IEspTransport>().FirstOrDefault();
         if (esp is null)
         {
