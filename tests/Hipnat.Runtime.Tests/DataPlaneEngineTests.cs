@@ -235,6 +235,30 @@ public sealed class DataPlaneEngineTests
     }
 
     [Fact]
+    public void AnSaNearItsLimitIsRekeyedByTheDaemonWithoutLoss()
+    {
+        using var pair = new DataPlaneTestPair(options: o => o with { SaPacketLimit = 50 });
+        pair.Connect();
+        var (a, b) = (pair.A, pair.B);
+        var first = a.Engine.Sad.GetPairs(b.Hit).Single().Inbound.Spi;
+        for (int i = 0; i < 60; i++)
+        {
+            a.Send(DataPlanePackets.Udp6(a.Hit, b.Hit, 1, 2, BitConverter.GetBytes(i)));
+        }
+
+        pair.DeliverEsp();
+        a.Service.OnTurn(pair.Now); // the driver's periodic turn sees the limit and starts the rekey
+        pair.Pump();
+        Assert.True(a.Engine.Sad.TryGetActivePair(b.Hit, out var active));
+        Assert.NotEqual(first, active.Inbound.Spi);
+        a.Send(DataPlanePackets.Udp6(a.Hit, b.Hit, 1, 2, BitConverter.GetBytes(60)));
+        pair.DeliverEsp();
+        Assert.Equal(61, b.Received.Count);
+        Assert.True(b.Engine.Sad.TryGetActivePair(a.Hit, out var atB));
+        Assert.Equal(1UL, atB.Inbound.Packets); // the 61st went over the new SA
+    }
+
+    [Fact]
     public void TheFirstPacketToAHitWithoutAssociationStartsTheBaseExchangeAndIsDelivered()
     {
         using var pair = new DataPlaneTestPair();

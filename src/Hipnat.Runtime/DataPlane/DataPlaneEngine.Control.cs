@@ -52,7 +52,7 @@ public sealed partial class DataPlaneEngine
             return false;
         }
 
-        var saOptions = new EspSaOptions { TimeProvider = _options.TimeProvider };
+        var saOptions = new EspSaOptions { TimeProvider = _options.TimeProvider, PacketLimit = _options.SaPacketLimit };
         EspSa? outbound = null;
         EspSa? inbound = null;
         try

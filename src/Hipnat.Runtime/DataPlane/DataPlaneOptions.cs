@@ -30,6 +30,9 @@ public sealed record DataPlaneOptions
     /// <summary>Most ESP packets held for an unknown SPI at once.</summary>
     public int UnknownSpiHoldCapacity { get; init; } = 256;
 
+    /// <summary>Packets an SA may carry before the daemon rekeys it (null: only before the sequence number would cycle, RFC 7402 §6.8).</summary>
+    public ulong? SaPacketLimit { get; init; }
+
     /// <summary>Clock for queue lifetimes and grace periods.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -30,6 +30,7 @@ public sealed class DataPlaneService : IDisposable
     private Action<Action>? _post;
     private Func<TimeSpan> _clock = () => TimeSpan.Zero;
     private Thread? _reader;
+    private readonly HashSet<uint> _rekeyRequested = [];
     private TimeSpan? _lastTick;
     private TimeSpan? _lastRouteRefresh;
     private int _disposed;
@@ -189,10 +190,31 @@ public sealed class DataPlaneService : IDisposable
         if (_lastRouteRefresh is not { } refreshed || now - refreshed >= RouteRefreshInterval)
         {
             _lastRouteRefresh = now;
-            foreach (var peer in Engine.Sad.GetAllPairs().Select(p => p.PeerHit).Distinct())
+            var pairs = Engine.Sad.GetAllPairs();
+            foreach (var peer in pairs.Select(p => p.PeerHit).Distinct())
             {
                 RefreshRoute(peer);
             }
+
+            // RFC 7402 §6.8: rekey before a sequence number cycles (or a local SA limit is reached).
+            foreach (var pair in pairs)
+            {
+                if ((pair.Outbound.NeedsRekey || pair.Inbound.NeedsRekey) && Engine.Sad.TryGetActivePair(pair.PeerHit, out var active)
+                    && ReferenceEquals(active, pair) && !_rekeyRequested.Contains(pair.Inbound.Spi))
+                {
+                    if (_host.Rekey(pair.PeerHit, now))
+                    {
+                        _rekeyRequested.Add(pair.Inbound.Spi);
+                        _logger.LogInformation("data plane: SA 0x{Spi:x8} with {Peer} is near its limit; rekeying", pair.Inbound.Spi, pair.PeerHit);
+                    }
+                    else
+                    {
+                        _logger.LogDebug("data plane: SA 0x{Spi:x8} with {Peer} is near its limit; rekey not possible yet", pair.Inbound.Spi, pair.PeerHit);
+                    }
+                }
+            }
+
+            _rekeyRequested.RemoveWhere(spi => !Engine.Sad.TryGetInbound(spi, out Hipnat.DataPlane.Esp.EspSaPair _));
         }
     }
 
