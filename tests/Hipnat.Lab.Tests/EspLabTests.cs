@@ -90,6 +90,30 @@ public class EspLabTests
         Assert.False(dp.GetProperty("drops").TryGetProperty("Replayed", out _), dp.ToString());
     }
 
+    [Fact]
+    public void BetweenTwoNatedHostsEspFollowsTheAssociationOffTheRelay()
+    {
+        using var lab = HipLab.Create();
+        lab.StartRelay();
+        var bob = lab.StartBob();
+        var alice = lab.StartAlice();
+        HipLab.WaitForRegistration(bob, lab.RelayHit);
+        var connect = HipLab.Connect(alice, lab.BobHit);
+        Assert.True(connect.Succeeded, $"{connect}\n{lab.Logs()}");
+        var bobDirect = new IPEndPoint(lab.Nat2.PublicAddress, HipnatTool.Port);
+        HipLab.WaitForPath(alice, lab.BobHit, p => p.Equals(bobDirect), TimeSpan.FromSeconds(12), $"direct path to bob at {bobDirect}");
+
+        // The data plane's route moved with the association (ActivePathChanged): ESP goes straight to bob's NAT.
+        alice.WaitForStatus(s => Peer(s, lab.BobHit).GetProperty("peer").GetString() == bobDirect.ToString(), TimeSpan.FromSeconds(5), "the ESP route on the direct path");
+        var ping = alice.Cli(CliTimeout, "ping", lab.BobHit, "--count", "3", "--interval", "0.2");
+        Assert.True(ping.Succeeded, $"{ping}\n{lab.Logs()}");
+        Assert.Contains($"-> {bobDirect} (direct)", ping.StandardOutput, StringComparison.Ordinal);
+
+        var data = RandomNumberGenerator.GetBytes(1 << 20);
+        var result = Transfer(lab.BobHost, IPAddress.IPv6Any, lab.AliceHost, IPAddress.Parse(lab.BobHit), data);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(result.Received));
+    }
+
     private static JsonElement Peer(JsonElement status, string hit)
     {
         foreach (var p in status.GetProperty("dataPlane").GetProperty("peers").EnumerateArray())
