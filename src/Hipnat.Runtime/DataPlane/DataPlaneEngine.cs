@@ -114,7 +114,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     /// <summary>
     /// Output processing of one IP packet from the local stack (RFC 7402 B.1.5): parse, find the peer by HIT or LSI,
     /// seal the payload in place and send it. <paramref name="offset"/> must be at least <see cref="Headroom"/> and
-    /// the buffer at least <see cref="BufferSize"/> long. Never throws for packet content.
+    /// the buffer must hold 128 octets after the packet (ESP padding and ICV). Never throws for packet content.
     /// </summary>
     public void ProcessOutbound(byte[] buffer, int offset, int length)
     {
