@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Hipnat.Core.Association;
 using Hipnat.Crypto;
 using Hipnat.Wire.Packets;
 using Hipnat.Wire.Parameters;
@@ -62,6 +63,25 @@ public sealed partial class HipHost
         }
 
         return signer.Verify(scratch[..len], sig.Contents[2..]);
+    }
+
+    /// <summary>HIP_MAC, then HIP_SIGNATURE, of a packet on an established association (RFC 7401 §6.12 steps 1-3,
+    /// §6.14, §6.15); a failure is counted and logged, and the caller leaves all state untouched.</summary>
+    private bool Authenticate(HipPacket packet, HostAssociation a, string what)
+    {
+        if (!VerifyMac(packet, ParameterType.HipMac, a.Suite, a.PeerIntegrityKey))
+        {
+            Drop(DropReason.BadMac, $"{what} from {a.PeerHit}: HIP_MAC does not verify");
+            return false;
+        }
+
+        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity!))
+        {
+            Drop(DropReason.BadSignature, $"{what} from {a.PeerHit}: HIP_SIGNATURE does not verify");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Adds HIP_MAC over everything written so far.</summary>

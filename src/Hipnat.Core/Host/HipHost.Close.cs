@@ -75,15 +75,8 @@ public sealed partial class HipHost
             return;
         }
 
-        if (!VerifyMac(packet, ParameterType.HipMac, a.Suite, a.PeerIntegrityKey))
+        if (!Authenticate(packet, a, "CLOSE"))
         {
-            Drop(DropReason.BadMac, $"CLOSE from {peer}: HIP_MAC does not verify");
-            return;
-        }
-
-        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
-        {
-            Drop(DropReason.BadSignature, $"CLOSE from {peer}: HIP_SIGNATURE does not verify");
             return;
         }
 
@@ -137,15 +130,8 @@ public sealed partial class HipHost
             return;
         }
 
-        if (!VerifyMac(packet, ParameterType.HipMac, a.Suite, a.PeerIntegrityKey))
+        if (!Authenticate(packet, a, "CLOSE_ACK"))
         {
-            Drop(DropReason.BadMac, $"CLOSE_ACK from {peer}: HIP_MAC does not verify");
-            return;
-        }
-
-        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
-        {
-            Drop(DropReason.BadSignature, $"CLOSE_ACK from {peer}: HIP_SIGNATURE does not verify");
             return;
         }
 

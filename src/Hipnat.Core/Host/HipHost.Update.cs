@@ -161,15 +161,8 @@ public sealed partial class HipHost
         }
 
         // §6.12 steps 1-3: MAC then signature before anything is looked at.
-        if (!VerifyMac(packet, ParameterType.HipMac, a.Suite, a.PeerIntegrityKey))
+        if (!Authenticate(packet, a, "UPDATE"))
         {
-            Drop(DropReason.BadMac, $"UPDATE from {peer}: HIP_MAC does not verify");
-            return;
-        }
-
-        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
-        {
-            Drop(DropReason.BadSignature, $"UPDATE from {peer}: HIP_SIGNATURE does not verify");
             return;
         }
 
