@@ -66,4 +66,7 @@ public enum DataPlaneDrop
 
     /// <summary>Anything else (an internal error; logged).</summary>
     Internal,
+
+    /// <summary>A packet from the local stack longer than the tunnel MTU; answered with ICMP "too big".</summary>
+    TooBig,
 }

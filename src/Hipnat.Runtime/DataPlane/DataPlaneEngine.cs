@@ -148,6 +148,12 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             return false;
         }
 
+        if (_options.Mtu is int mtu && length > mtu)
+        {
+            ReportTooBig(packet, mtu);
+            return false;
+        }
+
         PeerEntry? peer;
         Hit peerHit;
         if (inner.IsIpv6)
@@ -223,6 +229,18 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         peerEntry = peer!;
         route = current;
         return true;
+    }
+
+    /// <summary>Answers an oversize packet with ICMPv6 Packet Too Big / ICMP Fragmentation Needed written back into
+    /// the local stack, so its path MTU discovery shrinks the flow to fit the tunnel.</summary>
+    private void ReportTooBig(ReadOnlySpan<byte> packet, int mtu)
+    {
+        Count(DataPlaneDrop.TooBig);
+        Span<byte> icmp = stackalloc byte[1280];
+        if (BeetPacket.TryWriteTooBig(packet, mtu, icmp, out int length) && _writer is { } writer)
+        {
+            writer.TryWrite(icmp[..length]);
+        }
     }
 
     private void CountSent(PeerEntry peer, int innerLength)

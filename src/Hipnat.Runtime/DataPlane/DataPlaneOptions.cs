@@ -9,6 +9,12 @@ public sealed record DataPlaneOptions
     /// <summary>Install NULL-encryption SAs (suite 7, authentication only). Off: RFC 7402 §3.3.5 needs explicit local policy.</summary>
     public bool AllowNullEncryption { get; init; }
 
+    /// <summary>
+    /// The tunnel's inner MTU (hip0's). A longer packet from the local stack is not sent: it is answered with ICMPv6
+    /// Packet Too Big (RFC 4443 §3.2) or ICMP Fragmentation Needed (RFC 1191) carrying this MTU. Null: no check.
+    /// </summary>
+    public int? Mtu { get; init; }
+
     /// <summary>Packets queued per peer while its base exchange runs.</summary>
     public int QueuePerPeer { get; init; } = 64;
 

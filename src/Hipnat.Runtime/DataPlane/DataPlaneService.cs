@@ -113,7 +113,7 @@ public sealed class DataPlaneService : IDisposable
             return Unavailable(settings, logger, $"cannot set up TUN interface {settings.Name}: {e.Message}");
         }
 
-        var options = new DataPlaneOptions { GcmKeyBits = host.Options.EspGcmKeyBits };
+        var options = new DataPlaneOptions { GcmKeyBits = host.Options.EspGcmKeyBits, Mtu = settings.Mtu };
         var engine = new DataPlaneEngine(host.LocalHit, lsis, new SocketEspSender(esp), options, logger)
         {
             PassUnknownSpiToCore = registrar,
