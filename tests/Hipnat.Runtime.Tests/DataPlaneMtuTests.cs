@@ -49,3 +49,29 @@ public sealed class DataPlaneMtuTests
         Assert.Equal(0, pair.A.Engine.Dropped(DataPlaneDrop.TooBig));
     }
 }
+
+/// <summary>NULL encryption (ESP suite 7) is used only when configured (RFC 7402 §3.3.5).</summary>
+public sealed class DataPlaneNullEncryptionTests
+{
+    [Fact]
+    public void SuiteSevenCarriesTrafficOnlyWhenAllowed()
+    {
+        using (var allowed = new DataPlaneTestPair([7], o => o with { AllowNullEncryption = true }))
+        {
+            allowed.Connect();
+            var p = DataPlanePackets.Udp6(allowed.A.Hit, allowed.B.Hit, 1, 2, new byte[100]);
+            allowed.A.Send(p);
+            allowed.DeliverEsp();
+            Assert.True(allowed.B.Received.TryDequeue(out var got));
+            Assert.Equal(p, got);
+            Assert.Equal("NULL/HMAC-SHA-256-128", allowed.A.Engine.Sad.GetPairs(allowed.B.Hit).Single().Outbound.Transform.Name);
+        }
+
+        // Without the local policy the base exchange completes but no SA is installed (RFC 7402 §3.3.5).
+        using var refused = new DataPlaneTestPair([7]);
+        refused.A.Host.Connect(refused.B.Hit, refused.Now);
+        refused.Pump();
+        Assert.False(refused.A.Engine.IsReady(refused.B.Hit));
+        Assert.Empty(refused.A.Engine.Sad.GetPairs(refused.B.Hit));
+    }
+}

@@ -54,7 +54,7 @@ public static class DaemonConfigFile
         ("aes-128-cbc", HipCipherId.Aes128Cbc), ("aes-256-cbc", HipCipherId.Aes256Cbc), ("null", HipCipherId.NullEncrypt),
     ];
 
-    private static readonly ushort[] KnownEspSuites = [8, 9, 13];
+    private static readonly ushort[] KnownEspSuites = [7, 8, 9, 13];
 
     /// <summary>Loads and validates <paramref name="path"/>. Throws <see cref="ConfigException"/>.</summary>
     public static DaemonSettings Load(string path)
@@ -750,7 +750,7 @@ public static class DaemonConfigFile
 
         private ushort[] EspSuites(JsonElement v, string key)
         {
-            const string valid = "13 (AES-GCM-16), 8 (AES-128-CBC/HMAC-SHA-256), 9 (AES-256-CBC/HMAC-SHA-256)";
+            const string valid = "13 (AES-GCM-16), 8 (AES-128-CBC/HMAC-SHA-256), 9 (AES-256-CBC/HMAC-SHA-256), 7 (NULL/HMAC-SHA-256: integrity only)";
             if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
             {
                 throw Fail(key, v, "expected a non-empty array of ESP suite IDs in preference order", "use values from " + valid);

@@ -113,7 +113,14 @@ public sealed class DataPlaneService : IDisposable
             return Unavailable(settings, logger, $"cannot set up TUN interface {settings.Name}: {e.Message}");
         }
 
-        var options = new DataPlaneOptions { GcmKeyBits = host.Options.EspGcmKeyBits, Mtu = settings.Mtu };
+        var options = new DataPlaneOptions
+        {
+            GcmKeyBits = host.Options.EspGcmKeyBits,
+            Mtu = settings.Mtu,
+
+            // NULL encryption (suite 7) only when the configuration lists it (RFC 7402 §3.3.5: never by default).
+            AllowNullEncryption = host.Options.EspSuites.Contains((ushort)7),
+        };
         var engine = new DataPlaneEngine(host.LocalHit, lsis, new SocketEspSender(esp), options, logger)
         {
             PassUnknownSpiToCore = registrar,
