@@ -71,18 +71,6 @@ public ref struct HipPacketBuilder
         return _buffer[.._pos];
     }
 
-    /// <summary>Discards everything after <paramref name="length"/> (used to drop the HOST_ID appended for HIP_MAC_2).</summary>
-    public void Truncate(int length)
-    {
-        if (length < HipHeader.Size || length > _pos)
-        {
-            throw new ArgumentOutOfRangeException(nameof(length));
-        }
-
-        _pos = length;
-        _lastType = -1;
-    }
-
     /// <summary>Sets the final Header Length and returns the packet length.</summary>
     public readonly int Finish()
     {
