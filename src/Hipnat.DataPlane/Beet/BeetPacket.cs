@@ -21,9 +21,17 @@ namespace Hipnat.DataPlane.Beet;
 /// peer, IPv6 by default).
 /// </para>
 /// <para>
+/// IPv4 fragments (from an application sending without DF to an LSI, fragmented by the local stack to the tunnel
+/// MTU) cannot go as plain BEET: the rebuilt header would lose Identification, MF and the offset. They are sealed
+/// with ESP Next Header 4 (IPv4) and their IPv4 header in front of the fragment (<see cref="TryPrepareIpv4Fragment"/>);
+/// the receiver rebuilds that header's addresses from the SA — its own LSIs, as for any BEET inner header — and keeps
+/// Identification, flags, offset, protocol, TTL and TOS (<see cref="TryRebuildIpv4Fragment"/>), so its stack
+/// reassembles the datagram. The first fragment's transport checksum is converted like an unfragmented segment's.
+/// </para>
+/// <para>
 /// Not supported: the IPv4 options pseudo-header (ESP Next Header 94, RFC 7402 B.1.7) — options are discarded on
-/// output, as B.1.5 recommends — and IPv4 fragments, which BEET cannot rebuild (the outer ESP packet may still be
-/// fragmented). IPv6 extension headers travel inside the payload unchanged.
+/// output, as B.1.5 recommends. IPv6 extension headers, the Fragment header included, travel inside the payload
+/// unchanged.
 /// </para>
 /// </remarks>
 public static class BeetPacket
@@ -32,6 +40,9 @@ public static class BeetPacket
     public const int Ipv6HeaderLength = 40;
 
     public const byte ProtocolIcmp = 1;
+
+    /// <summary>ESP Next Header of an IPv4 fragment carried with its own IPv4 header (IP in IP, RFC 2003's number).</summary>
+    public const byte ProtocolIpv4 = 4;
     public const byte ProtocolTcp = 6;
     public const byte ProtocolUdp = 17;
     public const byte ProtocolIcmpv6 = 58;
@@ -89,7 +100,8 @@ public static class BeetPacket
         packet = new InnerPacket(
             4, p[9], headerLength, totalLength - headerLength, default, default,
             BinaryPrimitives.ReadUInt32BigEndian(p[12..]), BinaryPrimitives.ReadUInt32BigEndian(p[16..]),
-            p[8], p[1], dontFragment, isFragment, headerLength > Ipv4HeaderLength);
+            p[8], p[1], dontFragment, isFragment, headerLength > Ipv4HeaderLength,
+            BinaryPrimitives.ReadUInt16BigEndian(p[4..]), flagsAndOffset);
         return true;
     }
 
@@ -162,6 +174,112 @@ public static class BeetPacket
         BinaryPrimitives.WriteUInt32BigEndian(header[16..], destinationLsi);
         BinaryPrimitives.WriteUInt16BigEndian(header[10..], InternetChecksum.Compute(header[..Ipv4HeaderLength]));
         return Ipv4HeaderLength + payloadLength;
+    }
+
+    /// <summary>
+    /// BEET output of an IPv4 fragment, in place: writes the 20-octet IPv4 header that travels in front of the fragment
+    /// (ESP Next Header <see cref="ProtocolIpv4"/>) just before its data — over any options, which are discarded as
+    /// RFC 7402 B.1.5 recommends — with Identification, flags, fragment offset, protocol, TTL and TOS of
+    /// <paramref name="inner"/> and unspecified (0.0.0.0) addresses: the receiver puts in its LSIs of the SA. The first
+    /// fragment's TCP or UDP checksum is converted to the HIT pseudo-header as for a whole segment (a UDP checksum of
+    /// zero, "none", stays zero: it cannot be computed over a fragment). Returns the offset and length of what to seal;
+    /// false when <paramref name="inner"/> is not IPv4 or a first fragment is too short to hold its checksum.
+    /// </summary>
+    public static bool TryPrepareIpv4Fragment(
+        Span<byte> ipPacket, in InnerPacket inner, Hit sourceHit, Hit destinationHit, out int carriedOffset, out int carriedLength)
+    {
+        carriedOffset = 0;
+        carriedLength = 0;
+        if (inner.IsIpv6 || inner.PayloadOffset < Ipv4HeaderLength || inner.PayloadOffset + inner.PayloadLength > ipPacket.Length)
+        {
+            return false;
+        }
+
+        Span<byte> data = ipPacket.Slice(inner.PayloadOffset, inner.PayloadLength);
+        if (inner.FragmentOffset == 0 && !TryConvertFragmentChecksum(data, inner.Protocol, AddLsis(0, inner.SourceLsi, inner.DestinationLsi), AddHits(0, sourceHit, destinationHit)))
+        {
+            return false;
+        }
+
+        carriedOffset = inner.PayloadOffset - Ipv4HeaderLength;
+        carriedLength = Ipv4HeaderLength + inner.PayloadLength;
+        Span<byte> header = ipPacket.Slice(carriedOffset, Ipv4HeaderLength);
+        WriteIpv4FragmentHeader(header, 0, 0, inner.Protocol, inner.PayloadLength, inner.HopLimit, inner.TrafficClass, inner.Identification, inner.FlagsAndOffset);
+        return true;
+    }
+
+    /// <summary>
+    /// BEET input of an ESP payload with Next Header <see cref="ProtocolIpv4"/> (see <see cref="TryPrepareIpv4Fragment"/>),
+    /// in place: checks the carried IPv4 header (version 4, no options, Total Length equal to the payload), puts in
+    /// the inner addresses of the SA (<paramref name="sourceLsi"/>, <paramref name="destinationLsi"/>), keeps every
+    /// other field, converts a first fragment's TCP or UDP checksum from the HIT to the LSI pseudo-header, and
+    /// recomputes the header checksum. <paramref name="packet"/> is then the IPv4 packet to write to the TUN device.
+    /// False for a malformed header.
+    /// </summary>
+    public static bool TryRebuildIpv4Fragment(Span<byte> packet, Hit sourceHit, Hit destinationHit, uint sourceLsi, uint destinationLsi)
+    {
+        if (packet.Length < Ipv4HeaderLength || packet[0] != 0x45 || BinaryPrimitives.ReadUInt16BigEndian(packet[2..]) != packet.Length)
+        {
+            return false;
+        }
+
+        ushort flagsAndOffset = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(packet[6..]) & 0x7FFF); // RFC 791: the first flag is reserved, zero
+        byte protocol = packet[9];
+        if ((flagsAndOffset & 0x1FFF) == 0
+            && !TryConvertFragmentChecksum(packet[Ipv4HeaderLength..], protocol, AddHits(0, sourceHit, destinationHit), AddLsis(0, sourceLsi, destinationLsi)))
+        {
+            return false;
+        }
+
+        WriteIpv4FragmentHeader(
+            packet, sourceLsi, destinationLsi, protocol, packet.Length - Ipv4HeaderLength, packet[8], packet[1],
+            BinaryPrimitives.ReadUInt16BigEndian(packet[4..]), flagsAndOffset);
+        return true;
+    }
+
+    /// <summary>A 20-octet IPv4 header with the given Identification and flags/fragment-offset word, and its checksum (RFC 791 §3.1).</summary>
+    private static void WriteIpv4FragmentHeader(
+        Span<byte> header, uint source, uint destination, byte protocol, int payloadLength, byte ttl, byte typeOfService, ushort identification, ushort flagsAndOffset)
+    {
+        header[0] = 0x45;
+        header[1] = typeOfService;
+        BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)(Ipv4HeaderLength + payloadLength));
+        BinaryPrimitives.WriteUInt16BigEndian(header[4..], identification);
+        BinaryPrimitives.WriteUInt16BigEndian(header[6..], flagsAndOffset);
+        header[8] = ttl;
+        header[9] = protocol;
+        header[10] = 0;
+        header[11] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(header[12..], source);
+        BinaryPrimitives.WriteUInt32BigEndian(header[16..], destination);
+        BinaryPrimitives.WriteUInt16BigEndian(header[10..], InternetChecksum.Compute(header[..Ipv4HeaderLength]));
+    }
+
+    /// <summary>
+    /// The checksum conversion of a first fragment (or whole segment) between pseudo-header address sums. Only TCP and
+    /// UDP; a zero UDP checksum means none over IPv4 and stays zero.
+    /// </summary>
+    private static bool TryConvertFragmentChecksum(Span<byte> transport, byte protocol, ulong oldAddresses, ulong newAddresses)
+    {
+        if (protocol is not (ProtocolTcp or ProtocolUdp))
+        {
+            return true;
+        }
+
+        int offset = ChecksumOffset(protocol);
+        if (transport.Length < offset + 2)
+        {
+            return false;
+        }
+
+        Span<byte> field = transport.Slice(offset, 2);
+        if (protocol == ProtocolUdp && field[0] == 0 && field[1] == 0)
+        {
+            return true;
+        }
+
+        UpdateChecksum(field, oldAddresses, newAddresses, protocol == ProtocolUdp);
+        return true;
     }
 
     /// <summary>Offset of the checksum field in the transport header, or -1 when the protocol has no pseudo-header checksum.</summary>

@@ -11,7 +11,8 @@ public readonly struct InnerPacket
 {
     internal InnerPacket(
         int version, byte protocol, int payloadOffset, int payloadLength, Hit sourceHit, Hit destinationHit,
-        uint sourceLsi, uint destinationLsi, byte hopLimit, byte trafficClass, bool dontFragment, bool isFragment, bool hadOptions)
+        uint sourceLsi, uint destinationLsi, byte hopLimit, byte trafficClass, bool dontFragment, bool isFragment, bool hadOptions,
+        ushort identification = 0, ushort flagsAndOffset = 0)
     {
         Version = version;
         Protocol = protocol;
@@ -26,6 +27,8 @@ public readonly struct InnerPacket
         DontFragment = dontFragment;
         IsFragment = isFragment;
         HadOptions = hadOptions;
+        Identification = identification;
+        FlagsAndOffset = flagsAndOffset;
     }
 
     /// <summary>4 (LSIs) or 6 (HITs).</summary>
@@ -60,8 +63,23 @@ public readonly struct InnerPacket
     /// <summary>IPv4 DF bit (always true for IPv6, which routers never fragment).</summary>
     public bool DontFragment { get; }
 
-    /// <summary>An IPv4 fragment (MF set or a non-zero offset): BEET cannot rebuild it and it is not sealed.</summary>
+    /// <summary>
+    /// An IPv4 fragment (MF set or a non-zero offset). BEET's rebuilt header would lose its fragmentation fields, so it
+    /// is carried with its IPv4 header (<see cref="BeetPacket.TryPrepareIpv4Fragment"/>).
+    /// </summary>
     public bool IsFragment { get; }
+
+    /// <summary>IPv4 Identification (0 for IPv6).</summary>
+    public ushort Identification { get; }
+
+    /// <summary>The IPv4 flags (reserved, DF, MF) and fragment offset word as on the wire (0 for IPv6).</summary>
+    public ushort FlagsAndOffset { get; }
+
+    /// <summary>IPv4 MF bit: more fragments follow.</summary>
+    public bool MoreFragments => (FlagsAndOffset & 0x2000) != 0;
+
+    /// <summary>IPv4 fragment offset in octets (the field counts 8-octet units).</summary>
+    public int FragmentOffset => (FlagsAndOffset & 0x1FFF) * 8;
 
     /// <summary>The IPv4 header carried options, which BEET output discards (RFC 7402 B.1.5 step 4).</summary>
     public bool HadOptions { get; }
