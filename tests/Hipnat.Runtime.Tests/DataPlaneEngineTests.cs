@@ -110,6 +110,54 @@ public sealed class DataPlaneEngineTests
     }
 
     [Fact]
+    public void Ipv4FragmentsBetweenLsisArriveWithTheirFragmentFieldsAndReassembleAtTheReceiver()
+    {
+        using var pair = new DataPlaneTestPair();
+        pair.Connect();
+        var (a, b) = (pair.A, pair.B);
+        uint bAtA = a.LsiOf(b);
+        uint aAtB = b.LsiOf(a);
+
+        // A 3000-octet UDP datagram without DF, fragmented by A's stack to the 1400-octet tunnel MTU.
+        var data = new byte[3000];
+        new Random(3).NextBytes(data);
+        var whole = DataPlanePackets.Udp4(a.Engine.LocalLsi, bAtA, 42000, 5001, data);
+        var fragments = DataPlanePackets.Fragment4(whole, 1400, identification: 0x4242);
+        Assert.Equal(3, fragments.Count);
+        foreach (var f in fragments)
+        {
+            a.Send(f);
+        }
+
+        pair.DeliverEsp();
+        Assert.Equal(3, b.Received.Count);
+        var reassembled = new byte[whole.Length - BeetPacket.Ipv4HeaderLength];
+        for (int i = 0; i < fragments.Count; i++)
+        {
+            Assert.True(b.Received.TryDequeue(out var got));
+            var inner = Parse(got);
+            var sent = Parse(fragments[i]);
+            Assert.False(inner.IsIpv6);
+            Assert.True(inner.IsFragment);
+            Assert.Equal(aAtB, inner.SourceLsi);
+            Assert.Equal(b.Engine.LocalLsi, inner.DestinationLsi);
+            Assert.Equal(0x4242, inner.Identification);
+            Assert.Equal(sent.FlagsAndOffset, inner.FlagsAndOffset);
+            Assert.Equal(BeetPacket.ProtocolUdp, inner.Protocol);
+            Assert.Equal(0, InternetChecksum.Compute(got.AsSpan(0, BeetPacket.Ipv4HeaderLength)));
+            DataPlanePackets.Transport(got).CopyTo(reassembled, inner.FragmentOffset);
+        }
+
+        // B's stack reassembles a datagram whose checksum is valid for B's LSIs.
+        var atB = new byte[BeetPacket.Ipv4HeaderLength + reassembled.Length];
+        BeetPacket.WriteIpv4Header(atB, aAtB, b.Engine.LocalLsi, BeetPacket.ProtocolUdp, reassembled.Length);
+        reassembled.CopyTo(atB, BeetPacket.Ipv4HeaderLength);
+        Assert.True(DataPlanePackets.TransportChecksumValid(atB), "the first fragment's checksum was not converted to B's LSIs");
+        Assert.Equal(data, reassembled[8..]);
+        Assert.Equal(0, AllDrops(a.Engine) + AllDrops(b.Engine));
+    }
+
+    [Fact]
     public void WrongSpiAndBadIcvAreDroppedAndCounted()
     {
         using var pair = new DataPlaneTestPair(options: o => o with { UnknownSpiHold = TimeSpan.FromMilliseconds(100) });

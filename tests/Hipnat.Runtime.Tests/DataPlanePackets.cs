@@ -67,6 +67,30 @@ internal static class DataPlanePackets
         return p;
     }
 
+    /// <summary>Fragments an IPv4 packet as a stack does for <paramref name="mtu"/>: DF clear, MF on all but the last, offsets in 8-octet units.</summary>
+    public static List<byte[]> Fragment4(byte[] packet, int mtu, ushort identification)
+    {
+        int chunk = (mtu - BeetPacket.Ipv4HeaderLength) / 8 * 8;
+        var data = packet.AsSpan(BeetPacket.Ipv4HeaderLength);
+        var fragments = new List<byte[]>();
+        for (int at = 0; at < data.Length; at += chunk)
+        {
+            int n = Math.Min(chunk, data.Length - at);
+            var f = new byte[BeetPacket.Ipv4HeaderLength + n];
+            packet.AsSpan(0, BeetPacket.Ipv4HeaderLength).CopyTo(f);
+            BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(2), (ushort)f.Length);
+            BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(4), identification);
+            BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(6), (ushort)((at + n < data.Length ? 0x2000 : 0) | (at / 8)));
+            f[10] = 0;
+            f[11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(10), InternetChecksum.Compute(f.AsSpan(0, BeetPacket.Ipv4HeaderLength)));
+            data.Slice(at, n).CopyTo(f.AsSpan(BeetPacket.Ipv4HeaderLength));
+            fragments.Add(f);
+        }
+
+        return fragments;
+    }
+
     /// <summary>True when the packet's transport checksum verifies for its own (inner) addresses.</summary>
     public static bool TransportChecksumValid(byte[] packet)
     {

@@ -14,7 +14,7 @@ public enum DataPlaneDrop
     /// <summary>An IPv4 packet to an address of the LSI network no peer has.</summary>
     UnknownLsi,
 
-    /// <summary>An IPv4 fragment: BEET cannot rebuild fragments (RFC 7402 B.1).</summary>
+    /// <summary>An IPv4 fragment that cannot be carried (a first fragment too short to hold its transport checksum).</summary>
     Fragment,
 
     /// <summary>No association and none can be started: no locator known for the HIT, or the base exchange failed.</summary>

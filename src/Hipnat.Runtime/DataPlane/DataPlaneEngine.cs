@@ -187,12 +187,6 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
                 return false;
             }
 
-            if (inner.IsFragment)
-            {
-                Count(DataPlaneDrop.Fragment);
-                return false;
-            }
-
             peerHit = peer.Hit;
         }
 
@@ -205,20 +199,33 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
 
         var payload = inner.Payload(packet);
         byte protocol = inner.Protocol;
-        if ((protocol == ProtocolTcp || protocol == ProtocolUdp) && payload.Length >= 4)
+        if ((protocol == ProtocolTcp || protocol == ProtocolUdp) && payload.Length >= 4 && inner.FragmentOffset == 0)
         {
             _flows.Record(peer!.Id, protocol, BinaryPrimitives.ReadUInt16BigEndian(payload), BinaryPrimitives.ReadUInt16BigEndian(payload[2..]), ipv4: !inner.IsIpv6);
         }
 
-        // RFC 7401 §4.5.1: on the wire transport checksums are over the HIT pseudo-header.
-        if (!inner.IsIpv6 && !BeetPacket.TryConvertChecksumToHits(payload, protocol, inner.SourceLsi, inner.DestinationLsi, _localHit, peerHit))
+        int payloadStart = offset + inner.PayloadOffset;
+        if (inner.IsFragment)
         {
+            // The fragmentation fields must reach the peer's stack: the fragment travels with its IPv4 header.
+            if (!BeetPacket.TryPrepareIpv4Fragment(packet, inner, _localHit, peerHit, out int carriedOffset, out int carriedLength))
+            {
+                Count(DataPlaneDrop.Fragment);
+                return false;
+            }
+
+            payloadStart = offset + carriedOffset;
+            payload = buffer.AsSpan(payloadStart, carriedLength);
+            protocol = BeetPacket.ProtocolIpv4;
+        }
+        else if (!inner.IsIpv6 && !BeetPacket.TryConvertChecksumToHits(payload, protocol, inner.SourceLsi, inner.DestinationLsi, _localHit, peerHit))
+        {
+            // RFC 7401 §4.5.1: on the wire transport checksums are over the HIT pseudo-header.
             Count(DataPlaneDrop.NotHip);
             return false;
         }
 
         var sa = pair.Outbound;
-        int payloadStart = offset + inner.PayloadOffset;
         wireStart = payloadStart - sa.PayloadOffset;
         if (!sa.TrySeal(buffer.AsSpan(payloadStart, payload.Length), protocol, buffer.AsSpan(wireStart), out wireLength))
         {
@@ -434,7 +441,20 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
 
         int start;
         int total;
-        if (ipv4)
+        if (nextHeader == BeetPacket.ProtocolIpv4)
+        {
+            // An IPv4 fragment with its header: addresses from the SA (our LSIs), fragmentation fields as sent.
+            if (peer.Lsi == 0 || !BeetPacket.TryRebuildIpv4Fragment(payload, peer.Hit, _localHit, peer.Lsi, _localLsi))
+            {
+                Count(DataPlaneDrop.Malformed);
+                return;
+            }
+
+            RecordFirstFragmentFlow(peer, payload);
+            start = Headroom;
+            total = length;
+        }
+        else if (ipv4)
         {
             BeetPacket.TryConvertChecksumToLsis(payload, nextHeader, peer.Hit, _localHit, peer.Lsi, _localLsi);
             start = Headroom - BeetPacket.Ipv4HeaderLength;
@@ -464,6 +484,18 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
 
         Interlocked.Increment(ref _packetsIn);
         Interlocked.Add(ref _bytesIn, total);
+    }
+
+    /// <summary>A first fragment of a TCP or UDP datagram from the peer names an IPv4 flow (the rest of it goes the same way).</summary>
+    private void RecordFirstFragmentFlow(PeerEntry peer, ReadOnlySpan<byte> ipv4Packet)
+    {
+        byte protocol = ipv4Packet[9];
+        if ((protocol == ProtocolTcp || protocol == ProtocolUdp) && (BinaryPrimitives.ReadUInt16BigEndian(ipv4Packet[6..]) & 0x1FFF) == 0
+            && ipv4Packet.Length >= BeetPacket.Ipv4HeaderLength + 4)
+        {
+            var transport = ipv4Packet[BeetPacket.Ipv4HeaderLength..];
+            _flows.Record(peer.Id, protocol, BinaryPrimitives.ReadUInt16BigEndian(transport[2..]), BinaryPrimitives.ReadUInt16BigEndian(transport), ipv4: true);
+        }
     }
 
     /// <summary>
