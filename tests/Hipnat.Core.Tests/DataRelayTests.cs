@@ -47,7 +47,8 @@ public class DataRelayTests
             AllowAnyone = true,
             Services = [RegistrationType.RelayUdpHip, RegistrationType.RelayUdpEsp],
         };
-        var t = new RelayTopology(NatBehavior.Symmetric, NatBehavior.Symmetric, registrar: registrar);
+        // Plain UDP encapsulation: no ICE installs permissions on its own, so the permission rules show alone.
+        var t = new RelayTopology(NatBehavior.Symmetric, NatBehavior.Symmetric, registrar: registrar, hostModes: [NatTraversalMode.UdpEncapsulation]);
         var tapA = new EspTap(t.A);
         var tapB = new EspTap(t.B);
         t.Sim.RemoveHost(t.Sim.Hosts.First(h => h.Name == "A"));

@@ -1,3 +1,4 @@
+using Hipnat.Wire.Parameters;
 using Hipnat.Core.Association;
 using Hipnat.Core.Host;
 using Hipnat.Core.Transport;
@@ -58,10 +59,14 @@ public class DirectPathAndKeepaliveTests
     public void BehindTwoSymmetricNatsTheAssociationStaysOnTheRelayAndWorks()
     {
         var t = ConnectedThroughRelay(NatBehavior.Symmetric, NatBehavior.Symmetric);
-        t.Sim.RunFor(TimeSpan.FromSeconds(20));
+        t.Sim.RunFor(TimeSpan.FromSeconds(40));
         Assert.DoesNotContain(t.A.Events, e => e is ActivePathChanged);
         Assert.DoesNotContain(t.B.Events, e => e is ActivePathChanged);
-        Assert.True(t.A.Host.Counters.ProbesSent > 0);
+
+        // ICE checked every pair, each failed, and CONNECTIVITY_CHECKS_FAILED went both ways (RFC 9028 §4.6.3).
+        Assert.True(t.A.Host.Counters.IceChecksSent > 0);
+        Assert.Contains(t.A.Events, e => e is IceChecksFailed);
+        Assert.Contains(t.B.Events, e => e is NotifyReceived { MessageType: (ushort)NotifyMessageType.ConnectivityChecksFailed });
 
         long relayed = t.Relay.Host.Counters.Relayed;
         t.B.Invoke((h, now) => h.Rekey(t.A.Host.LocalHit, now));

@@ -170,6 +170,17 @@ internal sealed class HostAssociation
 
     public TimeSpan ProbeDue { get; set; } = TimeSpan.MaxValue;
 
+    // ---- ICE (RFC 9028 §4.6; RFC 5770 §4.6) ----
+    /// <summary>The peer's candidates from its LOCATOR_SET in I2/R2 (bounded).</summary>
+    public List<Ice.IceCandidate> PeerCandidates { get; } = [];
+
+    public Ice.IceSession? Ice { get; set; }
+
+    public TimeSpan IceDue { get; set; } = TimeSpan.MaxValue;
+
+    /// <summary>Registrar association: a PEER_PERMISSION UPDATE is wanted once the outstanding UPDATE completes.</summary>
+    public bool PermissionUpdateWanted { get; set; }
+
     /// <summary>Earliest of all this association's timers, used by the host's timer queue.</summary>
     public TimeSpan NextDue
     {
@@ -179,6 +190,7 @@ internal sealed class HostAssociation
             d = NextUpdateRetransmit < d ? NextUpdateRetransmit : d;
             d = RegistrationDeadline < d ? RegistrationDeadline : d;
             d = KeepaliveDue < d ? KeepaliveDue : d;
+            d = IceDue < d ? IceDue : d;
             return ProbeDue < d ? ProbeDue : d;
         }
     }

@@ -28,6 +28,9 @@ public sealed class LocatorPair
 
     public bool IsRelayed => RelayedTo is not null || ThroughRelay;
 
+    /// <summary>The ICE-selected pair uses a relayed candidate: ESP crosses a data relay (RFC 9028 §4.12).</summary>
+    public bool ViaDataRelay { get; internal set; }
+
     public TimeSpan LastReceived { get; internal set; }
 
     public TimeSpan LastSent { get; internal set; }

@@ -20,5 +20,8 @@ public enum DropReason
     Duplicate,
     RateLimited,
     NoPermission,
+
+    /// <summary>An answer to a connectivity check arrived on other ports than the check used, or with a wrong echo.</summary>
+    CheckMismatch,
     Unexpected,
 }

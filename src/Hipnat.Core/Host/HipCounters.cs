@@ -27,6 +27,21 @@ public sealed class HipCounters
 
     public long ProbesSent { get; internal set; }
 
+    /// <summary>ICE connectivity checks sent (UPDATE or STUN, retransmissions and nominations included).</summary>
+    public long IceChecksSent { get; internal set; }
+
+    public long IceChecksReceived { get; internal set; }
+
+    /// <summary>Peer candidates refused by the per-association bound.</summary>
+    public long IceCandidatesDropped { get; internal set; }
+
+    /// <summary>Associations whose every candidate pair failed (CONNECTIVITY_CHECKS_FAILED sent).</summary>
+    public long IceFailures { get; internal set; }
+
+    public long IceSelections { get; internal set; }
+
+    public long StunKeepalivesReceived { get; internal set; }
+
     public long Failed { get; internal set; }
 
     public long DroppedTotal { get; private set; }

@@ -32,5 +32,12 @@ public sealed record NotifyReceived(TimeSpan At, Hit Peer, ushort MessageType, R
 /// </summary>
 public sealed record EspSaReady(TimeSpan At, Hit Peer, Association.EspSaPair Sa, uint? Replaces) : HipEvent(At, Peer);
 
+/// <summary>ICE concluded: a candidate pair was nominated (RFC 9028 §4.6.3). <paramref name="Elapsed"/> is from the
+/// start of the checks.</summary>
+public sealed record IceCompleted(TimeSpan At, Hit Peer, string Pair, int ChecksSent, TimeSpan Elapsed, bool Relayed) : HipEvent(At, Peer);
+
+/// <summary>Every candidate pair failed (CONNECTIVITY_CHECKS_FAILED was sent, RFC 9028 §4.6.3).</summary>
+public sealed record IceChecksFailed(TimeSpan At, Hit Peer, int ChecksSent) : HipEvent(At, Peer);
+
 /// <summary>The locator pair that carries an association's traffic changed (e.g. from the relay to a direct path).</summary>
 public sealed record ActivePathChanged(TimeSpan At, Hit Peer, TransportAddress From, TransportAddress To, bool Direct, string Reason) : HipEvent(At, Peer);

@@ -35,10 +35,17 @@ public sealed partial class HipHost
             return false;
         }
 
-        reg.Permissions.RemoveAll(p => p.Peer == peer && p.Ospi == outboundSpi);
+        // The relay keeps one permission per outbound SPI (one peer address per SA), so a new address replaces it.
+        reg.Permissions.RemoveAll(p => p.Ospi == outboundSpi);
         reg.Permissions.Add((peer, outboundSpi, inboundSpi, now + PermissionRefresh));
         UpdateRegistrationDeadline(a, now);
-        return a.PendingUpdateId is not null || StartUpdate(registrar, now, UpdateKind.Permission, null);
+        if (a.PendingUpdateId is not null)
+        {
+            a.PermissionUpdateWanted = true; // sent when the outstanding UPDATE completes
+            return true;
+        }
+
+        return StartUpdate(registrar, now, UpdateKind.Permission, null);
     }
 
     /// <summary>Refresh one minute before the five-minute lifetime ends (RFC 9028 §4.12.1).</summary>

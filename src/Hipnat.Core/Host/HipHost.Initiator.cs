@@ -188,7 +188,7 @@ public sealed partial class HipHost
         if (natModeOffered)
         {
             bool any = false;
-            foreach (var m in _options.NatTraversalModes)
+            foreach (var m in _options.EffectiveNatTraversalModes)
             {
                 if (theirModes.Modes.Contains(m))
                 {
@@ -269,7 +269,11 @@ public sealed partial class HipHost
             b.Add(counter);
         }
 
-        AddOurLocators(ref b, a);
+        bool ice = IsIceMode(natMode);
+        if (!ice)
+        {
+            AddOurLocators(ref b, a);
+        }
 
         b.Add(new SolutionParameter(puzzle.K, puzzle.Opaque, puzzle.RandomI, j.ToArray()));
         b.Add(new DiffieHellmanParameter((byte)group, ourDh.PublicValue));
@@ -280,11 +284,14 @@ public sealed partial class HipHost
             b.Add(new TransactionPacingParameter((uint)pacing.TotalMilliseconds));
         }
 
-        if (_options.EncryptHostId && cipher != HipCipherId.NullEncrypt)
+        // RFC 9028 §4.3: with ICE the LOCATOR_SET (the offer) travels inside ENCRYPTED, with HOST_ID if hidden too.
+        bool hideHostId = _options.EncryptHostId && cipher != HipCipherId.NullEncrypt;
+        if (hideHostId || ice)
         {
-            AddEncryptedHostId(ref b, cipher, keys.LocalEncryptionKey.Span);
+            AddEncrypted(ref b, cipher, keys.LocalEncryptionKey.Span, ice ? OurLocatorSet(a) : null, hideHostId);
         }
-        else
+
+        if (!hideHostId)
         {
             b.Add(R1Cache.HostIdParameterFor(_identity));
         }
@@ -326,21 +333,29 @@ public sealed partial class HipHost
         ScheduleTimer(a);
     }
 
-    private void AddEncryptedHostId(ref HipPacketBuilder b, HipCipherId cipher, ReadOnlySpan<byte> key)
+    /// <summary>ENCRYPTED (§5.2.18) holding LOCATOR_SET and/or HOST_ID TLVs, in ascending type order.</summary>
+    private void AddEncrypted(ref HipPacketBuilder b, HipCipherId cipher, ReadOnlySpan<byte> key, LocatorSetParameter? locators, bool hostId)
     {
-        // ENCRYPTED { HOST_ID } (§5.2.18): the HOST_ID TLV is the plaintext.
-        var hostId = R1Cache.HostIdParameterFor(_identity);
-        int total = HipParameterHeader.TotalLength(hostId.GetContentLength());
-        Span<byte> tlvBuf = stackalloc byte[HipHeader.Size + total];
+        Span<byte> tlvBuf = stackalloc byte[HipHeader.MaxPacketLength];
         var tb = new HipPacketBuilder(tlvBuf, HipPacketType.I2, LocalHit, LocalHit);
-        tb.Add(hostId);
+        if (locators is { } l)
+        {
+            tb.Add(l);
+        }
+
+        if (hostId)
+        {
+            tb.Add(R1Cache.HostIdParameterFor(_identity));
+        }
+
+        int total = tb.Finish() - HipHeader.Size;
         var tlv = tlvBuf.Slice(HipHeader.Size, total);
         int ivLen = HipCipher.IvLength(cipher);
         var data = new byte[ivLen + HipCipher.CiphertextLength(cipher, tlv.Length)];
         _random.Fill(data.AsSpan(0, ivLen));
         if (!HipCipher.TryEncrypt(cipher, key, data.AsSpan(0, ivLen), tlv, data.AsSpan(ivLen), out int n))
         {
-            throw new InvalidOperationException("ENCRYPTED: cipher failed on our own HOST_ID");
+            throw new InvalidOperationException("ENCRYPTED: cipher failed on our own parameters");
         }
 
         b.Add(new EncryptedParameter(data.AsMemory(0, ivLen + n)));
@@ -383,6 +398,11 @@ public sealed partial class HipHost
         }
 
         LearnPeerLocators(packet, a, remote);
+        LearnEncryptedLocators(packet, a, a.Cipher, a.PeerEncryptionKey);
+        if (!packet.Has(ParameterType.RelayTo))
+        {
+            AddObservedCandidate(a, remote);
+        }
         if (packet.Has(ParameterType.RelayTo) && a.ActivePair is { } relayed)
         {
             relayed.ThroughRelay = true; // the R2 came through the responder's relay (RFC 9028 §4.5 step 8)
@@ -400,6 +420,8 @@ public sealed partial class HipHost
         a.LastSeen = now;
         SetActivePair(a, local, remote, now);
         Establish(a, now);
+        StartIce(a, now);
+        ScheduleTimer(a);
     }
 
     internal void Establish(HostAssociation a, TimeSpan now)
@@ -409,7 +431,10 @@ public sealed partial class HipHost
         SetState(a, AssociationState.Established, now);
         Counters.Established++;
         ScheduleKeepalive(a);
-        StartDirectProbes(a, now);
+        if (!IsIceMode(a.NatMode))
+        {
+            StartDirectProbes(a, now);
+        }
         var peerAddr = a.ActivePair?.Peer ?? default;
         Raise(new AssociationEstablished(now, a.PeerHit, a.IsInitiator, peerAddr, now - a.ExchangeStarted));
         ScheduleTimer(a);

@@ -80,7 +80,15 @@ public sealed partial class HipHost
             return;
         }
 
-        if (now - a.LastSent >= interval && a.TryGetRoute(out var local, out var remote))
+        if (now - a.LastSent >= interval && a.TryGetRoute(out var local, out var remote) && a.NatMode == NatTraversalMode.IceStunUdp
+            && a.ActivePair is { RelayedTo: null, ThroughRelay: false })
+        {
+            // RFC 5770 §5.3: associations created with ICE-STUN-UDP keep NATs open with STUN Binding Indications.
+            SendStunKeepalive(local, remote);
+            a.LastSent = now;
+            Counters.KeepalivesSent++;
+        }
+        else if (now - a.LastSent >= interval && a.TryGetRoute(out local, out remote))
         {
             Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
             var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, a.PeerHit);

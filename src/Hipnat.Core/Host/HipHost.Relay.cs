@@ -29,7 +29,7 @@ public sealed partial class HipHost
 
         // A registered client answers through us: forward to RELAY_TO unchanged (§4.5 steps 4 and 8).
         if (packet.TryGet<RelayToParameter>(out var to) && _registrations.TryGetValue(sender, out var client)
-            && client.Has(RegistrationType.RelayUdpHip, now))
+            && (client.Has(RegistrationType.RelayUdpHip, now) || client.Has(RegistrationType.RelayUdpEsp, now)))
         {
             if (client.ClientAddress != remote)
             {
@@ -45,7 +45,16 @@ public sealed partial class HipHost
             }
 
             var dest = TransportAddress.Udp(to.Address.IsIPv4MappedToIPv6 ? to.Address.MapToIPv4() : to.Address, to.Port);
-            EmitCopy(client.LocalAddress, dest, hip);
+
+            // §4.12.2: a peer that reached the client through its relayed address is answered from that address.
+            var source = client.RelayedAddress is { } relayedSource && client.PeersAtRelayedPort.Contains(dest) ? relayedSource : client.LocalAddress;
+            if (source == client.LocalAddress && !client.Has(RegistrationType.RelayUdpHip, now))
+            {
+                Drop(DropReason.NoPermission, $"RELAY_TO {dest} from {sender}, registered for the data relay only, to a peer not seen at its relayed address");
+                return true;
+            }
+
+            EmitCopy(source, dest, hip);
             client.RelayedPackets++;
             client.RelayedBytes += hip.Length;
             Counters.Relayed++;
@@ -77,6 +86,11 @@ public sealed partial class HipHost
         {
             Drop(DropReason.UnsupportedParameters, $"relayed I2 from {sender} without NAT_TRAVERSAL_MODE");
             return true;
+        }
+
+        if (relay && target.RelayedAddress is { } atRelayed && atRelayed.Port == local.Port && target.PeersAtRelayedPort.Count < 256)
+        {
+            target.PeersAtRelayedPort.Add(remote);
         }
 
         ushort fromType = relay ? ParameterType.RelayFrom : ParameterType.From;
@@ -120,7 +134,7 @@ public sealed partial class HipHost
         foreach (var a in _associations.Values)
         {
             if (a.ActivePair?.Peer == remote && a.ClientRegistrations.Exists(r => r.State == RegistrationState.Granted
-                && r.Type is RegistrationType.RelayUdpHip or RegistrationType.Rendezvous))
+                && r.Type is RegistrationType.RelayUdpHip or RegistrationType.Rendezvous or RegistrationType.RelayUdpEsp))
             {
                 server = a;
                 break;
@@ -219,32 +233,31 @@ public sealed partial class HipHost
         }
     }
 
-    /// <summary>Our locators for LOCATOR_SET in I2/R2 (RFC 9028 §5.7 transport locators): configured local
-    /// addresses and reflexive addresses our registrars reported.</summary>
+    /// <summary>Our locators for LOCATOR_SET in I2/R2 (RFC 9028 §5.7 transport locators): the ICE candidates we
+    /// offer (host, server-reflexive, relayed) with their priorities; the first host candidate is preferred.</summary>
     private void AddOurLocators(ref HipPacketBuilder b, HostAssociation a)
     {
+        if (OurLocatorSet(a) is { } set)
+        {
+            b.Add(set);
+        }
+    }
+
+    private LocatorSetParameter? OurLocatorSet(HostAssociation a)
+    {
         var list = new List<Locator>();
-        uint spi = a.PendingInboundSpi;
-        foreach (var l in _options.LocalLocators)
+        uint spi = a.PendingInboundSpi != 0 ? a.PendingInboundSpi : (a.SaPairs.Count > 0 ? a.SaPairs[0].InboundSpi : 0);
+        foreach (var c in OfferedCandidates())
         {
-            if (l.Kind == TransportKind.Udp && !l.Address.Equals(System.Net.IPAddress.Any) && !l.Address.Equals(System.Net.IPAddress.IPv6Any) && l.Port != 0)
+            if (c.Type == CandidateKind.Relayed && a.NatMode == NatTraversalMode.IceStunUdp)
             {
-                list.Add(Locator.ForTransportAddress(l.Address, l.Port, CandidateKind.Host, 0, spi, LocatorLifetime, preferred: list.Count == 0));
+                continue; // a HIP data relay does not forward STUN checks
             }
+
+            list.Add(Locator.ForTransportAddress(c.Address.Address, c.Address.Port, c.Type, c.Priority, spi, LocatorLifetime, preferred: list.Count == 0 && c.Type == CandidateKind.Host));
         }
 
-        foreach (var r in Registrations)
-        {
-            if (r.State == RegistrationState.Granted && r.ReflexiveAddress is { } x && !list.Exists(l => l.Address.Equals(x.Address) && l.Port == x.Port))
-            {
-                list.Add(Locator.ForTransportAddress(x.Address, x.Port, CandidateKind.ServerReflexive, 0, spi, LocatorLifetime));
-            }
-        }
-
-        if (list.Count > 0)
-        {
-            b.Add(new LocatorSetParameter(list.ToArray()));
-        }
+        return list.Count > 0 ? new LocatorSetParameter(list.ToArray()) : null;
     }
 
     /// <summary>Records the peer's transport locators from LOCATOR_SET (and the address it was observed at).</summary>

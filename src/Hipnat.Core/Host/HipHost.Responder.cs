@@ -139,7 +139,7 @@ public sealed partial class HipHost
         var natMode = NatTraversalMode.UdpEncapsulation;
         if (packet.TryGet<NatTraversalModeParameter>(out var chosenMode))
         {
-            if (chosenMode.Modes.Length != 1 || !_options.NatTraversalModes.Contains(chosenMode.Modes[0]))
+            if (chosenMode.Modes.Length != 1 || !_options.EffectiveNatTraversalModes.Contains(chosenMode.Modes[0]))
             {
                 Drop(DropReason.UnsupportedParameters, $"I2 from {peer}: NAT traversal mode was not offered");
                 return;
@@ -247,6 +247,8 @@ public sealed partial class HipHost
         a.PeerLocators.Add(remote);
         var pair = new LocatorPair(local, remote) { State = LocatorPairState.Active, LastReceived = now, RelayedTo = via?.From };
         LearnPeerLocators(packet, a, via?.From ?? remote);
+        LearnEncryptedLocators(packet, a, cipher, a.PeerEncryptionKey);
+        AddObservedCandidate(a, via?.From ?? remote);
         a.Pairs.Add(pair);
         a.ActivePair = pair;
         uint ourSpi = _random.NextSpi();
@@ -276,7 +278,15 @@ public sealed partial class HipHost
         var hip = buf.AsSpan(UdpMarkerLength);
         var b = new HipPacketBuilder(hip, HipPacketType.R2, LocalHit, peer);
         b.Add(new EspInfoParameter(sa.KeymatIndex, 0, ourSpi));
-        AddOurLocators(ref b, a);
+        if (IsIceMode(natMode))
+        {
+            // RFC 9028 §4.3 step 4: the answer's LOCATOR_SET inside ENCRYPTED.
+            AddEncrypted(ref b, cipher, a.OurEncryptionKey, OurLocatorSet(a), hostId: false);
+        }
+        else
+        {
+            AddOurLocators(ref b, a);
+        }
         AnswerRegRequest(packet, a, local, via?.From ?? remote, now, ref b);
         AddMac2(ref b, suite, a.OurIntegrityKey);
         AddSignature(ref b);
@@ -289,7 +299,15 @@ public sealed partial class HipHost
         a.StateDeadline = now + _options.R2SentHold;
 
         // Through a relay: start looking for the direct path now rather than after the R2-SENT hold.
-        StartDirectProbes(a, now);
+        if (IsIceMode(natMode))
+        {
+            StartIce(a, now);
+        }
+        else
+        {
+            StartDirectProbes(a, now);
+        }
+
         ScheduleTimer(a);
     }
 
@@ -308,9 +326,36 @@ public sealed partial class HipHost
             return false;
         }
 
-        if (!packet.TryGet<EncryptedParameter>(out var enc, out err))
+        if (!TryDecryptParameters(packet, cipher, key, out var plain, out why))
         {
-            why = $"neither HOST_ID nor ENCRYPTED present ({err})";
+            return false;
+        }
+
+        if (!TryFindTlv(plain, ParameterType.HostId, out var contents))
+        {
+            why = "ENCRYPTED does not hold a HOST_ID";
+            return false;
+        }
+
+        try
+        {
+            hostId = HostIdParameter.Read(contents.Span);
+            return true;
+        }
+        catch (HipFormatException e)
+        {
+            why = $"encrypted HOST_ID: {e.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>Decrypts the ENCRYPTED parameter (§5.2.18): the plaintext is a sequence of parameter TLVs.</summary>
+    private static bool TryDecryptParameters(HipPacket packet, HipCipherId cipher, ReadOnlySpan<byte> key, out ReadOnlyMemory<byte> plain, out string? why)
+    {
+        plain = default;
+        if (!packet.TryGet<EncryptedParameter>(out var enc, out var err))
+        {
+            why = $"no ENCRYPTED parameter ({err})";
             return false;
         }
 
@@ -322,37 +367,84 @@ public sealed partial class HipHost
             return false;
         }
 
-        var plain = new byte[data.Length];
-        if (!HipCipher.TryDecrypt(cipher, key, data[..ivLen], data[ivLen..], plain, out int plainLen))
+        var buf = new byte[data.Length];
+        if (!HipCipher.TryDecrypt(cipher, key, data[..ivLen], data[ivLen..], buf, out int plainLen))
         {
             why = "ENCRYPTED does not decrypt";
             return false;
         }
 
-        // The plaintext is a HOST_ID TLV (§5.2.18).
         if (plainLen < HipParameterHeader.Size)
         {
             why = "ENCRYPTED holds no parameter";
             return false;
         }
 
-        int type = (plain[0] << 8) | plain[1];
-        int contentLen = (plain[2] << 8) | plain[3];
-        if (type != ParameterType.HostId || contentLen > plainLen - HipParameterHeader.Size)
+        plain = buf.AsMemory(0, plainLen);
+        why = null;
+        return true;
+    }
+
+    /// <summary>Finds a TLV in decrypted ENCRYPTED contents; false on any length inconsistency.</summary>
+    private static bool TryFindTlv(ReadOnlyMemory<byte> plain, ushort type, out ReadOnlyMemory<byte> contents)
+    {
+        contents = default;
+        var s = plain.Span;
+        int off = 0;
+        while (off + HipParameterHeader.Size <= s.Length)
         {
-            why = "ENCRYPTED does not hold a HOST_ID";
-            return false;
+            int t = (s[off] << 8) | s[off + 1];
+            int len = (s[off + 2] << 8) | s[off + 3];
+            int total = HipParameterHeader.TotalLength(len);
+            if (off + HipParameterHeader.Size + len > s.Length)
+            {
+                return false;
+            }
+
+            if (t == type)
+            {
+                contents = plain.Slice(off + HipParameterHeader.Size, len);
+                return true;
+            }
+
+            off += total;
         }
 
+        return false;
+    }
+
+    /// <summary>Learns the peer's candidates from a LOCATOR_SET inside ENCRYPTED (RFC 9028 §4.3), if there is one.</summary>
+    private void LearnEncryptedLocators(HipPacket packet, HostAssociation a, HipCipherId cipher, ReadOnlySpan<byte> key)
+    {
+        if (packet.TryGet<LocatorSetParameter>(out var plainSet))
+        {
+            LearnPeerCandidates(a, plainSet);
+        }
+
+        if (!packet.Has(ParameterType.Encrypted) || !TryDecryptParameters(packet, cipher, key, out var plain, out _)
+            || !TryFindTlv(plain, ParameterType.LocatorSet, out var contents))
+        {
+            return;
+        }
+
+        LocatorSetParameter set;
         try
         {
-            hostId = HostIdParameter.Read(plain.AsSpan(HipParameterHeader.Size, contentLen));
-            return true;
+            set = LocatorSetParameter.Read(contents.Span);
         }
         catch (HipFormatException e)
         {
-            why = $"encrypted HOST_ID: {e.Message}";
-            return false;
+            Drop(DropReason.Malformed, $"encrypted LOCATOR_SET of {a.PeerHit}: {e.Message}");
+            return;
+        }
+
+        LearnPeerCandidates(a, set);
+        foreach (var c in a.PeerCandidates)
+        {
+            if (!a.PeerLocators.Contains(c.Address) && a.PeerLocators.Count < MaxPeerLocators)
+            {
+                a.PeerLocators.Add(c.Address);
+            }
         }
     }
 }

@@ -50,6 +50,11 @@ public sealed partial class HipHost
             OnProbeTimer(a, now);
         }
 
+        if (a.IceDue <= now)
+        {
+            OnIceTimer(a, now);
+        }
+
         if (a.RegistrationDeadline <= now)
         {
             OnRegistrationTimer(a, now);

@@ -180,6 +180,13 @@ public sealed partial class HipHost
             Establish(a, now); // Table 5: UPDATE received in R2-SENT.
         }
 
+        // RFC 9028 §4.6: connectivity checks, their answers and the nomination exchange.
+        if (TryHandleIceUpdate(packet, a, local, remote, via, now))
+        {
+            ScheduleTimer(a);
+            return;
+        }
+
         bool rekeyed = false;
         bool ourUpdateAcked = false;
         if (hasAck && a.PendingUpdateId is uint pendingId && ack.UpdateIds.Contains(pendingId))
@@ -317,6 +324,11 @@ public sealed partial class HipHost
             a.NextUpdateRetransmit = TimeSpan.MaxValue;
             Raise(new UpdateCompleted(now, peer, done, rekeyed || a.PendingUpdateIsRekey));
             a.PendingUpdateIsRekey = false;
+            if (a.PermissionUpdateWanted && a.PendingUpdateId is null)
+            {
+                a.PermissionUpdateWanted = false;
+                StartUpdate(peer, now, UpdateKind.Permission, null);
+            }
         }
         else if (rekeyed)
         {

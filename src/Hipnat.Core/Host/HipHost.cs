@@ -140,6 +140,11 @@ public sealed partial class HipHost
                 return;
             }
 
+            if (kind == UdpPayloadKind.Stun && TryHandleStunCheck(local, remote, payload, now))
+            {
+                return;
+            }
+
             if (kind == UdpPayloadKind.Stun && (_options.AnswerStun ?? _options.Registrar is not null))
             {
                 AnswerStun(local, remote, payload);
@@ -322,7 +327,7 @@ public sealed partial class HipHost
         a.EstablishedAt,
         a.LastSeen,
         a.PeerLocators.ToArray(),
-        a.Pairs.Select(p => new LocatorPairInfo(p.Local, p.Peer, p.State, p.Rtt, p.LastReceived, p.RelayedTo, p.ThroughRelay)).ToArray(),
+        a.Pairs.Select(p => new LocatorPairInfo(p.Local, p.Peer, p.State, p.Rtt, p.LastReceived, p.RelayedTo, p.ThroughRelay, p.ViaDataRelay)).ToArray(),
         a.SaPairs.Select(s => new SaPairInfo(s.InboundSpi, s.OutboundSpi, s.Suite, s.KeymatIndex, s.Generation)).ToArray(),
         a.DhGroup.ToString(),
         a.Cipher.ToString(),

@@ -77,8 +77,19 @@ public sealed class HipHostOptions
     /// discovery service). On by default for registrars.</summary>
     public bool? AnswerStun { get; init; }
 
-    /// <summary>NAT traversal modes offered in R1 / chosen from in I2, in preference order (RFC 9028 §4.3, §5.4).</summary>
-    public IReadOnlyList<Wire.Parameters.NatTraversalMode> NatTraversalModes { get; init; } = [Wire.Parameters.NatTraversalMode.UdpEncapsulation];
+    /// <summary>NAT traversal modes offered in R1 / chosen from in I2, in preference order (RFC 9028 §4.3, §5.4).
+    /// Null: a host offers ICE-HIP-UDP, ICE-STUN-UDP and UDP-ENCAPSULATION; a registrar only UDP-ENCAPSULATION
+    /// (RFC 9028 §4.3: a relay server proposes UDP-ENCAPSULATION as the preferred or only mode).</summary>
+    public IReadOnlyList<Wire.Parameters.NatTraversalMode>? NatTraversalModes { get; init; }
+
+    /// <summary>The modes in effect (see <see cref="NatTraversalModes"/>).</summary>
+    public IReadOnlyList<Wire.Parameters.NatTraversalMode> EffectiveNatTraversalModes => NatTraversalModes
+        ?? (Registrar is not null
+            ? [Wire.Parameters.NatTraversalMode.UdpEncapsulation]
+            : [Wire.Parameters.NatTraversalMode.IceHipUdp, Wire.Parameters.NatTraversalMode.IceStunUdp, Wire.Parameters.NatTraversalMode.UdpEncapsulation]);
+
+    /// <summary>ICE policy: candidate types, check limits, nomination and relay fallback, aggressive use.</summary>
+    public Ice.IceOptions Ice { get; init; } = new();
 
     /// <summary>Minimum Ta between connectivity-check transactions offered in TRANSACTION_PACING (RFC 9028 §4.4; default 50 ms).</summary>
     public TimeSpan TransactionPacing { get; init; } = TimeSpan.FromMilliseconds(50);

@@ -110,7 +110,7 @@ internal sealed class R1Cache
         b.Add(new HipCipherParameter(opts.Ciphers.Select(c => (ushort)c).ToArray()));
 
         // RFC 9028 §4.3-4.4: NAT traversal modes we support and our minimum Ta.
-        b.Add(new NatTraversalModeParameter(opts.NatTraversalModes.ToArray()));
+        b.Add(new NatTraversalModeParameter(opts.EffectiveNatTraversalModes.ToArray()));
         b.Add(new TransactionPacingParameter((uint)opts.TransactionPacing.TotalMilliseconds));
         b.Add(HostIdParameterFor(id));
         // §5.2.10: every suite we accept, ours first.

@@ -30,6 +30,10 @@ public sealed class ServerRegistration
 
     public Dictionary<uint, PeerPermission> ByInboundSpi { get; } = [];
 
+    /// <summary>Peers whose control packets reached the client through its relayed address; answers to them leave
+    /// from that address (RFC 9028 §4.12.2). Bounded.</summary>
+    internal HashSet<TransportAddress> PeersAtRelayedPort { get; } = [];
+
     public long RelayedPackets { get; internal set; }
 
     public long RelayedBytes { get; internal set; }

@@ -1,0 +1,860 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Ice;
+using Hipnat.Core.Registration;
+using Hipnat.Core.Transport;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>
+/// ICE for HIP (RFC 9028 §4.2-4.7, native ICE-HIP-UDP): candidates gathered from our addresses, our relays'
+/// REG_FROM and RELAYED_ADDRESS and the driver's STUN/TURN results, offered in LOCATOR_SET (I2 = offer,
+/// R2 = answer); connectivity checks as UPDATEs with SEQ, ECHO_REQUEST_SIGNED and CANDIDATE_PRIORITY, answered
+/// with ACK, ECHO_RESPONSE_SIGNED and MAPPED_ADDRESS; nomination by the Initiator (controlling) with NOMINATE;
+/// the nominated pair carries HIP and ESP from then on.
+/// </summary>
+public sealed partial class HipHost
+{
+    private readonly List<IceCandidate> _extraCandidates = [];
+
+    /// <summary>Adds a candidate the driver discovered (server-reflexive from a STUN server, relayed from TURN); it
+    /// is offered to peers from the next base exchange on.</summary>
+    public void AddLocalCandidate(TransportAddress address, TransportAddress baseAddress, CandidateKind type)
+    {
+        if (_extraCandidates.Exists(c => c.Address == address))
+        {
+            return;
+        }
+
+        _extraCandidates.Add(new IceCandidate(address, baseAddress, type, 0));
+    }
+
+    /// <summary>The ICE state of the association with <paramref name="peer"/>, if it runs ICE.</summary>
+    public IceSession? GetIceSession(Hit peer) => _associations.TryGetValue(peer, out var a) ? a.Ice : null;
+
+    /// <summary>Our candidates as offered now (RFC 9028 §4.2): host candidates of every configured address,
+    /// server-reflexive ones from REG_FROM and the driver, relayed ones from our data relays.</summary>
+    public IReadOnlyList<IceCandidate> GatherCandidates()
+    {
+        var ice = _options.Ice;
+        var hosts = new List<TransportAddress>();
+        foreach (var l in _options.LocalLocators)
+        {
+            if (l.Kind == TransportKind.Udp && l.Port != 0 && !IsWildcardAddress(l.Address) && !hosts.Contains(l))
+            {
+                hosts.Add(l);
+            }
+        }
+
+        var prefs = IcePriority.LocalPreferences(hosts);
+        var list = new List<IceCandidate>();
+        for (int i = 0; i < hosts.Count; i++)
+        {
+            list.Add(new IceCandidate(hosts[i], hosts[i], CandidateKind.Host, IcePriority.Compute(CandidateKind.Host, prefs[i])));
+        }
+
+        ushort PrefOfBase(TransportAddress b)
+        {
+            int i = hosts.IndexOf(b);
+            return i >= 0 ? prefs[i] : (ushort)(65535 - (list.Count * 256 % 65535));
+        }
+
+        TransportAddress BaseFor(TransportAddress addr)
+        {
+            foreach (var h in hosts)
+            {
+                if (h.IsIPv4 == addr.IsIPv4)
+                {
+                    return h;
+                }
+            }
+
+            return DefaultLocal(addr);
+        }
+
+        var reflexive = new List<(TransportAddress Address, TransportAddress Base)>();
+        var relayed = new List<TransportAddress>();
+        foreach (var r in Registrations)
+        {
+            if (r.State != RegistrationState.Granted)
+            {
+                continue;
+            }
+
+            if (r.ReflexiveAddress is { } x && !reflexive.Exists(c => c.Address == x))
+            {
+                reflexive.Add((x, BaseFor(x)));
+            }
+
+            if (r.Type == RegistrationType.RelayUdpEsp && r.RelayedAddress is { } ra && !relayed.Contains(ra))
+            {
+                relayed.Add(ra);
+            }
+        }
+
+        foreach (var c in _extraCandidates)
+        {
+            if (c.Type == CandidateKind.Relayed)
+            {
+                if (!relayed.Contains(c.Address))
+                {
+                    relayed.Add(c.Address);
+                }
+            }
+            else if (!reflexive.Exists(r => r.Address == c.Address))
+            {
+                reflexive.Add((c.Address, c.Base));
+            }
+        }
+
+        foreach (var (x, b) in reflexive)
+        {
+            if (!list.Exists(c => c.Address == x))
+            {
+                list.Add(new IceCandidate(x, b, CandidateKind.ServerReflexive, IcePriority.Compute(CandidateKind.ServerReflexive, PrefOfBase(b))));
+            }
+        }
+
+        for (int i = 0; i < relayed.Count; i++)
+        {
+            list.Add(new IceCandidate(relayed[i], relayed[i], CandidateKind.Relayed, IcePriority.Compute(CandidateKind.Relayed, (ushort)(65535 - (i * 256)))));
+        }
+
+        return list;
+    }
+
+    private static bool IsWildcardAddress(System.Net.IPAddress ip) =>
+        ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any);
+
+    /// <summary>Candidates we announce, after the user's policy on which types to offer.</summary>
+    private List<IceCandidate> OfferedCandidates()
+    {
+        var ice = _options.Ice;
+        return GatherCandidates().Where(c => c.Type switch
+        {
+            CandidateKind.Host => ice.GatherHost,
+            CandidateKind.ServerReflexive => ice.GatherServerReflexive,
+            CandidateKind.Relayed => ice.GatherRelayed,
+            _ => false,
+        }).ToList();
+    }
+
+    private static bool IsIceMode(NatTraversalMode mode) => mode is NatTraversalMode.IceHipUdp or NatTraversalMode.IceStunUdp;
+
+    /// <summary>Remote candidates from a LOCATOR_SET (transport-address locators only), bounded.</summary>
+    private void LearnPeerCandidates(HostAssociation a, LocatorSetParameter set)
+    {
+        foreach (var l in set.Locators)
+        {
+            if (l.LocatorType != LocatorType.TransportAddress || l.Protocol != TransportProtocol.Udp || l.Port == 0)
+            {
+                continue;
+            }
+
+            var ip = l.Address.IsIPv4MappedToIPv6 ? l.Address.MapToIPv4() : l.Address;
+            var t = TransportAddress.Udp(ip, l.Port);
+            if (a.PeerCandidates.Exists(c => c.Address == t))
+            {
+                continue;
+            }
+
+            if (a.PeerCandidates.Count >= _options.Ice.MaxRemoteCandidates)
+            {
+                Counters.IceCandidatesDropped++;
+                continue;
+            }
+
+            var kind = l.Kind is CandidateKind.Host or CandidateKind.ServerReflexive or CandidateKind.PeerReflexive or CandidateKind.Relayed ? l.Kind : CandidateKind.Host;
+            uint prio = l.Priority != 0 ? l.Priority : IcePriority.Compute(kind, 65535);
+            a.PeerCandidates.Add(new IceCandidate(t, t, kind, prio));
+        }
+    }
+
+    /// <summary>The address a base exchange packet of the peer came from (directly, or as the relay saw it in
+    /// RELAY_FROM) is a candidate too: the peer's NAT mapping towards the relay, often valid towards us as well.</summary>
+    private void AddObservedCandidate(HostAssociation a, TransportAddress observed)
+    {
+        if (observed.Kind != TransportKind.Udp || a.PeerCandidates.Exists(c => c.Address == observed) || a.PeerCandidates.Count >= _options.Ice.MaxRemoteCandidates)
+        {
+            return;
+        }
+
+        a.PeerCandidates.Add(new IceCandidate(observed, observed, CandidateKind.ServerReflexive, IcePriority.Compute(CandidateKind.ServerReflexive, 65535)));
+    }
+
+    /// <summary>Starts connectivity checks once both candidate sets are known (RFC 9028 §4.6).</summary>
+    private void StartIce(HostAssociation a, TimeSpan now)
+    {
+        if (!IsIceMode(a.NatMode) || a.Ice is not null)
+        {
+            return;
+        }
+
+        var list = new IceCheckList(a.IsInitiator, a.Pacing > TimeSpan.Zero ? a.Pacing : TimeSpan.FromMilliseconds(50), _options.Ice);
+        var ice = new IceSession(a.NatMode, list, now) { TokensAt = now, TieBreaker = ((ulong)_random.NextUInt32() << 32) | _random.NextUInt32() };
+        a.Ice = ice;
+        if (a.NatMode == NatTraversalMode.IceStunUdp)
+        {
+            ice.StunKey = DrawStunKey(a);
+        }
+
+        foreach (var c in GatherCandidates())
+        {
+            list.AddLocal(c);
+        }
+
+        foreach (var r in a.PeerCandidates)
+        {
+            if (!list.AddRemote(r))
+            {
+                Counters.IceCandidatesDropped++;
+            }
+        }
+
+        RequestRelayPermissions(a, null, now);
+        DebugLog?.Invoke($"ICE with {a.PeerHit}: {list.LocalCandidates.Count} local and {list.RemoteCandidates.Count} remote candidates, {list.Pairs.Count} pairs, {(a.IsInitiator ? "controlling" : "controlled")}, Ta {list.Ta.TotalMilliseconds} ms");
+        OnIceTimer(a, now);
+    }
+
+    /// <summary>RFC 9028 §4.12.1: before checks, a data-relay client lets the peer's ESP through its relayed address.</summary>
+    private void RequestRelayPermissions(HostAssociation a, TransportAddress? peerAddress, TimeSpan now)
+    {
+        if (a.SaPairs.Count == 0 || a.Ice is null)
+        {
+            return;
+        }
+
+        var target = peerAddress;
+        if (target is null)
+        {
+            foreach (var c in a.PeerCandidates)
+            {
+                if (c.Type == CandidateKind.ServerReflexive)
+                {
+                    target = c.Address;
+                    break;
+                }
+            }
+
+            target ??= a.ActivePair is { } p ? (p.RelayedTo ?? p.Peer) : null;
+        }
+
+        if (target is not { } t)
+        {
+            return;
+        }
+
+        var sa = a.SaPairs[0];
+        foreach (var server in _associations.Values)
+        {
+            foreach (var reg in server.ClientRegistrations)
+            {
+                if (reg.Type == RegistrationType.RelayUdpEsp && reg.State == RegistrationState.Granted && reg.RelayedAddress is not null
+                    && reg.ReflexiveAddress is { } refl && refl.IsIPv4 == t.IsIPv4)
+                {
+                    if (!reg.Permissions.Exists(x => x.Peer == t && x.Ospi == sa.OutboundSpi && x.Ispi == sa.InboundSpi))
+                    {
+                        RequestPeerPermission(server.PeerHit, t, sa.OutboundSpi, sa.InboundSpi, now);
+                    }
+                }
+            }
+        }
+    }
+
+    private void OnIceTimer(HostAssociation a, TimeSpan now)
+    {
+        if (a.Ice is not { } ice || a.State is not (AssociationState.Established or AssociationState.R2Sent))
+        {
+            a.IceDue = TimeSpan.MaxValue;
+            return;
+        }
+
+        var list = ice.CheckList;
+        var failed = new List<CandidatePair>();
+        for (int guard = 0; guard < 64; guard++)
+        {
+            var pair = list.NextCheck(now, failed);
+            if (pair is null)
+            {
+                break;
+            }
+
+            SendCheck(a, pair, now, nominate: false);
+        }
+
+        foreach (var f in failed)
+        {
+            DebugLog?.Invoke($"ICE with {a.PeerHit}: pair {f} failed after {f.Attempts} checks");
+        }
+
+        // Nomination retransmission (controlling side).
+        if (ice.Nominating is { } nom && !nom.Nominated && ice.NominationNextAt <= now)
+        {
+            if (ice.NominationAttempts >= _options.Ice.MaxCheckAttempts)
+            {
+                DebugLog?.Invoke($"ICE with {a.PeerHit}: nomination of {nom} not answered");
+                nom.State = CandidatePairState.Failed;
+                nom.NominationInFlight = false;
+                ice.Nominating = null;
+            }
+            else
+            {
+                SendCheck(a, nom, now, nominate: true);
+            }
+        }
+
+        MaybeNominate(a, ice, now);
+        if (!ice.Failed && ice.Selected is null && list.AllFailed && ice.Nominating is null)
+        {
+            ice.Failed = true;
+            Counters.IceFailures++;
+            SendNotify(a, NotifyMessageType.ConnectivityChecksFailed, now);
+            Raise(new IceChecksFailed(now, a.PeerHit, list.ChecksSent));
+            DebugLog?.Invoke($"ICE with {a.PeerHit}: every candidate pair failed; staying on the base exchange's path");
+        }
+
+        ScheduleIce(a, now);
+    }
+
+    private void ScheduleIce(HostAssociation a, TimeSpan now)
+    {
+        if (a.Ice is not { } ice)
+        {
+            a.IceDue = TimeSpan.MaxValue;
+            return;
+        }
+
+        var due = ice.CheckList.NextDue;
+        if (ice.Nominating is { Nominated: false } && ice.NominationNextAt < due)
+        {
+            due = ice.NominationNextAt;
+        }
+
+        if (ice.CheckList.Controlling && ice.Nominating is null && !ice.Concluded && ice.NominateAt is { } at && at < due)
+        {
+            due = at < now ? now : at;
+        }
+
+        a.IceDue = due;
+    }
+
+    /// <summary>Controlling side (RFC 9028 §4.6.3): nominate the best pair that works — a direct one as soon as no
+    /// better pair is still pending (or <see cref="IceOptions.NominationWait"/> after it succeeded), a relayed one
+    /// only after <see cref="IceOptions.RelayFallbackDelay"/> without any direct pair, or when none can work.</summary>
+    private void MaybeNominate(HostAssociation a, IceSession ice, TimeSpan now)
+    {
+        ice.NominateAt = null;
+        var list = ice.CheckList;
+        if (!list.Controlling || ice.Nominating is not null)
+        {
+            return;
+        }
+
+        var opts = _options.Ice;
+        var direct = list.BestSucceeded(directOnly: true);
+        if (direct is not null)
+        {
+            if (ice.Selected is { } sel && ReferenceEquals(sel, direct) && sel.Nominated)
+            {
+                return;
+            }
+
+            if (ice.Concluded && ice.Selected is { IsRelayed: false })
+            {
+                return;
+            }
+
+            var waitUntil = direct.SucceededAt + opts.NominationWait;
+            if (opts.Aggressive || !list.BetterPending(direct, directOnly: true) || now >= waitUntil)
+            {
+                Nominate(a, ice, direct, now);
+            }
+            else
+            {
+                ice.NominateAt = waitUntil;
+            }
+
+            return;
+        }
+
+        if (ice.Selected is not null)
+        {
+            return;
+        }
+
+        var relayed = list.BestSucceeded(directOnly: false);
+        if (relayed is null)
+        {
+            return;
+        }
+
+        var fallbackAt = ice.StartedAt + opts.RelayFallbackDelay;
+        if (list.DirectExhausted || now >= fallbackAt)
+        {
+            Nominate(a, ice, relayed, now);
+        }
+        else
+        {
+            ice.NominateAt = fallbackAt;
+        }
+    }
+
+    private void Nominate(HostAssociation a, IceSession ice, CandidatePair pair, TimeSpan now)
+    {
+        ice.Nominating = pair;
+        ice.NominationAttempts = 0;
+        pair.NominationInFlight = true;
+        if (!pair.IsRelayed)
+        {
+            ice.CheckList.StopChecks();
+        }
+
+        DebugLog?.Invoke($"ICE with {a.PeerHit}: nominating {pair}");
+        SendCheck(a, pair, now, nominate: true);
+    }
+
+    /// <summary>Sends one connectivity check on <paramref name="pair"/> (RFC 9028 §4.6.1-4.6.2): an UPDATE with SEQ,
+    /// ECHO_REQUEST_SIGNED, CANDIDATE_PRIORITY (the priority a peer-reflexive candidate learned from it would get)
+    /// and, when nominating, NOMINATE — protected by HIP_MAC and HIP_SIGNATURE. A retransmission reuses the SEQ.</summary>
+    private void SendCheck(HostAssociation a, CandidatePair pair, TimeSpan now, bool nominate)
+    {
+        var ice = a.Ice!;
+        if (a.NatMode == NatTraversalMode.IceStunUdp)
+        {
+            SendStunCheck(a, ice, pair, now, nominate);
+            return;
+        }
+
+        bool retransmit = nominate ? ice.NominationAttempts > 0 : pair.Attempts > 1;
+        if (!retransmit || pair.Nonce.Length == 0)
+        {
+            if (pair.TransactionId != 0)
+            {
+                ice.Transactions.Remove(pair.TransactionId);
+            }
+
+            pair.TransactionId = a.NextUpdateId++;
+            pair.Nonce = _random.NextBytes(16);
+            ice.Transactions[pair.TransactionId] = pair;
+            TrimTransactions(ice);
+        }
+
+        if (nominate)
+        {
+            ice.NominationAttempts++;
+            ice.NominationNextAt = now + (ice.CheckList.Rto * (1 << Math.Min(ice.NominationAttempts - 1, 6)));
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
+        b.Add(new SeqParameter(pair.TransactionId));
+        b.AddRaw(ParameterType.EchoRequestSigned, pair.Nonce);
+        uint prflxPriority = IcePriority.Compute(CandidateKind.PeerReflexive, (ushort)((pair.Local.Priority >> 8) & 0xFFFF));
+        b.Add(new CandidatePriorityParameter(prflxPriority));
+        if (nominate)
+        {
+            b.Add(new NominateParameter(0));
+        }
+
+        AddMac(ref b, a.Suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        if (!TryRouteFor(pair, out var from, out var to, out var relayTo))
+        {
+            return;
+        }
+
+        if (relayTo is { } rt)
+        {
+            b.Add(new RelayToParameter(rt.Address, rt.Port));
+        }
+
+        int len = b.Finish();
+        EmitCopy(from, to, hip[..len]);
+        a.LastSent = now;
+        Counters.IceChecksSent++;
+    }
+
+    private static void TrimTransactions(IceSession ice)
+    {
+        if (ice.Transactions.Count <= 256)
+        {
+            return;
+        }
+
+        foreach (var key in ice.Transactions.Keys.Order().Take(ice.Transactions.Count - 256).ToList())
+        {
+            ice.Transactions.Remove(key);
+        }
+    }
+
+    /// <summary>Where a packet on <paramref name="pair"/> physically goes: from the local base to the remote
+    /// candidate, or, for our own relayed candidate, to our data relay with RELAY_TO (RFC 9028 §4.12.2).</summary>
+    private bool TryRouteFor(CandidatePair pair, out TransportAddress from, out TransportAddress to, out TransportAddress? relayTo)
+    {
+        relayTo = null;
+        if (pair.Local.Type == CandidateKind.Relayed)
+        {
+            if (FindDataRelayFor(pair.Local.Address) is { ActivePair: { } route })
+            {
+                from = route.Local;
+                to = route.Peer;
+                relayTo = pair.Remote.Address;
+                return true;
+            }
+
+            from = default;
+            to = default;
+            return false;
+        }
+
+        from = pair.Local.Base;
+        to = pair.Remote.Address;
+        return true;
+    }
+
+    /// <summary>The association with the data relay that gave us <paramref name="relayed"/>.</summary>
+    private HostAssociation? FindDataRelayFor(TransportAddress relayed)
+    {
+        foreach (var s in _associations.Values)
+        {
+            foreach (var r in s.ClientRegistrations)
+            {
+                if (r.RelayedAddress == relayed && r.State == RegistrationState.Granted)
+                {
+                    return s;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Our relayed candidate at the data relay <paramref name="relayAddress"/> (a check that came through it).</summary>
+    private IceCandidate? RelayedCandidateAt(IceSession ice, TransportAddress relayAddress)
+    {
+        foreach (var c in ice.CheckList.LocalCandidates)
+        {
+            if (c.Type == CandidateKind.Relayed && FindDataRelayFor(c.Address) is { ActivePair: { } route } && route.Peer == relayAddress)
+            {
+                return c;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// An authenticated UPDATE of an ICE association that is a check (CANDIDATE_PRIORITY), an answer to one of our
+    /// checks, or part of the nomination exchange. Returns false when the UPDATE is ordinary and goes the usual way.
+    /// </summary>
+    private bool TryHandleIceUpdate(HipPacket packet, HostAssociation a, TransportAddress local, TransportAddress remote, RelayedVia? via, TimeSpan now)
+    {
+        if (a.Ice is not { } ice)
+        {
+            return false;
+        }
+
+        bool isCheck = packet.TryGet<CandidatePriorityParameter>(out var candPrio);
+        bool hasAck = packet.TryGet<AckParameter>(out var ack);
+        bool answersCheck = false;
+        bool answersNomination = false;
+        if (hasAck)
+        {
+            foreach (var id in ack.UpdateIds)
+            {
+                if (ice.Transactions.ContainsKey(id))
+                {
+                    answersCheck = true;
+                }
+
+                if (ice.NominationAnswerSeq == id)
+                {
+                    answersNomination = true;
+                }
+            }
+        }
+
+        if (!isCheck && !answersCheck && !answersNomination)
+        {
+            return false;
+        }
+
+        a.LastSeen = now;
+        if (answersCheck)
+        {
+            OnCheckAnswer(packet, a, ice, ack, local, remote, via, now);
+        }
+
+        if (answersNomination && !ice.Concluded)
+        {
+            ice.Concluded = true;
+            ice.CheckList.StopChecks();
+            Raise(new IceCompleted(now, a.PeerHit, ice.Selected?.ToString() ?? string.Empty, ice.CheckList.ChecksSent, now - ice.StartedAt, ice.Selected?.IsRelayed ?? false));
+        }
+
+        if (packet.TryGet<SeqParameter>(out var seq))
+        {
+            AnswerCheck(packet, a, ice, seq.UpdateId, isCheck ? candPrio.Priority : (uint?)null, local, remote, via, now);
+        }
+
+        ScheduleIce(a, now);
+        return true;
+    }
+
+    private void OnCheckAnswer(HipPacket packet, HostAssociation a, IceSession ice, AckParameter ack, TransportAddress local, TransportAddress remote, RelayedVia? via, TimeSpan now)
+    {
+        packet.TryFind(ParameterType.EchoResponseSigned, out var echo);
+        foreach (var id in ack.UpdateIds)
+        {
+            if (!ice.Transactions.TryGetValue(id, out var pair))
+            {
+                continue;
+            }
+
+            // RFC 9028 §4.6.2: the answer must use the same pair of ports as the check (and echo its nonce).
+            bool routeOk = pair.Local.Type == CandidateKind.Relayed
+                ? via is { Rendezvous: false } v && v.From == pair.Remote.Address
+                : via is null && remote == pair.Remote.Address && IceCheckList.SameLocal(pair.Local.Base, local);
+            if (!routeOk || echo.Contents.IsEmpty || !FixedEquals(echo.Contents, pair.Nonce))
+            {
+                Counters.Drop(DropReason.CheckMismatch);
+                DebugLog?.Invoke($"drop {DropReason.CheckMismatch}: answer to check {id} of {a.PeerHit} from {via?.From ?? remote} to {local} does not match pair {pair}");
+                continue;
+            }
+
+            ice.Transactions.Remove(id);
+            TransportAddress? mapped = null;
+            if (packet.TryGet<MappedAddressParameter>(out var m))
+            {
+                var ip = m.Address.IsIPv4MappedToIPv6 ? m.Address.MapToIPv4() : m.Address;
+                mapped = TransportAddress.Udp(ip, m.Port);
+            }
+
+            bool first = pair.State != CandidatePairState.Succeeded;
+            ice.CheckList.Succeeded(pair, now, mapped);
+            if (first)
+            {
+                DebugLog?.Invoke($"ICE with {a.PeerHit}: {pair} works, rtt {pair.Rtt.TotalMilliseconds:F1} ms, mapped {mapped}");
+            }
+
+            if (pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
+            {
+                pair.NominationInFlight = false;
+                pair.Nominated = true;
+                ice.Nominating = null;
+                Select(a, ice, pair, now, $"nominated ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)}, highest-priority working pair)");
+                ice.Concluded = true;
+                Raise(new IceCompleted(now, a.PeerHit, pair.ToString(), ice.CheckList.ChecksSent, now - ice.StartedAt, pair.IsRelayed));
+            }
+            else if (ice.PeerNominated is { } pn && ReferenceEquals(pn, pair))
+            {
+                Select(a, ice, pair, now, "nominated by the peer");
+            }
+            else if (_options.Ice.Aggressive && ice.Selected is null)
+            {
+                Select(a, ice, pair, now, "first working pair (aggressive)");
+            }
+        }
+
+        MaybeNominate(a, ice, now);
+    }
+
+    /// <summary>Answers a check (or the nomination answer) with ACK, ECHO_RESPONSE_SIGNED and MAPPED_ADDRESS from the
+    /// address it reached to the address it came from; a check on a pair not yet known to work triggers our own
+    /// check of it (RFC 8445 §7.3.1.4), a check from an unknown address adds a peer-reflexive candidate (§7.3.1.3).
+    /// A nomination (controlled side) is answered with SEQ, ECHO_REQUEST_SIGNED and NOMINATE too (§4.6.3).</summary>
+    private void AnswerCheck(HipPacket packet, HostAssociation a, IceSession ice, uint id, uint? priority, TransportAddress local, TransportAddress remote, RelayedVia? via, TimeSpan now)
+    {
+        var observed = via?.From ?? remote;
+        bool nominate = priority is not null && packet.Has(ParameterType.Nominate) && !ice.CheckList.Controlling;
+        if (priority is not null)
+        {
+            ice.ChecksReceived++;
+            Counters.IceChecksReceived++;
+
+            // A flood of checks is answered at a bounded rate; the rest are counted and dropped.
+            ice.Tokens = Math.Min(IceCheckBurst, ice.Tokens + ((now - ice.TokensAt).TotalSeconds * IceChecksPerSecond));
+            ice.TokensAt = now;
+            if (ice.Tokens < 1 && !nominate)
+            {
+                ice.ChecksRateLimited++;
+                Counters.Drop(DropReason.RateLimited);
+                DebugLog?.Invoke($"drop {DropReason.RateLimited}: connectivity check flood from {a.PeerHit} at {observed}");
+                return;
+            }
+
+            ice.Tokens -= 1;
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
+        if (nominate)
+        {
+            if (ice.NominationAnswerSeq is null || ice.NominationAnswerFor != id)
+            {
+                ice.NominationAnswerSeq = a.NextUpdateId++;
+                ice.NominationAnswerNonce = _random.NextBytes(16);
+                ice.NominationAnswerFor = id;
+            }
+
+            b.Add(new SeqParameter(ice.NominationAnswerSeq.Value));
+        }
+
+        b.Add(new AckParameter([id]));
+        if (nominate)
+        {
+            b.AddRaw(ParameterType.EchoRequestSigned, ice.NominationAnswerNonce);
+        }
+
+        if (packet.TryFind(ParameterType.EchoRequestSigned, out var echoRequest))
+        {
+            b.AddRaw(ParameterType.EchoResponseSigned, echoRequest.Contents);
+        }
+
+        if (priority is not null)
+        {
+            b.Add(new MappedAddressParameter(observed.Address, observed.Port));
+        }
+
+        if (nominate)
+        {
+            b.Add(new NominateParameter(0));
+        }
+
+        AddMac(ref b, a.Suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        if (via is { Rendezvous: false } v)
+        {
+            b.Add(new RelayToParameter(v.From.Address, v.From.Port));
+        }
+
+        int len = b.Finish();
+        EmitCopy(local, remote, hip[..len]);
+        a.LastSent = now;
+        if (priority is not { } prio)
+        {
+            return;
+        }
+
+        // The pair this check arrived on, from our side.
+        IceCandidate? localCand = via is { Rendezvous: false } ? RelayedCandidateAt(ice, remote) : ice.CheckList.FindLocal(local);
+        if (localCand is not { } lc)
+        {
+            return;
+        }
+
+        var list = ice.CheckList;
+        var pair = list.Find(lc.Address, observed);
+        if (pair is null)
+        {
+            bool known = list.RemoteCandidates.Any(c => c.Address == observed);
+            if (!known && !list.AddRemote(new IceCandidate(observed, observed, CandidateKind.PeerReflexive, prio)))
+            {
+                Counters.IceCandidatesDropped++;
+                return;
+            }
+
+            pair = list.Find(lc.Address, observed);
+        }
+
+        if (pair is null)
+        {
+            return;
+        }
+
+        if (via is not null && lc.Type == CandidateKind.Relayed)
+        {
+            // The peer reaches our relayed address from `observed`: the relay must let its ESP through.
+            RequestRelayPermissions(a, observed, now);
+        }
+
+        if (nominate)
+        {
+            ice.PeerNominated = pair;
+            pair.Nominated = true;
+            Select(a, ice, pair, now, $"nominated by the peer ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)})");
+            if (!pair.IsRelayed)
+            {
+                list.StopChecks();
+            }
+        }
+        else if (pair.State != CandidatePairState.Succeeded && !list.Completed)
+        {
+            list.Trigger(pair);
+        }
+    }
+
+    private const double IceCheckBurst = 40;
+    private const double IceChecksPerSecond = 40;
+
+    /// <summary>Makes <paramref name="pair"/> the association's active path for HIP control and ESP.</summary>
+    private void Select(HostAssociation a, IceSession ice, CandidatePair pair, TimeSpan now, string reason)
+    {
+        if (ReferenceEquals(ice.Selected, pair))
+        {
+            return;
+        }
+
+        if (!TryRouteFor(pair, out var from, out var to, out var relayTo))
+        {
+            return;
+        }
+
+        ice.Selected = pair;
+        ice.SelectedAt = now;
+        ice.SelectedReason = reason;
+        var old = a.ActivePair;
+        LocatorPair? lp = null;
+        foreach (var p in a.Pairs)
+        {
+            if (p.Peer == to && p.RelayedTo == relayTo)
+            {
+                lp = p;
+                break;
+            }
+        }
+
+        if (lp is null)
+        {
+            lp = new LocatorPair(from, to) { RelayedTo = relayTo };
+            a.Pairs.Add(lp);
+        }
+
+        lp.Local = from;
+        lp.ViaDataRelay = pair.IsRelayed;
+        lp.ThroughRelay = false;
+        lp.State = LocatorPairState.Active;
+        lp.LastReceived = now;
+        lp.Rtt = pair.Rtt;
+        if (old is not null && !ReferenceEquals(old, lp))
+        {
+            old.State = LocatorPairState.Standby;
+        }
+
+        a.ActivePair = lp;
+        a.Probes.Clear();
+        a.ProbeDue = TimeSpan.MaxValue;
+        Counters.IceSelections++;
+        DebugLog?.Invoke($"ICE with {a.PeerHit}: selected {pair}: {reason}");
+        Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, relayTo ?? to, Direct: !pair.IsRelayed, reason));
+    }
+
+    private void SendNotify(HostAssociation a, NotifyMessageType type, TimeSpan now)
+    {
+        if (!a.TryGetRoute(out var local, out var remote))
+        {
+            return;
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, a.PeerHit);
+        b.Add(new NotificationParameter(type));
+        AddSignature(ref b);
+        AddRelayTo(ref b, a.ActivePair!);
+        int len = b.Finish();
+        EmitCopy(local, remote, hip[..len]);
+        a.LastSent = now;
+    }
+}

@@ -1,0 +1,296 @@
+using System.Net;
+using Hipnat.Core.Association;
+using Hipnat.Core.Ice;
+using Hipnat.Core.Transport;
+using Hipnat.Nat.Stun;
+using Hipnat.Wire;
+using Hipnat.Wire.Parameters;
+
+namespace Hipnat.Core.Host;
+
+/// <summary>
+/// ICE-STUN-UDP (RFC 5770 §4.6, §5.2-5.3): the same checklist as ICE-HIP-UDP, but each check is a STUN Binding
+/// request with short-term credentials from the HITs (USERNAME) and KEYMAT (password), PRIORITY, ICE-CONTROLLING
+/// or ICE-CONTROLLED, USE-CANDIDATE for nomination, MESSAGE-INTEGRITY and FINGERPRINT; keepalives are STUN Binding
+/// Indications. Data relays only forward HIP and ESP, so relayed candidates are not checked in this mode.
+/// </summary>
+public sealed partial class HipHost
+{
+    private readonly Dictionary<string, HostAssociation> _stunUsernames = new(StringComparer.Ordinal);
+    private readonly Dictionary<StunTransactionId, HostAssociation> _stunChecks = [];
+
+    /// <summary>RFC 5770 §5.2: the 128-bit STUN key is drawn after the HIP keys and the first ESP keys.</summary>
+    private byte[] DrawStunKey(HostAssociation a)
+    {
+        if (a.Keymat is not { } keymat || a.SaPairs.Count == 0)
+        {
+            return new byte[HipStunCredentials.KeyLength];
+        }
+
+        int index = a.SaPairs[0].KeymatIndex;
+        if (a.EspSuite != 0 && EspKeyLengths.TryGet(a.EspSuite, out int enc, out int auth, _options.EspGcmKeyBits))
+        {
+            index += 2 * (enc + auth);
+        }
+
+        keymat.Index = index;
+        var draw = keymat.Draw(HipStunCredentials.KeyLength);
+        if (a.KeymatIndex < keymat.Index)
+        {
+            a.KeymatIndex = (ushort)keymat.Index;
+        }
+
+        _stunUsernames[HipStunCredentials.ExpectedUsername(LocalHit, a.PeerHit)] = a;
+        return HipStunCredentials.ShortTermKey(draw);
+    }
+
+    private void SendStunCheck(HostAssociation a, IceSession ice, CandidatePair pair, TimeSpan now, bool nominate)
+    {
+        if (pair.Local.Type == CandidateKind.Relayed)
+        {
+            pair.State = CandidatePairState.Failed; // a HIP data relay does not forward STUN
+            return;
+        }
+
+        bool retransmit = nominate ? ice.NominationAttempts > 0 : pair.Attempts > 1;
+        if (!retransmit || pair.Nonce.Length != StunTransactionId.Length)
+        {
+            if (pair.Nonce.Length == StunTransactionId.Length)
+            {
+                _stunChecks.Remove(new StunTransactionId(pair.Nonce));
+                ice.Transactions.Remove(pair.TransactionId);
+            }
+
+            var tid = new StunTransactionId(((ulong)_random.NextUInt32() << 32) | _random.NextUInt32(), _random.NextUInt32() | 1);
+            pair.Nonce = tid.ToArray();
+            pair.TransactionId = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(pair.Nonce.AsSpan(8));
+            ice.Transactions[pair.TransactionId] = pair;
+            _stunChecks[tid] = a;
+            TrimStunChecks();
+        }
+
+        if (nominate)
+        {
+            ice.NominationAttempts++;
+            ice.NominationNextAt = now + (ice.CheckList.Rto * (1 << Math.Min(ice.NominationAttempts - 1, 6)));
+        }
+
+        var w = new StunMessageWriter(StunMethod.Binding, StunClass.Request, new StunTransactionId(pair.Nonce));
+        w.AddUsername(HipStunCredentials.RequestUsername(LocalHit, a.PeerHit));
+        w.AddPriority(IcePriority.Compute(CandidateKind.PeerReflexive, (ushort)((pair.Local.Priority >> 8) & 0xFFFF)));
+        if (ice.CheckList.Controlling)
+        {
+            w.AddIceControlling(ice.TieBreaker);
+        }
+        else
+        {
+            w.AddIceControlled(ice.TieBreaker);
+        }
+
+        if (nominate)
+        {
+            w.AddUseCandidate();
+        }
+
+        w.AddMessageIntegrity(ice.StunKey!);
+        w.AddFingerprint();
+        EmitStun(pair.Local.Base, pair.Remote.Address, w);
+        a.LastSent = now;
+        Counters.IceChecksSent++;
+    }
+
+    private void TrimStunChecks()
+    {
+        if (_stunChecks.Count > 4096)
+        {
+            foreach (var k in _stunChecks.Keys.Take(_stunChecks.Count - 4096).ToList())
+            {
+                _stunChecks.Remove(k);
+            }
+        }
+    }
+
+    private void EmitStun(TransportAddress from, TransportAddress to, StunMessageWriter w)
+    {
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(w.Length);
+        w.ToArray().CopyTo(buf, 0);
+        Counters.PacketsOut++;
+        _transmits.Enqueue(new Transmit(from, to, buf, w.Length));
+    }
+
+    /// <summary>A STUN message on the HIP port: a check or check answer of an ICE-STUN-UDP association, or a
+    /// keepalive indication. Returns false when it is none of these (the driver or the STUN service takes it).</summary>
+    private bool TryHandleStunCheck(TransportAddress local, TransportAddress remote, ReadOnlySpan<byte> payload, TimeSpan now)
+    {
+        if (_stunUsernames.Count == 0)
+        {
+            return false;
+        }
+
+        if (StunMessage.TryParse(payload, out var msg) != StunError.None || msg is null || msg.Method != StunMethod.Binding)
+        {
+            return false;
+        }
+
+        if (msg.Class == StunClass.Indication)
+        {
+            Counters.StunKeepalivesReceived++;
+            return true; // RFC 5770 §5.3 keepalive: nothing to do but count it
+        }
+
+        if (msg.Class == StunClass.Request && msg.Username is { } user && _stunUsernames.TryGetValue(user, out var a))
+        {
+            if (!_associations.TryGetValue(a.PeerHit, out var cur) || !ReferenceEquals(cur, a) || a.Ice is not { StunKey: { } key } ice)
+            {
+                _stunUsernames.Remove(user);
+                return false;
+            }
+
+            if (msg.VerifyMessageIntegrity(key) != StunError.None)
+            {
+                Drop(DropReason.BadMac, $"STUN check from {remote} for {a.PeerHit}: MESSAGE-INTEGRITY does not verify");
+                return true;
+            }
+
+            if (msg.Priority is not uint prio)
+            {
+                Drop(DropReason.Malformed, $"STUN check from {remote} for {a.PeerHit} without PRIORITY (RFC 5770 §5.2)");
+                return true;
+            }
+
+            AnswerStunCheck(a, ice, msg, prio, local, remote, now);
+            ScheduleIce(a, now);
+            ScheduleTimer(a);
+            return true;
+        }
+
+        if (msg.Class is StunClass.SuccessResponse or StunClass.ErrorResponse && _stunChecks.TryGetValue(msg.TransactionId, out var owner))
+        {
+            _stunChecks.Remove(msg.TransactionId);
+            if (owner.Ice is not { StunKey: { } key } ice || !_associations.TryGetValue(owner.PeerHit, out var cur) || !ReferenceEquals(cur, owner))
+            {
+                return true;
+            }
+
+            uint low = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(msg.TransactionId.ToArray().AsSpan(8));
+            if (!ice.Transactions.TryGetValue(low, out var pair) || msg.VerifyMessageIntegrity(key) != StunError.None)
+            {
+                Drop(DropReason.BadMac, $"STUN answer from {remote}: unknown check or MESSAGE-INTEGRITY does not verify");
+                return true;
+            }
+
+            if (remote != pair.Remote.Address || !IceCheckList.SameLocal(pair.Local.Base, local) || msg.Class != StunClass.SuccessResponse)
+            {
+                Counters.Drop(DropReason.CheckMismatch);
+                DebugLog?.Invoke($"drop {DropReason.CheckMismatch}: STUN answer from {remote} to {local} for pair {pair}");
+                return true;
+            }
+
+            ice.Transactions.Remove(low);
+            owner.LastSeen = now;
+            TransportAddress? mapped = msg.XorMappedAddress is { } x ? TransportAddress.Udp(x.Address.IsIPv4MappedToIPv6 ? x.Address.MapToIPv4() : x.Address, (ushort)x.Port) : null;
+            ice.CheckList.Succeeded(pair, now, mapped);
+            if (pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
+            {
+                pair.NominationInFlight = false;
+                pair.Nominated = true;
+                ice.Nominating = null;
+                Select(owner, ice, pair, now, $"nominated with USE-CANDIDATE ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)})");
+                ice.Concluded = true;
+                Raise(new IceCompleted(now, owner.PeerHit, pair.ToString(), ice.CheckList.ChecksSent, now - ice.StartedAt, pair.IsRelayed));
+            }
+            else if (ice.PeerNominated is { } pn && ReferenceEquals(pn, pair))
+            {
+                Select(owner, ice, pair, now, "nominated by the peer (USE-CANDIDATE)");
+                ice.Concluded = true;
+            }
+            else if (_options.Ice.Aggressive && ice.Selected is null)
+            {
+                Select(owner, ice, pair, now, "first working pair (aggressive)");
+            }
+
+            MaybeNominate(owner, ice, now);
+            ScheduleIce(owner, now);
+            ScheduleTimer(owner);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void AnswerStunCheck(HostAssociation a, IceSession ice, StunMessage msg, uint prio, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        ice.ChecksReceived++;
+        Counters.IceChecksReceived++;
+        ice.Tokens = Math.Min(IceCheckBurst, ice.Tokens + ((now - ice.TokensAt).TotalSeconds * IceChecksPerSecond));
+        ice.TokensAt = now;
+        if (ice.Tokens < 1 && !msg.UseCandidate)
+        {
+            ice.ChecksRateLimited++;
+            Counters.Drop(DropReason.RateLimited);
+            DebugLog?.Invoke($"drop {DropReason.RateLimited}: STUN check flood from {a.PeerHit} at {remote}");
+            return;
+        }
+
+        ice.Tokens -= 1;
+        a.LastSeen = now;
+        var w = StunMessageWriter.ResponseTo(msg, StunClass.SuccessResponse);
+        w.AddXorMappedAddress(new IPEndPoint(remote.Address, remote.Port));
+        w.AddMessageIntegrity(ice.StunKey!);
+        w.AddFingerprint();
+        EmitStun(local, remote, w);
+        a.LastSent = now;
+
+        var list = ice.CheckList;
+        if (list.FindLocal(local) is not { } lc)
+        {
+            return;
+        }
+
+        var pair = list.Find(lc.Address, remote);
+        if (pair is null)
+        {
+            if (!list.RemoteCandidates.Any(c => c.Address == remote) && !list.AddRemote(new IceCandidate(remote, remote, CandidateKind.PeerReflexive, prio)))
+            {
+                Counters.IceCandidatesDropped++;
+                return;
+            }
+
+            pair = list.Find(lc.Address, remote);
+            if (pair is null)
+            {
+                return;
+            }
+        }
+
+        if (msg.UseCandidate && !list.Controlling)
+        {
+            // RFC 8445 §7.3.1.5: the nominated pair is selected once its own check succeeded.
+            ice.PeerNominated = pair;
+            pair.Nominated = true;
+            if (pair.State == CandidatePairState.Succeeded)
+            {
+                Select(a, ice, pair, now, "nominated by the peer (USE-CANDIDATE)");
+                ice.Concluded = true;
+                list.StopChecks();
+                return;
+            }
+
+            list.Resume();
+        }
+
+        if (pair.State != CandidatePairState.Succeeded && !list.Completed)
+        {
+            list.Trigger(pair);
+        }
+    }
+
+    /// <summary>RFC 5770 §5.3: keepalive of an ICE-STUN-UDP association, a Binding Indication with FINGERPRINT only.</summary>
+    private void SendStunKeepalive(TransportAddress local, TransportAddress remote)
+    {
+        var tid = new StunTransactionId(((ulong)_random.NextUInt32() << 32) | _random.NextUInt32(), _random.NextUInt32());
+        var w = new StunMessageWriter(StunMethod.Binding, StunClass.Indication, tid);
+        w.AddFingerprint();
+        EmitStun(local, remote, w);
+    }
+}

@@ -1,0 +1,39 @@
+namespace Hipnat.Core.Ice;
+
+/// <summary>
+/// ICE policy a user sets (RFC 9028 §4.2, §4.6; RFC 8445): which candidates to gather and offer, how checks are
+/// paced and retried, when to give up on a direct path, and aggressive use of the first working pair (the
+/// draft §5.1.4). Pacing itself is <see cref="Host.HipHostOptions.TransactionPacing"/> (negotiated, RFC 9028 §4.4).
+/// </summary>
+public sealed class IceOptions
+{
+    /// <summary>Offer host candidates (the host's own addresses).</summary>
+    public bool GatherHost { get; init; } = true;
+
+    /// <summary>Offer server-reflexive candidates (REG_FROM of our relays, STUN servers).</summary>
+    public bool GatherServerReflexive { get; init; } = true;
+
+    /// <summary>Offer relayed candidates (RELAYED_ADDRESS of our data relay).</summary>
+    public bool GatherRelayed { get; init; } = true;
+
+    /// <summary>Cap on candidate pairs per association (RFC 9028 §4.6.2 recommends 100).</summary>
+    public int MaxPairs { get; init; } = 100;
+
+    /// <summary>Cap on remote candidates accepted from one peer; the rest are dropped and counted.</summary>
+    public int MaxRemoteCandidates { get; init; } = 32;
+
+    /// <summary>Transmissions of one check before its pair fails (RTO doubling from RFC 9028 §4.6.2's value).</summary>
+    public int MaxCheckAttempts { get; init; } = 5;
+
+    /// <summary>The controlling side waits this long after the first direct pair succeeded for a better pair that is
+    /// still being checked before it nominates (zero: nominate the first one).</summary>
+    public TimeSpan NominationWait { get; init; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>A pair through a data relay is nominated only when no direct pair succeeded this long after the checks
+    /// started, or when every direct pair failed.</summary>
+    public TimeSpan RelayFallbackDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Use the first pair that works for HIP and ESP at once, before nomination completes, and nominate it
+    /// without waiting (the draft §5.1.4 faster recovery).</summary>
+    public bool Aggressive { get; init; }
+}
