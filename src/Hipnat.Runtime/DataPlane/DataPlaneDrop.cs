@@ -26,7 +26,7 @@ public enum DataPlaneDrop
     /// <summary>A queued packet waited longer than the queue lifetime.</summary>
     QueueExpired,
 
-    /// <summary>The association has no usable UDP locator pair (e.g. raw HIP transport).</summary>
+    /// <summary>The association has no locator pair ESP can be sent on (no socket of its family).</summary>
     NoRoute,
 
     /// <summary>The outbound SA refused to seal (sequence number exhausted or SA removed).</summary>

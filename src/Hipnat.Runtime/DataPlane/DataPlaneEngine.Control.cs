@@ -122,7 +122,7 @@ public sealed partial class DataPlaneEngine
         entry.Route = route;
         if (route is null)
         {
-            _errorLog.Warn(_logger, "data plane: no UDP socket can send ESP from {Local} to {Remote}; packets to {Peer} are dropped", l, r, peer);
+            _errorLog.Warn(_logger, "data plane: no socket can send ESP from {Local} to {Remote}; packets to {Peer} are dropped", l, r, peer);
             return;
         }
 

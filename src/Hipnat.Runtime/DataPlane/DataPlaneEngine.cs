@@ -10,9 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace Hipnat.Runtime.DataPlane;
 
 /// <summary>
-/// The ESP data plane (RFC 7402, BEET mode; UDP encapsulation, RFC 9028 §5.11): packets the local stack routes to
-/// the HIP interface are sealed into ESP and sent to the peer's locator; ESP from the UDP socket is opened and
-/// written back to the interface with a rebuilt inner header (HITs for IPv6, LSIs for IPv4).
+/// The ESP data plane (RFC 7402, BEET mode; UDP encapsulation, RFC 9028 §5.11, or plain IP protocol 50 for raw HIP
+/// associations): packets the local stack routes to the HIP interface are sealed into ESP and sent to the peer's
+/// locator; ESP from the UDP or raw ESP sockets is opened and written back to the interface with a rebuilt inner
+/// header (HITs for IPv6, LSIs for IPv4).
 /// </summary>
 /// <remarks>
 /// <para>

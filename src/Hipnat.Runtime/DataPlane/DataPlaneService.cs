@@ -13,7 +13,8 @@ namespace Hipnat.Runtime.DataPlane;
 
 /// <summary>
 /// Puts the data plane into the daemon: creates and configures the TUN interface (HIT/28, LSI, MTU), runs the TUN
-/// reader thread, hands ESP from the UDP sockets to the <see cref="DataPlaneEngine"/>, and turns the core's events
+/// reader thread, hands ESP from the UDP sockets — and, with the raw HIP transport, from raw IP protocol 50 sockets
+/// (<see cref="RawEspTransport"/>) — to the <see cref="DataPlaneEngine"/>, and turns the core's events
 /// into SA installs, route changes and removals. The <c>On*</c> methods run on the daemon's driver thread, which
 /// owns the <see cref="HipHost"/>.
 /// </summary>
@@ -26,6 +27,7 @@ public sealed class DataPlaneService : IDisposable
     private readonly ILogger _logger;
     private readonly TunDevice? _tun;
     private readonly IEspTransport? _espTransport;
+    private readonly RawEspTransport? _rawEsp;
     private readonly WarningThrottle _noLocator = new(TimeSpan.FromSeconds(5));
     private Action<Action>? _post;
     private Func<TimeSpan> _clock = () => TimeSpan.Zero;
@@ -36,7 +38,9 @@ public sealed class DataPlaneService : IDisposable
     private int _disposed;
 
     /// <summary>A service around an existing engine; <paramref name="tun"/> may be null (tests without a device).</summary>
-    public DataPlaneService(DataPlaneEngine engine, HipHost host, TunDevice? tun, string device, int mtu, ILogger logger, IEspTransport? espTransport = null)
+    /// <param name="rawEsp">ESP over IP protocol 50 for raw HIP associations; owned (started and disposed) by the service.</param>
+    public DataPlaneService(
+        DataPlaneEngine engine, HipHost host, TunDevice? tun, string device, int mtu, ILogger logger, IEspTransport? espTransport = null, RawEspTransport? rawEsp = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(host);
@@ -47,6 +51,7 @@ public sealed class DataPlaneService : IDisposable
         Mtu = mtu;
         _logger = logger;
         _espTransport = espTransport;
+        _rawEsp = rawEsp;
         engine.ConnectRequested = OnConnectRequested;
     }
 
@@ -79,14 +84,33 @@ public sealed class DataPlaneService : IDisposable
         }
 
         var esp = transports.OfType<IEspTransport>().FirstOrDefault();
-        if (esp is null)
+        var rawHip = transports.OfType<RawHipTransport>().FirstOrDefault();
+        if (esp is null && rawHip is null)
         {
-            return Unavailable(settings, logger, "ESP needs the UDP transport (RFC 9028 §5.11); raw HIP associations carry no data here");
+            return Unavailable(settings, logger, "no transport can carry ESP");
         }
 
         if (!TunDevice.IsSupported)
         {
             return Unavailable(settings, logger, "creating a TUN device needs root (CAP_NET_ADMIN) and /dev/net/tun");
+        }
+
+        // Raw HIP associations carry ESP straight over IP (protocol 50), from the addresses raw HIP listens on.
+        RawEspTransport? rawEsp = null;
+        if (rawHip is not null)
+        {
+            try
+            {
+                rawEsp = new RawEspTransport(rawHip.LocalAddresses.Select(a => a.Address).ToArray(), logger);
+            }
+            catch (TransportException e) when (esp is not null)
+            {
+                logger.LogWarning("data plane: raw HIP associations carry no ESP: {Error}", e.Message);
+            }
+            catch (TransportException e)
+            {
+                return Unavailable(settings, logger, $"ESP over IP protocol 50: {e.Message}");
+            }
         }
 
         var network = ChooseLsiNetwork(settings, logger);
@@ -97,6 +121,7 @@ public sealed class DataPlaneService : IDisposable
         }
         catch (ArgumentException e)
         {
+            rawEsp?.Dispose();
             throw new TransportException($"tun: {e.Message}", e);
         }
 
@@ -110,6 +135,7 @@ public sealed class DataPlaneService : IDisposable
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
             tun?.Dispose();
+            rawEsp?.Dispose();
             return Unavailable(settings, logger, $"cannot set up TUN interface {settings.Name}: {e.Message}");
         }
 
@@ -121,14 +147,15 @@ public sealed class DataPlaneService : IDisposable
             // NULL encryption (suite 7) only when the configuration lists it (RFC 7402 §3.3.5: never by default).
             AllowNullEncryption = host.Options.EspSuites.Contains((ushort)7),
         };
-        var engine = new DataPlaneEngine(host.LocalHit, lsis, new SocketEspSender(esp), options, logger)
+        var engine = new DataPlaneEngine(host.LocalHit, lsis, new SocketEspSender(esp, rawEsp), options, logger)
         {
             PassUnknownSpiToCore = registrar,
         };
-        var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp);
+        var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp, rawEsp);
         logger.LogInformation(
-            "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}",
-            tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), network, settings.Mtu);
+            "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}{Raw}",
+            tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), network, settings.Mtu,
+            rawEsp is null ? string.Empty : $"; ESP over IP protocol 50 on {string.Join(", ", rawEsp.LocalAddresses)}");
         return service;
     }
 
@@ -154,6 +181,8 @@ public sealed class DataPlaneService : IDisposable
         }
 
         _espTransport?.SetEspReceiver(Engine);
+        _rawEsp?.SetEspReceiver(Engine);
+        _rawEsp?.Start();
     }
 
     /// <summary>Driver thread: a peer became known (config, <c>peers add</c>); it gets its LSI now, so it can be reached by LSI before any association.</summary>
@@ -236,6 +265,8 @@ public sealed class DataPlaneService : IDisposable
         }
 
         _espTransport?.SetEspReceiver(null);
+        _rawEsp?.SetEspReceiver(null);
+        _rawEsp?.Dispose();
         _tun?.Shutdown();
         _reader?.Join(TimeSpan.FromSeconds(2));
         Engine.Dispose();
@@ -398,7 +429,7 @@ public sealed class DataPlaneService : IDisposable
                 }
                 else
                 {
-                    _noLocator.Warn(_logger, "data plane: the association with {Peer} has no usable ESP SA or UDP locator pair; packets to it are dropped", peer);
+                    _noLocator.Warn(_logger, "data plane: the association with {Peer} has no usable ESP SA or locator pair; packets to it are dropped", peer);
                     Engine.FailPending(peer);
                 }
 

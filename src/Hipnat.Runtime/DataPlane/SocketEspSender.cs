@@ -5,11 +5,13 @@ using Hipnat.Runtime.Transports;
 namespace Hipnat.Runtime.DataPlane;
 
 /// <summary>
-/// Sends ESP through the daemon's UDP sockets (from the HIP port, so NAT mappings are shared with HIP control).
-/// Batches of equal-size datagrams go out with UDP segmentation offload (<see cref="UdpGso"/>) while the kernel
-/// accepts it; on the first refusal it falls back to one sendto(2) per datagram for good.
+/// Sends ESP through the daemon's UDP sockets (from the HIP port, so NAT mappings are shared with HIP control), or,
+/// for a locator pair of the raw HIP transport, as plain IP protocol 50 packets through <paramref name="raw"/>.
+/// Batches of equal-size UDP datagrams go out with UDP segmentation offload (<see cref="UdpGso"/>) while the kernel
+/// accepts it; on the first refusal it falls back to one sendto(2) per datagram for good. Raw ESP goes one packet
+/// per sendto(2).
 /// </summary>
-internal sealed class SocketEspSender(IEspTransport transport) : IEspSender
+internal sealed class SocketEspSender(IEspTransport? transport, IEspTransport? raw = null) : IEspSender
 {
     private const int EIo = 5;
     private const int EInval = 22;
@@ -23,12 +25,10 @@ internal sealed class SocketEspSender(IEspTransport transport) : IEspSender
 
     public EspRoute? CreateRoute(TransportAddress local, TransportAddress remote, bool relayed)
     {
-        if (remote.Kind != TransportKind.Udp)
-        {
-            return null; // ESP straight over IP (protocol 50) is not implemented: raw HIP associations carry no data
-        }
-
-        var socket = transport.GetEspSocket(local, remote);
+        // RFC 9028 §5.11 for UDP locators; ESP straight over IP (RFC 4303, RFC 7402) for raw HIP ones.
+        var socket = remote.Kind == TransportKind.RawHip
+            ? raw?.GetEspSocket(local, remote)
+            : transport?.GetEspSocket(local, remote);
         return socket is null ? null : new EspRoute(local, remote, relayed, socket);
     }
 
@@ -52,6 +52,17 @@ internal sealed class SocketEspSender(IEspTransport transport) : IEspSender
     public int SendBatch(EspRoute route, ReadOnlySpan<EspDatagram> datagrams)
     {
         int sent = 0;
+        if (route.Remote.Kind == TransportKind.RawHip)
+        {
+            // No segmentation offload for raw IP sockets (and a refusal must not switch it off for UDP).
+            foreach (var d in datagrams)
+            {
+                sent += Send(d.Span, route) ? 1 : 0;
+            }
+
+            return sent;
+        }
+
         int i = 0;
         while (i < datagrams.Length)
         {

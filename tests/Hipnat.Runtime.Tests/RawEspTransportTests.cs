@@ -1,0 +1,189 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Hipnat.Core.Transport;
+using Hipnat.Runtime.DataPlane;
+using Hipnat.Runtime.Tests.Support;
+using Hipnat.Runtime.Transports;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hipnat.Runtime.Tests;
+
+/// <summary>
+/// ESP straight over IP protocol 50 for raw HIP associations, on loopback: the data plane's sender picks the raw
+/// socket for a raw locator pair, and the receive thread hands the ESP packet — without IP header, UDP header or
+/// marker — to the receiver. Needs root; CI runs as root.
+/// </summary>
+public sealed class RawEspTransportTests
+{
+    [Fact]
+    public void EspToARawLocatorLeavesAsProtocol50AndArrivesAsTheBareEspPacket()
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        var (ipA, ipB) = Ports.LoopbackPair();
+        using var a = new RawEspTransport([ipA], NullLogger.Instance);
+        using var b = new RawEspTransport([ipB], NullLogger.Instance);
+        var collector = new Collector();
+        b.SetEspReceiver(collector);
+        b.Start();
+
+        var sender = new SocketEspSender(transport: null, raw: a);
+        Assert.Null(sender.CreateRoute(TransportAddress.Udp(ipA, 10500), TransportAddress.Udp(ipB, 10500), relayed: false)); // no UDP transport
+        var route = sender.CreateRoute(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB), relayed: false)!;
+        Assert.Same(a.GetEspSocket(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB)), route.Socket);
+
+        var packets = Enumerable.Range(1, 5).Select(i => Esp(0x1000_0000u + (uint)i, i, 100 + i)).ToArray();
+        Assert.True(sender.Send(packets[0], route));
+        var batch = packets[1..].Select(p =>
+        {
+            var buffer = GC.AllocateUninitializedArray<byte>(p.Length + 3, pinned: true);
+            p.CopyTo(buffer, 3);
+            return new EspDatagram(buffer, 3, p.Length);
+        }).ToArray();
+        Assert.Equal(4, sender.SendBatch(route, batch));
+
+        collector.WaitFor(5);
+        for (int i = 0; i < packets.Length; i++)
+        {
+            Assert.Equal(packets[i], collector.Take(i));
+        }
+
+        Assert.Equal(5, b.Counters.Received);
+    }
+
+    [Fact]
+    public void ANonEspOrSpiZeroPacketIsCountedAndNotPassedOn()
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        var (ipA, ipB) = Ports.LoopbackPair();
+        using var a = new RawEspTransport([ipA], NullLogger.Instance);
+        using var b = new RawEspTransport([ipB], NullLogger.Instance);
+        var collector = new Collector();
+        b.SetEspReceiver(collector);
+        b.Start();
+
+        var socket = a.GetEspSocket(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB))!;
+        socket.SendTo(Esp(0, 1, 40), new IPEndPoint(ipB, 0)); // SPI 0: reserved (RFC 4303 §2.1)
+        socket.SendTo(new byte[4], new IPEndPoint(ipB, 0));   // shorter than an ESP header
+        var good = Esp(0xABCD_0001, 2, 40);
+        socket.SendTo(good, new IPEndPoint(ipB, 0));
+
+        collector.WaitFor(1);
+        Assert.Equal(good, collector.Take(0));
+        Assert.Equal(2, b.Counters.Malformed);
+        Assert.Equal(1, collector.Count);
+    }
+
+    [Fact]
+    public void IPv6EspArrivesWithoutAHeaderToStrip()
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        Assert.SkipUnless(Socket.OSSupportsIPv6, "IPv6 is not available on this host");
+        using var a = new RawEspTransport([IPAddress.IPv6Loopback], NullLogger.Instance);
+        using var b = new RawEspTransport([IPAddress.IPv6Any], NullLogger.Instance);
+        var collector = new Collector();
+        b.SetEspReceiver(collector);
+        b.Start();
+
+        var sender = new SocketEspSender(transport: null, raw: a);
+        var route = sender.CreateRoute(TransportAddress.Raw(IPAddress.IPv6Loopback), TransportAddress.Raw(IPAddress.IPv6Loopback), relayed: false)!;
+        uint spi = 0x7E57_0000u | (uint)Random.Shared.Next(0xFFFF);
+        var packet = Esp(spi, 1, 64);
+        Assert.True(sender.Send(packet, route));
+
+        // Other tests' ESP on ::1 may arrive too; ours has its own SPI.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!collector.Any(p => p.Length >= 4 && BinaryPrimitives.ReadUInt32BigEndian(p) == spi))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "our IPv6 ESP packet did not arrive");
+            Thread.Sleep(10);
+        }
+
+        Assert.Contains(collector.All(), p => p.SequenceEqual(packet));
+    }
+
+    [Fact]
+    public void TheIPv4HeaderIsStripped()
+    {
+        byte[] datagram = [0x46, 0, 0, 36, 0, 0, 0, 0, 64, 50, 0, 0, 127, 0, 0, 1, 127, 0, 0, 2, 1, 2, 3, 4, .. new byte[12]];
+        Assert.True(RawEspTransport.TryStripIPv4(datagram, out int offset, out int length));
+        Assert.Equal(24, offset);
+        Assert.Equal(12, length);
+
+        datagram[9] = 139; // not ESP
+        Assert.False(RawEspTransport.TryStripIPv4(datagram, out _, out _));
+        datagram[9] = 50;
+        Assert.False(RawEspTransport.TryStripIPv4(datagram.AsSpan(0, 24), out _, out _));
+        Assert.False(RawEspTransport.TryStripIPv4(datagram.AsSpan(0, 10), out _, out _));
+    }
+
+    /// <summary>Bytes shaped like ESP: SPI, sequence number, then opaque data.</summary>
+    private static byte[] Esp(uint spi, int sequence, int length)
+    {
+        var p = new byte[length];
+        new Random(length).NextBytes(p);
+        if (length >= 8)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(p, spi);
+            BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), (uint)sequence);
+        }
+
+        return p;
+    }
+
+    private sealed class Collector : IEspReceiver
+    {
+        private readonly List<byte[]> _got = [];
+
+        public int Count
+        {
+            get
+            {
+                lock (_got)
+                {
+                    return _got.Count;
+                }
+            }
+        }
+
+        public byte[] Take(int i)
+        {
+            lock (_got)
+            {
+                return _got[i];
+            }
+        }
+
+        public List<byte[]> All()
+        {
+            lock (_got)
+            {
+                return [.. _got];
+            }
+        }
+
+        public bool Any(Func<byte[], bool> predicate) => All().Any(predicate);
+
+        public void WaitFor(int count)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (Count < count)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{Count} of {count} ESP packets arrived");
+                Thread.Sleep(10);
+            }
+
+            Thread.Sleep(50); // nothing else should follow
+        }
+
+        public bool TryReceive(ReadOnlySpan<byte> datagram)
+        {
+            lock (_got)
+            {
+                _got.Add(datagram.ToArray());
+            }
+
+            return true;
+        }
+    }
+}
