@@ -114,6 +114,118 @@ public class EspLabTests
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(result.Received));
     }
 
+    [Fact]
+    public void AUdpDatagramLargerThanTheTunnelMtuCrossesLsisInFragmentsAndArrivesWhole()
+    {
+        using var lab = EspLab.Create();
+        var (alice, bob) = (lab.Alice, lab.Bob);
+        var connect = alice.Cli(CliTimeout, "connect", bob.Hit);
+        Assert.True(connect.Succeeded, $"{connect}\n{alice.Tail()}\n{bob.Tail()}");
+        string bobLsi = Lsi(alice.Status(), bob.Hit);
+        string aliceLsi = Lsi(bob.WaitForStatus(s => Lsi(s, alice.Hit).Length > 0, TimeSpan.FromSeconds(5), "an LSI for alice"), alice.Hit);
+
+        // 4000 octets to bob's LSI without DF: alice's stack fragments the datagram to hip0's MTU (1400), each
+        // fragment travels in ESP with its fragmentation fields, and bob's stack reassembles it.
+        var data = RandomNumberGenerator.GetBytes(4000);
+        var (received, from) = SendUdpWithoutDf(bob.Host, alice.Host, IPAddress.Parse(bobLsi), data);
+        Assert.Equal(data, received);
+        Assert.Equal(IPAddress.Parse(aliceLsi), from.Address);
+
+        // ICMP both ways: a 3000-octet echo to the LSI and its (fragmented) reply.
+        var ping = alice.Host.Run(TimeSpan.FromSeconds(30), "ping", "-n", "-c", "2", "-i", "0.3", "-W", "3", "-s", "3000", "-M", "dont", bobLsi);
+        Assert.True(ping.Succeeded, $"{ping}\n{alice.Tail()}\n{bob.Tail()}");
+        Assert.Contains("2 received", ping.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("3008 bytes from", ping.StandardOutput, StringComparison.Ordinal);
+
+        foreach (var status in new[] { alice.Status(), bob.Status() })
+        {
+            var drops = status.GetProperty("dataPlane").GetProperty("drops");
+            foreach (var reason in new[] { "Fragment", "Malformed", "IntegrityCheckFailed", "TooBig" })
+            {
+                Assert.False(drops.TryGetProperty(reason, out _), $"{reason} drops: {drops}");
+            }
+        }
+    }
+
+    [Fact]
+    public void OverRawHipEspTravelsAsIpProtocol50WithTheReportedSpis()
+    {
+        LabRequirement.Root();
+        using var lab = NetworkLab.Create();
+        var segment = lab.AddSegment("lan", "203.0.113.0/24");
+        var aliceHost = lab.AddHost("alice", segment);
+        var bobHost = lab.AddHost("bob", segment);
+        var tool = HipnatTool.ForLab(lab, HipLab.HipnatDll());
+        var ids = tool.Keygen("alice", "bob");
+        using var capture = bobHost.Capture("eth0", "ip proto 50 or ip proto 139 or udp");
+        using var bob = tool.StartHost(bobHost, ids["bob"], "--raw", "--tun", "on");
+        using var alice = tool.StartHost(aliceHost, ids["alice"], "--raw", "--tun", "on", "--peer", $"{ids["bob"].Hit}={bobHost.Address}");
+
+        var connect = alice.Cli(CliTimeout, "connect", bob.Hit);
+        Assert.True(connect.Succeeded, $"{connect}\n{alice.Tail()}\n{bob.Tail()}");
+        Assert.Contains($"via hip://{bobHost.Address}", connect.StandardOutput, StringComparison.Ordinal);
+
+        // Through hip0: echoes to the HIT, a 3000-octet echo without DF to the LSI (in fragments), a TCP stream.
+        Assert.True(aliceHost.Ping(IPAddress.Parse(bob.Hit), 3).AllReceived, $"{alice.Tail()}\n{bob.Tail()}");
+        string bobLsi = Lsi(alice.Status(), bob.Hit);
+        var ping = alice.Host.Run(TimeSpan.FromSeconds(30), "ping", "-n", "-c", "2", "-i", "0.3", "-W", "3", "-s", "3000", "-M", "dont", bobLsi);
+        Assert.True(ping.Succeeded, $"{ping}\n{alice.Tail()}\n{bob.Tail()}");
+        var data = RandomNumberGenerator.GetBytes(256 << 10);
+        var result = Transfer(bobHost, IPAddress.IPv6Any, aliceHost, IPAddress.Parse(bob.Hit), data);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(result.Received));
+
+        var aliceSa = Peer(alice.Status(), bob.Hit).GetProperty("securityAssociations")[0];
+        var bobSa = Peer(bob.Status(), alice.Hit).GetProperty("securityAssociations")[0];
+        Assert.Equal($"hip://{bobHost.Address}", Peer(alice.Status(), bob.Hit).GetProperty("peer").GetString());
+        Assert.Equal(aliceSa.GetProperty("outboundSpi").GetString(), bobSa.GetProperty("inboundSpi").GetString());
+        Assert.Equal(bobSa.GetProperty("outboundSpi").GetString(), aliceSa.GetProperty("inboundSpi").GetString());
+        var pcap = capture.Stop();
+
+        // On the wire: ESP is IP protocol 50 (no UDP header, no marker), its SPIs the ones the daemons report; HIP
+        // control is protocol 139; nothing went over UDP.
+        var esp = LabTshark.Pdml(pcap, "esp").Root!.Elements("packet").ToList();
+        Assert.True(esp.Count >= 10, $"captured {esp.Count} ESP packets");
+        var spis = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in esp)
+        {
+            Assert.Equal("50", Field(p, "ip.proto"));
+            Assert.Null(Field(p, "udp.port"));
+            spis.Add(Field(p, "esp.spi")!);
+        }
+
+        var expected = new[] { aliceSa.GetProperty("outboundSpi").GetString(), bobSa.GetProperty("outboundSpi").GetString() }
+            .Select(spi => "0x" + spi).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.True(expected.SetEquals(spis), $"SPIs on the wire {string.Join(", ", spis)}, reported {string.Join(", ", expected)}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{esp.Count} ESP packets (IP protocol 50) with SPIs {string.Join(", ", spis)}");
+        Assert.Empty(LabTshark.Pdml(pcap, "udp").Root!.Elements("packet"));
+        Assert.NotEmpty(LabTshark.Pdml(pcap, "ip.proto == 139").Root!.Elements("packet"));
+    }
+
+    private static string? Field(System.Xml.Linq.XElement packet, string name) =>
+        packet.Descendants("field").Where(f => (string?)f.Attribute("name") == name).Select(f => (string?)f.Attribute("show")).FirstOrDefault();
+
+    /// <summary>One UDP datagram from <paramref name="client"/> with path MTU discovery off (no DF, so the stack fragments it); returns what a server in <paramref name="server"/> got.</summary>
+    private static (byte[] Received, IPEndPoint From) SendUdpWithoutDf(LabHost server, LabHost client, IPAddress target, byte[] data)
+    {
+        using var receiver = server.InNamespace(() =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
+            s.Bind(new IPEndPoint(IPAddress.Any, 0));
+            return s;
+        });
+        int port = ((IPEndPoint)receiver.LocalEndPoint!).Port;
+        using var sender = client.InNamespace(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        const int SolIp = 0;
+        const int IpMtuDiscover = 10;
+        const int IpPmtudiscDont = 0;
+        sender.SetRawSocketOption(SolIp, IpMtuDiscover, BitConverter.GetBytes(IpPmtudiscDont));
+        sender.SendTo(data, new IPEndPoint(target, port));
+        var buffer = new byte[65536];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        int n = receiver.ReceiveFrom(buffer, ref from);
+        return (buffer[..n], (IPEndPoint)from);
+    }
+
     private static JsonElement Peer(JsonElement status, string hit)
     {
         foreach (var p in status.GetProperty("dataPlane").GetProperty("peers").EnumerateArray())
