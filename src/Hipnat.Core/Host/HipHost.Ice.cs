@@ -746,6 +746,12 @@ public sealed partial class HipHost
         }
 
         var list = ice.CheckList;
+        if (via is null && a.Pairs.Exists(p => p.IsRelayed && p.Peer == observed))
+        {
+            // A check forwarded by the peer's control relay: that address is a relay, not a candidate of the peer.
+            return;
+        }
+
         var pair = list.Find(lc.Address, observed);
         if (pair is null)
         {

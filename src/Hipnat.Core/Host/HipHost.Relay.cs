@@ -47,7 +47,10 @@ public sealed partial class HipHost
             var dest = TransportAddress.Udp(to.Address.IsIPv4MappedToIPv6 ? to.Address.MapToIPv4() : to.Address, to.Port);
 
             // §4.12.2: a peer that reached the client through its relayed address is answered from that address.
-            var source = client.RelayedAddress is { } relayedSource && client.PeersAtRelayedPort.Contains(dest) ? relayedSource : client.LocalAddress;
+            // So is a peer the client has let in with a PEER_PERMISSION (its checks on its relayed candidate).
+            var source = client.RelayedAddress is { } relayedSource && (client.PeersAtRelayedPort.Contains(dest) || HasPermissionFor(client, dest, now))
+                ? relayedSource
+                : client.LocalAddress;
             if (source == client.LocalAddress && !client.Has(RegistrationType.RelayUdpHip, now))
             {
                 Drop(DropReason.NoPermission, $"RELAY_TO {dest} from {sender}, registered for the data relay only, to a peer not seen at its relayed address");
@@ -121,6 +124,19 @@ public sealed partial class HipHost
         target.RelayedBytes += len;
         Counters.Relayed++;
         return true;
+    }
+
+    private static bool HasPermissionFor(ServerRegistration client, TransportAddress dest, TimeSpan now)
+    {
+        foreach (var p in client.ByOutboundSpi.Values)
+        {
+            if (p.Peer.Address.Equals(dest.Address) && p.ExpiresAt > now)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Client side: checks RELAY_HMAC / RVS_HMAC of a packet forwarded by one of our registrars.</summary>
