@@ -275,6 +275,23 @@ public class IceTests
         Assert.True(done.Elapsed < TimeSpan.FromMilliseconds(300), done.Elapsed.ToString());
     }
 
+    [Fact]
+    public void AHostBoundToAWildcardAddressChecksFromItButNeverOffersIt()
+    {
+        var p = new SimPair(4, LinkProfile.WithDelay(TimeSpan.FromMilliseconds(5)), id => new HipHostOptions
+        {
+            Identity = id,
+            RandomSeed = 4,
+            LocalLocators = [TransportAddress.Udp(IPAddress.Any, 10500)],
+        });
+        p.Connect(p.A, p.B);
+        Assert.True(p.RunUntilEstablished(TimeSpan.FromSeconds(5)));
+        Assert.True(p.Sim.RunUntil(() => p.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(5)), p.Sim.TraceText());
+        var ice = p.B.Host.GetIceSession(p.A.Host.LocalHit)!;
+        Assert.DoesNotContain(ice.CheckList.RemoteCandidates, c => c.Address.Address.Equals(IPAddress.Any));
+        Assert.Equal(p.AddrA, ice.Selected!.Remote.Address.Address);
+    }
+
     // ---- untrusted input ----
 
     [Fact]

@@ -48,6 +48,15 @@ public sealed partial class HipHost
             }
         }
 
+        // A socket bound to a wildcard address still needs a base to check from: it pairs, but is never offered.
+        foreach (var l in _options.LocalLocators)
+        {
+            if (l.Kind == TransportKind.Udp && l.Port != 0 && IsWildcardAddress(l.Address) && !hosts.Exists(h => h.IsIPv4 == l.IsIPv4) && !hosts.Contains(l))
+            {
+                hosts.Add(l);
+            }
+        }
+
         var prefs = IcePriority.LocalPreferences(hosts);
         var list = new List<IceCandidate>();
         for (int i = 0; i < hosts.Count; i++)
@@ -132,7 +141,7 @@ public sealed partial class HipHost
     private List<IceCandidate> OfferedCandidates()
     {
         var ice = _options.Ice;
-        return GatherCandidates().Where(c => c.Type switch
+        return GatherCandidates().Where(c => !IsWildcardAddress(c.Address.Address) && c.Type switch
         {
             CandidateKind.Host => ice.GatherHost,
             CandidateKind.ServerReflexive => ice.GatherServerReflexive,
