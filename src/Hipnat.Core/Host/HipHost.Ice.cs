@@ -599,7 +599,11 @@ public sealed partial class HipHost
         if (answersNomination && !ice.Concluded)
         {
             ice.Concluded = true;
-            ice.CheckList.StopChecks();
+            if (ice.Selected is { IsRelayed: false })
+            {
+                ice.CheckList.StopChecks(); // a relayed selection keeps looking for a direct pair
+            }
+
             Raise(new IceCompleted(now, a.PeerHit, ice.Selected?.ToString() ?? string.Empty, ice.CheckList.ChecksSent, now - ice.StartedAt, ice.Selected?.IsRelayed ?? false));
         }
 
