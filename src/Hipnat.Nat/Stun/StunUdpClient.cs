@@ -37,6 +37,12 @@ public sealed class StunUdpClient : IDisposable
     /// <summary>The sans-IO Binding client this driver runs.</summary>
     public StunBindingClient Binding { get; }
 
+    /// <summary>Datagrams the socket refused to send (no route, wrong family, ...): they count as lost.</summary>
+    public int SendErrors { get; private set; }
+
+    /// <summary>Why the last refused send failed (e.g. <see cref="SocketError.NetworkUnreachable"/>); null when none failed.</summary>
+    public SocketError? LastSendError { get; private set; }
+
     /// <summary>Time since this driver was created: the <c>now</c> handed to the state machines.</summary>
     public TimeSpan Now => _clock.Elapsed;
 
@@ -165,8 +171,10 @@ public sealed class StunUdpClient : IDisposable
             Socket.SendTo(payload, SocketFlags.None, destination);
             return true;
         }
-        catch (SocketException)
+        catch (SocketException e)
         {
+            SendErrors++;
+            LastSendError = e.SocketErrorCode;
             return false;
         }
     }
