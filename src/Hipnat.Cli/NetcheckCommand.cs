@@ -267,7 +267,7 @@ internal static class NetcheckCommand
                 }
 
                 var result = StunNetcheck.Run(client, servers.Select(s => s.EndPoint), options, localAddresses);
-                lines.AddRange(result.Servers.Select(p => Line(p, servers.First(s => s.EndPoint.Equals(p.Server)).Source, family)));
+                lines.AddRange(result.Servers.Select(p => Line(p, servers.First(s => s.EndPoint.Equals(p.Server)).Source, family, result.NothingSent ? $"not sent ({result.LastSendError})" : null)));
                 families[family] = Summarize(family, result, request.Timeout);
             }
 
@@ -338,7 +338,7 @@ internal static class NetcheckCommand
             $"unknown: {FamilyName(family)} is not available on this host", null, null, null, "not tested");
     }
 
-    private static StunLine Line(StunServerProbe p, string source, AddressFamily family) => new(
+    private static StunLine Line(StunServerProbe p, string source, AddressFamily family, string? failure) => new(
         p.Server.ToString(),
         FamilyName(family),
         source,
@@ -351,7 +351,7 @@ internal static class NetcheckCommand
         p.Answered,
         p.Reflexive is not null
             ? (p.ReflexiveChanged ? "answered (the reflexive address changed between samples)" : "answered")
-            : OutcomeText(p));
+            : failure ?? OutcomeText(p));
 
     private static double? Ms(TimeSpan? t) => t is { } v ? Math.Round(v.TotalMilliseconds, 3) : null;
 

@@ -217,6 +217,17 @@ public class StunNetcheckTests
     }
 
     [Fact]
+    public void RequestsTheHostRefusesToSendAreNotUdpBlocked()
+    {
+        // An IPv6 server from an IPv4 socket: every send fails locally, like a family without a route.
+        using var client = new StunUdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var result = StunNetcheck.Run(client, [new IPEndPoint(IPAddress.IPv6Loopback, 3478)], new StunNetcheckOptions { Timeout = TimeSpan.FromMilliseconds(300) });
+        Assert.False(result.UdpWorks);
+        Assert.True(result.NothingSent);
+        Assert.NotNull(result.LastSendError);
+    }
+
+    [Fact]
     public void HairpinProbeSeesItsNonceAndIgnoresOtherDatagrams()
     {
         using var client = new StunUdpClient(new IPEndPoint(IPAddress.Loopback, 0));
