@@ -301,7 +301,88 @@ internal sealed class DaemonCommandLine
             ApplyRegistrarFlags(f, settings.Registrar ??= new RegistrarSettings());
         }
 
+        ApplyIceFlags(f, settings);
         return settings;
+    }
+
+    /// <summary>--nat-modes, --ice-*, --stun: replace (or, for interfaces and STUN servers, add to) the config's values.</summary>
+    private static void ApplyIceFlags(DaemonFlags f, DaemonSettings settings)
+    {
+        if (f.NatModes is not null)
+        {
+            if (!IceSettings.TryParseModes(f.NatModes, out var modes, out var error))
+            {
+                throw new ConfigException($"--nat-modes '{f.NatModes}': {error}");
+            }
+
+            settings.Protocol.NatTraversalModes = modes;
+        }
+
+        var ice = settings.Ice;
+        if (f.IceCandidates is not null)
+        {
+            if (!IceSettings.TryParseCandidates(f.IceCandidates, out var kinds, out var error))
+            {
+                throw new ConfigException($"--ice-candidates '{f.IceCandidates}': {error}");
+            }
+
+            ice.Candidates = kinds;
+        }
+
+        foreach (var (names, flag, list) in new[] { (f.IceInterfaces, "--ice-interface", ice.Interfaces), (f.IceIgnoreInterfaces, "--ice-ignore-interface", ice.IgnoreInterfaces) })
+        {
+            foreach (var name in names)
+            {
+                if (!IceSettings.IsInterfaceName(name))
+                {
+                    throw new ConfigException($"--{flag.TrimStart('-')} '{name}': not an interface name; give a name as `ip link` shows it, 1-15 characters, e.g. eth0");
+                }
+
+                if (!list.Contains(name))
+                {
+                    list.Add(name);
+                }
+            }
+        }
+
+        if (ice.Interfaces.FirstOrDefault(ice.IgnoreInterfaces.Contains) is { } both)
+        {
+            throw new ConfigException($"--ice-interface / --ice-ignore-interface (config ice.interfaces / ice.ignoreInterfaces): {both} is both asked for and ignored; list it in one of them only");
+        }
+
+        if (f.IcePacing is not null)
+        {
+            ice.Pacing = TimeSpan.FromMilliseconds(Number(f.IcePacing, "--ice-pacing",
+                "milliseconds between connectivity checks, 5-10000 (default 50; RFC 9028 §4.4 forbids less than 5 ms)", IceSettings.MinPacingMs, IceSettings.MaxPacingMs, whole: true));
+        }
+
+        if (f.IceRelayFallback is not null)
+        {
+            ice.RelayFallback = TimeSpan.FromMilliseconds(Number(f.IceRelayFallback, "--ice-relay-fallback", "milliseconds, 0-600000 (default 2000)", 0, 600000, whole: true));
+        }
+
+        if (f.IceNominationWait is not null)
+        {
+            ice.NominationWait = TimeSpan.FromMilliseconds(Number(f.IceNominationWait, "--ice-nomination-wait", "milliseconds, 0-60000 (default 150)", 0, 60000, whole: true));
+        }
+
+        if (f.IceAggressive)
+        {
+            ice.Aggressive = true;
+        }
+
+        foreach (var text in f.StunServers)
+        {
+            if (!SettingParsers.TryParseUdpAddress(text, out var address, out var error, SettingParsers.StunPort))
+            {
+                throw new ConfigException($"--stun {error}");
+            }
+
+            if (!settings.StunServers.Contains(address))
+            {
+                settings.StunServers.Add(address);
+            }
+        }
     }
 
     private static void ApplyRegistrarFlags(DaemonFlags f, RegistrarSettings r)

@@ -36,6 +36,26 @@ internal sealed record DaemonFlags
 
     public string? RegistrationLifetime { get; init; }
 
+    // run: ICE policy
+
+    public string? NatModes { get; init; }
+
+    public string? IceCandidates { get; init; }
+
+    public IReadOnlyList<string> IceInterfaces { get; init; } = [];
+
+    public IReadOnlyList<string> IceIgnoreInterfaces { get; init; } = [];
+
+    public string? IcePacing { get; init; }
+
+    public string? IceRelayFallback { get; init; }
+
+    public string? IceNominationWait { get; init; }
+
+    public bool IceAggressive { get; init; }
+
+    public IReadOnlyList<string> StunServers { get; init; } = [];
+
     // relay: the registrar
 
     /// <summary>True for <c>hipnat relay</c>: registrar services are offered even without a "registrar" config section.</summary>

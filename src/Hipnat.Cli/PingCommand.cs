@@ -147,10 +147,17 @@ internal static class PingCommand
             var association = status.Associations.FirstOrDefault(a => a.PeerHit == hit);
             if (route?.Peer is not null)
             {
-                string how = route.Relayed
-                    ? $"relayed via {association?.RelayAddress ?? route.Peer}"
+                // The association knows what the data plane's route does not always say: a pair through a data
+                // relay (a relayed ICE candidate, ours or the peer's) or through a control relay.
+                bool relayed = route.Relayed || association is { ActivePath: "relay" };
+                string how = relayed
+                    ? $"relayed via {(association?.ViaDataRelay == true ? "data relay " : string.Empty)}{association?.RelayAddress ?? route.Peer}"
                     : "direct";
                 o.WriteLine($"path {route.Local} -> {route.Peer} ({how}), association {association?.State ?? "-"}");
+                if (association?.Ice is { Selected: { } selected } ice)
+                {
+                    o.WriteLine($"ICE {ice.Mode} {ice.State}: {selected}: {ice.SelectedReason ?? "-"}");
+                }
                 if (route.SecurityAssociations.FirstOrDefault(s => s.Active) is { } sa)
                 {
                     o.WriteLine($"ESP {sa.Transform}, SPI in {sa.InboundSpi} out {sa.OutboundSpi}, {sa.PacketsOut} packets out, {sa.PacketsIn} in");

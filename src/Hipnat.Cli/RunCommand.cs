@@ -33,6 +33,38 @@ internal static class RunCommand
             Description = "ESP data plane on a TUN interface: on, off, or an interface name (default on as root, interface hip0)",
             HelpName = "on|off|NAME",
         };
+        var natModes = new Option<string?>("--nat-modes")
+        {
+            Description = "NAT traversal modes in preference order (default ice-hip-udp,ice-stun-udp,udp-encapsulation)",
+            HelpName = "LIST",
+        };
+        var iceCandidates = new Option<string?>("--ice-candidates")
+        {
+            Description = "ICE candidate types to gather and offer: host, srflx, relay (default all three)",
+            HelpName = "LIST",
+        };
+        var iceInterface = new Option<string[]>("--ice-interface")
+        {
+            Description = "Interface for host candidates, repeatable, in order of preference (default every interface)",
+            HelpName = "NAME",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var iceIgnore = new Option<string[]>("--ice-ignore-interface")
+        {
+            Description = "Interface never used for host candidates, repeatable",
+            HelpName = "NAME",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var icePacing = new Option<string?>("--ice-pacing") { Description = "Milliseconds between connectivity checks (Ta), 5-10000 (default 50)", HelpName = "MS" };
+        var iceFallback = new Option<string?>("--ice-relay-fallback") { Description = "Milliseconds without a working direct pair before a relayed pair is nominated (default 2000)", HelpName = "MS" };
+        var iceWait = new Option<string?>("--ice-nomination-wait") { Description = "Milliseconds to wait for a better pair after the first direct one works (default 150)", HelpName = "MS" };
+        var iceAggressive = new Option<bool>("--ice-aggressive") { Description = "Use the first pair that works at once and nominate it without waiting" };
+        var stun = new Option<string[]>("--stun")
+        {
+            Description = "STUN server for server-reflexive candidates, repeatable (a hipnat relay answers STUN on its HIP port)",
+            HelpName = "ADDR:PORT",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("run", "Run the HIP daemon in the foreground");
         common.AddTo(command);
         command.Add(peer);
@@ -41,6 +73,15 @@ internal static class RunCommand
         command.Add(relayEsp);
         command.Add(lifetime);
         command.Add(tun);
+        command.Add(natModes);
+        command.Add(iceCandidates);
+        command.Add(iceInterface);
+        command.Add(iceIgnore);
+        command.Add(icePacing);
+        command.Add(iceFallback);
+        command.Add(iceWait);
+        command.Add(iceAggressive);
+        command.Add(stun);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var flags = common.Read(parse) with
@@ -50,6 +91,15 @@ internal static class RunCommand
                 Relays = parse.GetValue(relay) ?? [],
                 RelayEsp = parse.GetValue(relayEsp),
                 RegistrationLifetime = parse.GetValue(lifetime),
+                NatModes = parse.GetValue(natModes),
+                IceCandidates = parse.GetValue(iceCandidates),
+                IceInterfaces = parse.GetValue(iceInterface) ?? [],
+                IceIgnoreInterfaces = parse.GetValue(iceIgnore) ?? [],
+                IcePacing = parse.GetValue(icePacing),
+                IceRelayFallback = parse.GetValue(iceFallback),
+                IceNominationWait = parse.GetValue(iceWait),
+                IceAggressive = parse.GetValue(iceAggressive),
+                StunServers = parse.GetValue(stun) ?? [],
             };
             var settings = DaemonCommandLine.BuildSettings(flags);
             settings.Tun.ApplyFlag(parse.GetValue(tun));

@@ -87,6 +87,7 @@ internal static class StatusTable
             }
         }
 
+        WriteIceCandidates(s, o);
         DataPlaneTable.Write(s.DataPlane, o);
         if (s.Peers.Count > 0)
         {
@@ -127,6 +128,80 @@ internal static class StatusTable
         }
 
         WriteRows(table, o, string.Empty);
+        foreach (var a in s.Associations)
+        {
+            WriteIce(a, o);
+        }
+    }
+
+    private static void WriteIceCandidates(StatusReport s, TextWriter o)
+    {
+        if (s.NatTraversalModes.Count > 0)
+        {
+            o.WriteLine($"NAT modes  {string.Join(", ", s.NatTraversalModes)}");
+        }
+
+        foreach (var st in s.StunServers)
+        {
+            o.WriteLine($"STUN       {st.Server} from {st.Local}: {st.State}{(st.Reflexive is null ? string.Empty : " reflexive " + st.Reflexive)}{(st.RttMs is { } rtt ? string.Create(CultureInfo.InvariantCulture, $" rtt {rtt:0.0} ms") : string.Empty)}{(st.LastError is null ? string.Empty : " (" + st.LastError + ")")}");
+        }
+
+        if (s.IceCandidates.Count == 0)
+        {
+            return;
+        }
+
+        o.WriteLine();
+        o.WriteLine("ICE candidates");
+        var rows = new List<string[]> { new[] { "TYPE", "ADDRESS", "BASE", "PRIORITY", "SOURCE" } };
+        foreach (var c in s.IceCandidates)
+        {
+            rows.Add([c.Type, c.Address, c.Base ?? "-", c.Priority.ToString(CultureInfo.InvariantCulture), c.Source ?? "-"]);
+        }
+
+        WriteRows(rows, o, "  ");
+    }
+
+    /// <summary>Per association running ICE: mode, role, state, the selected pair and why, then the checklist.</summary>
+    private static void WriteIce(AssociationReport a, TextWriter o)
+    {
+        if (a.Ice is not { } ice)
+        {
+            return;
+        }
+
+        o.WriteLine();
+        string path = a.ActivePath switch
+        {
+            "relay" when a.ViaDataRelay => $"relayed via data relay {a.RelayAddress}",
+            "relay" => $"via relay {a.RelayAddress}",
+            null => "no path yet",
+            _ => "direct",
+        };
+        o.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"ICE with {a.PeerHit}: {ice.Mode}, {ice.Role}, {ice.State}; {ice.ChecksSent} checks sent, {ice.ChecksReceived} received, Ta {ice.PacingMs:0} ms; traffic {path}"));
+        if (ice.Selected is not null)
+        {
+            o.WriteLine($"  selected {ice.Selected} ({ice.SelectedPath}): {ice.SelectedReason ?? "-"}");
+        }
+
+        var rows = new List<string[]> { new[] { "", "LOCAL", "REMOTE", "STATE", "NOMINATED", "RTT", "CHECKS" } };
+        foreach (var p in ice.Pairs)
+        {
+            rows.Add(
+            [
+                p.Selected ? "*" : " ",
+                $"{p.LocalType} {p.Local}",
+                $"{p.RemoteType} {p.Remote}",
+                p.State,
+                p.Nominated ? "yes" : "-",
+                p.RttMs is { } rtt ? string.Create(CultureInfo.InvariantCulture, $"{rtt:0.0} ms") : "-",
+                p.ChecksSent.ToString(CultureInfo.InvariantCulture),
+            ]);
+        }
+
+        WriteRows(rows, o, "  ");
     }
 
     private static void WriteRows(List<string[]> rows, TextWriter o, string indent)

@@ -46,13 +46,14 @@ public static class DaemonRunner
         PrometheusExporter? exporter = null;
         try
         {
-            var locals = LocalLocators(transports);
+            var locals = LocalLocators(transports, settings.Ice, settings.Tun.Name, logger);
             var registrar = settings.Registrar is { } r ? r.ToOptions(ResolveRelayAddress(r, transports, locals)) : null;
             var options = settings.Protocol.ToHostOptions(
                 identity,
                 locals,
                 settings.Transport == TransportMode.Raw ? TransportKind.RawHip : TransportKind.Udp,
-                registrar);
+                registrar,
+                settings.Ice);
             var host = new HipHost(options);
             if (logger.IsEnabled(LogLevel.Debug))
             {
@@ -65,6 +66,8 @@ public static class DaemonRunner
                 daemon.AttachDataPlane(dataPlane);
             }
 
+            daemon.ConfigureIce(settings.Ice, options.EffectiveNatTraversalModes,
+                settings.Transport == TransportMode.Udp ? settings.StunServers : [], locals, InterfaceAddresses());
             foreach (var (peer, locators) in settings.Peers)
             {
                 foreach (var locator in locators)
@@ -210,10 +213,20 @@ public static class DaemonRunner
 
     /// <summary>
     /// The core's local locators: every bound address, then, for each wildcard bind, this host's unicast addresses
-    /// of that family with the bound port (loopback and link-local excluded), so LOCATOR_SET announces real
-    /// addresses. Interface addresses are read once, at start-up.
+    /// of that family with the bound port, so LOCATOR_SET announces real addresses and ICE has a host candidate on
+    /// every interface (RFC 8445 §5.1.1.1). Interface addresses are read once, at start-up.
     /// </summary>
-    public static IReadOnlyList<TransportAddress> LocalLocators(IReadOnlyList<IHipTransport> transports)
+    public static IReadOnlyList<TransportAddress> LocalLocators(IReadOnlyList<IHipTransport> transports) =>
+        LocalLocators(transports, null, null, null);
+
+    /// <summary>
+    /// As <see cref="LocalLocators(IReadOnlyList{IHipTransport})"/>, with the ICE interface policy: only the
+    /// interfaces of <see cref="IceSettings.Interfaces"/> (in that order, which is the order of preference) when it
+    /// is set, never those of <see cref="IceSettings.IgnoreInterfaces"/> nor the data plane's TUN interface
+    /// (<paramref name="tunName"/>: its HIT and LSI are no locators). Loopback, link-local, IPv6 site-local and
+    /// multicast addresses and HITs (ORCHID) are left out; IPv4, global IPv6 and ULAs are kept.
+    /// </summary>
+    public static IReadOnlyList<TransportAddress> LocalLocators(IReadOnlyList<IHipTransport> transports, IceSettings? ice, string? tunName, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(transports);
         var list = transports.SelectMany(t => t.LocalAddresses).ToList();
@@ -223,14 +236,12 @@ public static class DaemonRunner
             return list;
         }
 
-        List<IPAddress> addresses;
+        List<(string Name, IReadOnlyList<IPAddress> Addresses)> interfaces;
         try
         {
-            addresses = NetworkInterface.GetAllNetworkInterfaces()
-                .Where(n => n.OperationalStatus == OperationalStatus.Up)
-                .SelectMany(n => n.GetIPProperties().UnicastAddresses.Select(u => u.Address))
-                .Where(a => !IPAddress.IsLoopback(a) && !a.IsIPv6LinkLocal && !a.IsIPv6Multicast)
-                .Distinct()
+            interfaces = NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown)
+                .Select(n => (n.Name, (IReadOnlyList<IPAddress>)n.GetIPProperties().UnicastAddresses.Select(u => u.Address).ToList()))
                 .ToList();
         }
         catch (NetworkInformationException)
@@ -238,6 +249,7 @@ public static class DaemonRunner
             return list;
         }
 
+        var addresses = HostCandidateAddresses(interfaces, ice, tunName, logger);
         foreach (var w in wildcards)
         {
             foreach (var a in addresses.Where(a => a.AddressFamily == w.Address.AddressFamily))
@@ -251,6 +263,93 @@ public static class DaemonRunner
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// The addresses of <paramref name="interfaces"/> (name and addresses, in the system's order) that make host
+    /// candidates under the ICE interface policy, in order of preference.
+    /// </summary>
+    public static List<IPAddress> HostCandidateAddresses(
+        IReadOnlyList<(string Name, IReadOnlyList<IPAddress> Addresses)> interfaces, IceSettings? ice, string? tunName, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(interfaces);
+        IEnumerable<(string Name, IReadOnlyList<IPAddress> Addresses)> chosen = interfaces;
+        if (ice is { Interfaces.Count: > 0 })
+        {
+            foreach (var missing in ice.Interfaces.Where(n => !interfaces.Any(i => i.Name == n)))
+            {
+                logger?.LogWarning("ice.interfaces: no interface {Interface} is up; it gives no host candidates", missing);
+            }
+
+            chosen = ice.Interfaces.SelectMany(n => interfaces.Where(i => i.Name == n));
+        }
+
+        var result = new List<IPAddress>();
+        foreach (var (name, addresses) in chosen)
+        {
+            if ((tunName is not null && name == tunName) || (ice is not null && ice.IgnoreInterfaces.Contains(name)))
+            {
+                continue;
+            }
+
+            foreach (var a in addresses)
+            {
+                if (IsHostCandidateAddress(a) && !result.Contains(a))
+                {
+                    result.Add(a);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Which interface each local address belongs to (for status: the source of host candidates).</summary>
+    public static Dictionary<IPAddress, string> InterfaceAddresses()
+    {
+        var map = new Dictionary<IPAddress, string>();
+        try
+        {
+            foreach (var n in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                foreach (var u in n.GetIPProperties().UnicastAddresses)
+                {
+                    map.TryAdd(u.Address, n.Name);
+                }
+            }
+        }
+        catch (NetworkInformationException)
+        {
+            // Cosmetic: status then shows "listen address" as the source.
+        }
+
+        return map;
+    }
+
+    /// <summary>IPv4 other than loopback, 0.0.0.0 and link-local 169.254/16; IPv6 global or ULA, not a HIT.</summary>
+    public static bool IsHostCandidateAddress(IPAddress a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        if (IPAddress.IsLoopback(a) || a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any))
+        {
+            return false;
+        }
+
+        if (a.AddressFamily == AddressFamily.InterNetwork)
+        {
+            var b = a.GetAddressBytes();
+            return !(b[0] == 169 && b[1] == 254) && b[0] < 224;
+        }
+
+        if (a.AddressFamily != AddressFamily.InterNetworkV6 || a.IsIPv6LinkLocal || a.IsIPv6SiteLocal || a.IsIPv6Multicast || a.IsIPv4MappedToIPv6)
+        {
+            return false;
+        }
+
+        // ORCHIDv1 (2001:10::/28) and ORCHIDv2 (2001:20::/28) are HITs, never locators (RFC 7343).
+        var v6 = a.GetAddressBytes();
+        bool orchid = v6[0] == 0x20 && v6[1] == 0x01 && v6[2] == 0x00 && (v6[3] & 0xF0) is 0x10 or 0x20;
+        return !orchid;
     }
 
     /// <summary>Opens the UDP and/or raw transports the settings ask for.</summary>

@@ -348,6 +348,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         RunTimers();
         _dataPlane?.OnTurn(Now);
         MaintainRegistrations();
+        MaintainStun();
         ExpireWaiters();
         Flush();
         return more;
@@ -381,7 +382,10 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
 
             try
             {
-                _host.HandleDatagram(d.Local, d.Remote, d.Payload, Now);
+                if (!TryTakeStunAnswer(d))
+                {
+                    _host.HandleDatagram(d.Local, d.Remote, d.Payload, Now);
+                }
             }
             catch (Exception e)
             {
@@ -430,6 +434,11 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         if (due is { } d && d < wake)
         {
             wake = d;
+        }
+
+        if (StunDue() is { } stunDue && stunDue < wake)
+        {
+            wake = stunDue;
         }
 
         foreach (var w in _waiters)
@@ -816,8 +825,10 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
 
         foreach (var a in _host.GetAssociations().OrderBy(a => a.PeerHit))
         {
-            var active = a.Pairs.FirstOrDefault(p => p.Local == a.LocalAddress && p.Peer == a.PeerAddress)
+            var active = a.Pairs.FirstOrDefault(p => p.State == LocatorPairState.Active && p.Local == a.LocalAddress && p.Peer == a.PeerAddress)
+                ?? a.Pairs.FirstOrDefault(p => p.Local == a.LocalAddress && p.Peer == a.PeerAddress)
                 ?? a.Pairs.FirstOrDefault(p => p.Peer == a.PeerAddress);
+            bool relayedPath = active is { } ap && (ap.ThroughRelay || ap.RelayedTo is not null || ap.ViaDataRelay);
             report.Associations.Add(new AssociationReport
             {
                 PeerHit = a.PeerHit.ToString(),
@@ -848,16 +859,22 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                     RttMs = Math.Round(p.Rtt.TotalMilliseconds, 3),
                     ThroughRelay = p.ThroughRelay || p.RelayedTo is not null,
                     RelayedTo = p.RelayedTo?.ToString(),
+                    ViaDataRelay = p.ViaDataRelay,
                     LastReceivedSecondsAgo = p.LastReceived > TimeSpan.Zero ? Math.Round((now - p.LastReceived).TotalSeconds, 3) : null,
                 }).ToList(),
-                ActivePath = a.PeerAddress is null ? null : active is { } ap && (ap.ThroughRelay || ap.RelayedTo is not null) ? "relay" : "direct",
-                RelayAddress = active is { } rp && (rp.ThroughRelay || rp.RelayedTo is not null) ? rp.Peer.ToString() : null,
+                ActivePath = a.PeerAddress is null ? null : relayedPath ? "relay" : "direct",
+                RelayAddress = relayedPath ? active!.Peer.ToString() : null,
+                ViaDataRelay = active?.ViaDataRelay ?? false,
+                Ice = BuildIceReport(a.PeerHit, now),
             });
         }
 
         report.Registrations = BuildRegistrationReports(now);
         report.Registrar = BuildRegistrarReport(now);
         report.DataPlane = _dataPlane?.BuildReport();
+        report.NatTraversalModes = _natModes.Select(IceSettings.ModeName).ToList();
+        report.IceCandidates = BuildCandidateReports();
+        report.StunServers = BuildStunReports(now);
         return report;
     }
 }

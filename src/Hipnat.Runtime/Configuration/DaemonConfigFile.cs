@@ -14,12 +14,12 @@ namespace Hipnat.Runtime.Configuration;
 public static class DaemonConfigFile
 {
     /// <summary>Every key the file may contain (top level, then the nested objects), for the documentation check.</summary>
-    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Distinct();
+    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Distinct();
 
     private static readonly string[] TopKeys =
     [
         "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "protocol", "relays", "registrar",
-        "stunServers", "turnServers", "metrics", "tun",
+        "stunServers", "turnServers", "metrics", "tun", "ice",
     ];
 
     private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds"];
@@ -41,6 +41,7 @@ public static class DaemonConfigFile
         "updateRetriesMax", "closeRetriesMax", "unusedAssociationLifetimeSeconds", "maximumSegmentLifetimeSeconds",
         "failedHoldTimeSeconds", "r2SentHoldSeconds", "maxAssociations", "espGcmKeyBits", "keepaliveIntervalSeconds",
         "peerTimeoutSeconds", "transactionPacingMs", "probeDirectPaths", "directProbeAttempts", "answerStun",
+        "natTraversalModes",
     ];
 
     private static readonly (string Name, DhGroupId Id)[] DhGroupNames =
@@ -197,9 +198,18 @@ public static class DaemonConfigFile
                     case "tun":
                         s.Tun = DataPlane.DataPlaneSettings.Read(p.Value, source);
                         break;
+                    case "ice":
+                        s.Ice = IceSettings.Read(p.Value, source);
+                        break;
                     default:
                         throw Unknown(p.Name, null, TopKeys);
                 }
+            }
+
+            if (s.Ice.Pacing is { } icePacing && s.Protocol.TransactionPacing is { } pacing && icePacing != pacing)
+            {
+                throw new ConfigException(
+                    $"config {source}: key ice.pacingMs ({icePacing.TotalMilliseconds}) and protocol.transactionPacingMs ({pacing.TotalMilliseconds}) disagree; they set the same Ta, keep one of them");
             }
 
             return s;
@@ -708,6 +718,9 @@ public static class DaemonConfigFile
                     case "answerStun":
                         p.AnswerStun = Boolean(v, key);
                         break;
+                    case "natTraversalModes":
+                        p.NatTraversalModes = NatModes(v, key);
+                        break;
                     default:
                         throw Unknown(prop.Name, "protocol", ProtocolKeys);
                 }
@@ -743,6 +756,35 @@ public static class DaemonConfigFile
                 }
 
                 list.Add(match.Id);
+            }
+
+            return list;
+        }
+
+        private List<NatTraversalMode> NatModes(JsonElement v, string key)
+        {
+            if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
+            {
+                throw Fail(key, v, "expected a non-empty array of modes in preference order", $"use values from {IceSettings.ModeNames}");
+            }
+
+            var list = new List<NatTraversalMode>();
+            int i = 0;
+            foreach (var item in v.EnumerateArray())
+            {
+                string itemKey = $"{key}[{i++}]";
+                var text = String(item, itemKey, "one of " + IceSettings.ModeNames);
+                if (!IceSettings.TryParseMode(text, out var mode))
+                {
+                    throw Fail(itemKey, item, "unknown NAT traversal mode", "use one of " + IceSettings.ModeNames);
+                }
+
+                if (list.Contains(mode))
+                {
+                    throw Fail(itemKey, item, "listed twice", "list each mode once, in preference order");
+                }
+
+                list.Add(mode);
             }
 
             return list;

@@ -47,6 +47,9 @@ public sealed class DaemonSettings
     /// <summary>The ESP data plane's TUN interface (config "tun", --tun).</summary>
     public DataPlane.DataPlaneSettings Tun { get; set; } = new();
 
+    /// <summary>ICE policy: candidate types, interfaces, pacing, nomination (config "ice", --ice-* flags).</summary>
+    public IceSettings Ice { get; set; } = new();
+
     public void AddPeer(Hit peer, TransportAddress locator)
     {
         if (!Peers.TryGetValue(peer, out var list))
@@ -74,6 +77,18 @@ public sealed class DaemonSettings
     /// </summary>
     public void Validate()
     {
+        if (Protocol.NatTraversalModes is { } modes && Registrar is not null && modes.Any(m => m != Wire.Parameters.NatTraversalMode.UdpEncapsulation))
+        {
+            throw new ConfigException(
+                "--nat-modes / config protocol.natTraversalModes: a relay offers only udp-encapsulation (RFC 9028 §4.3: connectivity checks run between the hosts, not with their relay); drop the ICE modes when offering registrar services");
+        }
+
+        if (Transport == TransportMode.Raw && Protocol.NatTraversalModes is { } rawModes && rawModes.Any(m => m != Wire.Parameters.NatTraversalMode.UdpEncapsulation))
+        {
+            throw new ConfigException(
+                "--nat-modes / config protocol.natTraversalModes: ICE (ice-hip-udp, ice-stun-udp) needs HIP over UDP; drop --raw or set \"transport\": \"udp\"");
+        }
+
         if (Transport == TransportMode.Raw && Relays.Count > 0)
         {
             throw new ConfigException(

@@ -58,12 +58,17 @@ public sealed class ProtocolSettings
 
     public bool? AnswerStun { get; set; }
 
+    /// <summary>NAT_TRAVERSAL_MODE list in preference order (config protocol.natTraversalModes, --nat-modes); null =
+    /// the core's default (hosts: ICE-HIP-UDP, ICE-STUN-UDP, UDP-ENCAPSULATION; registrars: UDP-ENCAPSULATION).</summary>
+    public IReadOnlyList<Hipnat.Wire.Parameters.NatTraversalMode>? NatTraversalModes { get; set; }
+
     /// <summary>Builds the core's options: every tunable not set here keeps the core's default.</summary>
     public HipHostOptions ToHostOptions(
         HostIdentity identity,
         IReadOnlyList<Hipnat.Core.Transport.TransportAddress> localLocators,
         Hipnat.Core.Transport.TransportKind defaultTransport,
-        Hipnat.Core.Registration.RegistrarOptions? registrar = null)
+        Hipnat.Core.Registration.RegistrarOptions? registrar = null,
+        IceSettings? ice = null)
     {
         var d = new HipHostOptions { Identity = identity };
         return new HipHostOptions
@@ -91,7 +96,9 @@ public sealed class ProtocolSettings
             EspGcmKeyBits = EspGcmKeyBits ?? d.EspGcmKeyBits,
             KeepaliveInterval = KeepaliveInterval ?? d.KeepaliveInterval,
             PeerTimeout = PeerTimeout ?? d.PeerTimeout,
-            TransactionPacing = TransactionPacing ?? d.TransactionPacing,
+            TransactionPacing = ice?.Pacing ?? TransactionPacing ?? d.TransactionPacing,
+            NatTraversalModes = NatTraversalModes,
+            Ice = ice?.ToOptions() ?? d.Ice,
             ProbeDirectPaths = ProbeDirectPaths ?? d.ProbeDirectPaths,
             DirectProbeAttempts = DirectProbeAttempts ?? d.DirectProbeAttempts,
             AnswerStun = AnswerStun ?? d.AnswerStun,

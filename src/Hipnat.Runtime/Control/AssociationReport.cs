@@ -36,6 +36,14 @@ public sealed class AssociationReport
     /// <summary>How traffic flows: "direct", "relay" (through a relay) or null before there is an active pair.</summary>
     public string? ActivePath { get; set; }
 
-    /// <summary>The relay's address when <see cref="ActivePath"/> is "relay".</summary>
+    /// <summary>The relay's address when <see cref="ActivePath"/> is "relay": the control relay, the data relay our
+    /// ESP goes to, or the peer's relayed address at its data relay.</summary>
     public string? RelayAddress { get; set; }
+
+    /// <summary>True when the active pair goes through a data relay (a relayed ICE candidate, RFC 9028 §4.12).</summary>
+    public bool ViaDataRelay { get; set; }
+
+    /// <summary>ICE connectivity checks and the selected pair; null when the association does not run ICE
+    /// (UDP-ENCAPSULATION, raw HIP, or before the base exchange completes).</summary>
+    public IceReport? Ice { get; set; }
 }

@@ -17,6 +17,9 @@ public sealed class LocatorPairReport
     /// <summary>The peer's address behind the relay (RELAY_TO), when we answer through one.</summary>
     public string? RelayedTo { get; set; }
 
+    /// <summary>True when this pair goes through a data relay (a relayed ICE candidate on either side).</summary>
+    public bool ViaDataRelay { get; set; }
+
     /// <summary>Seconds since a packet arrived on this pair; null if none has.</summary>
     public double? LastReceivedSecondsAgo { get; set; }
 }

@@ -32,6 +32,15 @@ public sealed class StatusReport
     /// <summary>The Prometheus endpoint, e.g. "http://127.0.0.1:9464/metrics"; null when off.</summary>
     public string? MetricsUrl { get; set; }
 
+    /// <summary>NAT traversal modes offered in R1 / chosen from in I2, in preference order ("ice-hip-udp", ...).</summary>
+    public List<string> NatTraversalModes { get; set; } = [];
+
+    /// <summary>Our ICE candidates as offered to peers now (after the ice.candidates policy).</summary>
+    public List<IceCandidateReport> IceCandidates { get; set; } = [];
+
+    /// <summary>Configured STUN servers and the server-reflexive addresses they reported.</summary>
+    public List<StunServerReport> StunServers { get; set; } = [];
+
     /// <summary>The ESP data plane (TUN interface, LSIs, SA traffic); null when the daemon runs without one.</summary>
     public DataPlaneReport? DataPlane { get; set; }
 }
