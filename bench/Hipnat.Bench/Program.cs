@@ -6,11 +6,14 @@ return args.Length > 0 ? args[0] switch
     "scale" => ScaleBench.Run(args[1..]),
     "relay-scale" => RelayScaleBench.Run(args[1..]),
     "relay-throughput" => RelayThroughputBench.Run(args[1..]),
+    "ice-matrix" => IceMatrixBench.Run(args[1..]),
+    "ice-time" => IceTimeBench.Run(args[1..]),
+    "ice-trace" => IceMatrixBench.Trace(args[1..]),
     _ => Usage(),
 } : Usage();
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Hipnat.Bench bex [--exchanges N] | scale [--initiators N] [--responders M] | relay-scale [--clients N] | relay-throughput [--seconds S] [--hipnat DLL]");
+    Console.Error.WriteLine("usage: Hipnat.Bench bex [--exchanges N] | scale [--initiators N] [--responders M] | relay-scale [--clients N] | relay-throughput [--seconds S] [--hipnat DLL] | ice-matrix [--seeds N] [--out FILE] | ice-time [--seeds N] [--trace SEED] | ice-trace A B SEED");
     return 2;
 }
