@@ -30,11 +30,11 @@ internal static class NetcheckCommand
         var stun = new Option<string[]>("--stun") { Description = "STUN server ADDR[:PORT] or NAME[:PORT] (port 3478 by default; repeatable; a hipnat relay answers STUN on its HIP port). Two servers, or two ports of one, tell whether the mapping depends on the destination.", AllowMultipleArgumentsPerToken = false, HelpName = "ADDR:PORT" };
         var config = new Option<string?>("--config", "-c") { Description = "Also ask the servers of this config file: stunServers, relays (their HIP port) and the first of turnServers", HelpName = "FILE" };
         var turn = new Option<string?>("--turn") { Description = "TURN server ADDR:PORT to allocate a relayed address from", HelpName = "ADDR:PORT" };
-        var user = new Option<string?>("--turn-user") { Description = "TURN long-term credential user name" };
-        var password = new Option<string?>("--turn-password") { Description = "TURN long-term credential password" };
+        var user = new Option<string?>("--turn-user") { Description = "TURN long-term credential user name", HelpName = "U" };
+        var password = new Option<string?>("--turn-password") { Description = "TURN long-term credential password", HelpName = "P" };
         var local = new Option<string?>("--local") { Description = "Local ADDR[:PORT] to send from (default: any address of its family, an ephemeral port)", HelpName = "ADDR:PORT" };
-        var samples = new Option<int>("--samples", "-n") { Description = $"Binding requests per server for the RTT figures (1-{MaxSamples})", DefaultValueFactory = _ => 3 };
-        var timeout = new Option<double>("--timeout") { Description = $"Seconds to wait for the servers in each round (0-{MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}, default 3)", DefaultValueFactory = _ => 3 };
+        var samples = new Option<int>("--samples", "-n") { Description = $"Timed Binding requests per answering server, after the first that finds the reflexive address (1-{MaxSamples})", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var timeout = new Option<double>("--timeout") { Description = $"Seconds to wait for the servers in each round (above 0, at most {MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)})", DefaultValueFactory = _ => 3, HelpName = "S" };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
         var command = new Command("netcheck", "Report this host's reflexive addresses, NAT mapping behaviour, hairpinning and server RTTs, for IPv4 and IPv6")
         {
