@@ -80,8 +80,8 @@ public class HipWiresharkLabTests
 /// <summary>Decodes lab captures with tshark.</summary>
 internal static class LabTshark
 {
-    /// <summary><c>tshark -r PCAP -d udp.port==10500,hip -Y FILTER -T pdml</c>.</summary>
-    public static XDocument Pdml(string pcap, string displayFilter)
+    /// <summary><c>tshark -r PCAP -d udp.port==10500,PROTOCOL -Y FILTER -T pdml</c> (PROTOCOL hip unless given).</summary>
+    public static XDocument Pdml(string pcap, string displayFilter, string protocol = "hip")
     {
         var psi = new System.Diagnostics.ProcessStartInfo("tshark")
         {
@@ -89,7 +89,7 @@ internal static class LabTshark
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-n", "-r", pcap, "-d", $"udp.port=={HipnatTool.Port},hip", "-Y", displayFilter, "-T", "pdml" })
+        foreach (var a in new[] { "-n", "-r", pcap, "-d", $"udp.port=={HipnatTool.Port},{protocol}", "-Y", displayFilter, "-T", "pdml" })
         {
             psi.ArgumentList.Add(a);
         }
