@@ -393,7 +393,7 @@ public sealed class DataPlaneService : IDisposable
         bool relayed = false;
         foreach (var pair in info.Pairs)
         {
-            if (pair.Peer == remote && (pair.RelayedTo is not null || pair.ThroughRelay))
+            if (pair.Peer == remote && (pair.RelayedTo is not null || pair.ThroughRelay || pair.ViaDataRelay))
             {
                 relayed = true;
             }
