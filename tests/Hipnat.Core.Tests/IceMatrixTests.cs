@@ -118,7 +118,7 @@ public class IceMatrixTests
             return i1;
         }
 
-        /// <summary>The known core problem: B's R2, forwarded by the relay from B's relayed port (because B's
+        /// <summary>A former core problem, kept as a regression check: B's R2, forwarded by the relay from B's relayed port (because B's
         /// PEER_PERMISSION for A reached the relay first), is filtered by A's NAT, so A never completes the exchange.</summary>
         public bool R2FilteredFromRelayedPort() =>
             !A.Events.Any(e => e is AssociationEstablished x && x.Peer == B.Host.LocalHit) && Sim.Trace.Any(r => r is { Kind: TraceKind.Dropped, Reason: Simulator.DropReason.Filtered, Where: "natA" }
@@ -126,9 +126,8 @@ public class IceMatrixTests
     }
 
     private const string R2BugNote =
-        "core: HipHost.Relay.cs (857d071) forwards a RELAY_TO packet of a data-relay client from the client's relayed port whenever the client holds a "
-        + "PEER_PERMISSION for the destination address; B requests that permission right after sending R2, and when it reaches the relay first the R2 "
-        + "leaves from the relayed port and A's address-and-port-dependent filter drops it (I2 retransmissions get the same treatment)";
+        "the relay must forward a data-relay client's R2 (and anything but its ICE checks) from its own port, not from the client's relayed port, "
+        + "even when the client's PEER_PERMISSION for the initiator reached the relay first; A's address-and-port-dependent filter would drop it";
 
     [Theory]
     [MemberData(nameof(Cells))]
@@ -136,23 +135,16 @@ public class IceMatrixTests
     {
         var natA = Behavior(a);
         var natB = Behavior(b);
-        // Two seeds per cell that complete the base exchange. A seed lost to the known R2 problem (see
-        // R2ThroughTheRelayReachesAnInitiatorBehindAnAddressAndPortDependentFilter) is reported as a warning and
-        // replaced by the next one, so the cell is still checked.
-        var hitByR2Bug = new List<long>();
+        // Two seeds per cell; every one must complete the base exchange (the R2 must not leave from a relayed port).
         int checkedSeeds = 0;
-        for (long s = 1; s <= 8 && checkedSeeds < 2; s++)
+        for (long s = 1; s <= 2; s++)
         {
             long seed = (((a * 9) + b) * 10) + s;
             var w = new World(natA, natB, seed);
             w.RegisterBoth();
             w.ConnectAndSelect(TimeSpan.FromSeconds(8));
             string cell = $"A {Label(natA)}, B {Label(natB)}, seed {seed}";
-            if (w.R2FilteredFromRelayedPort())
-            {
-                hitByR2Bug.Add(seed);
-                continue;
-            }
+            Assert.False(w.R2FilteredFromRelayedPort(), $"{cell}: {R2BugNote}");
 
             checkedSeeds++;
             var iceA = w.A.Host.GetIceSession(w.B.Host.LocalHit);
@@ -191,17 +183,12 @@ public class IceMatrixTests
             }
         }
 
-        if (hitByR2Bug.Count > 0)
-        {
-            TestContext.Current.AddWarning($"seeds {string.Join(", ", hitByR2Bug)}: base exchange never completed (R2 forwarded from B's relayed port, filtered at A's NAT)");
-        }
-
-        Assert.SkipWhen(checkedSeeds == 0, $"every seed lost to the R2 problem: {R2BugNote}");
+        Assert.Equal(2, checkedSeeds);
     }
 
     /// <summary>The R2 problem on its own: B sends its R2 and, right after, the PEER_PERMISSION request for A; link
     /// jitter lets the request reach the relay first in some seeds (without jitter the R2 always wins the race).</summary>
-    [Fact(Skip = "core bug: a data-relay client's R2 is forwarded from its relayed port and filtered by the Initiator's APDF NAT (HipHost.Relay.cs, HasPermissionFor)")]
+    [Fact]
     public void R2ThroughTheRelayReachesAnInitiatorBehindAnAddressAndPortDependentFilter()
     {
         // EIM/APDF (port-restricted cone) at A, no NAT at B, seed 2: B's permission request overtakes its R2.
@@ -212,7 +199,7 @@ public class IceMatrixTests
         Assert.Contains(w.A.Events, e => e is AssociationEstablished x && x.Peer == w.B.Host.LocalHit);
     }
 
-    [Fact(Skip = "core: triggered checks replace the pair's in-flight transaction (HipHost.SendCheck removes the old SEQ from IceSession.Transactions), so answers to it are ignored while both sides keep checking the same pair: ~1 s and ~40 checks instead of ~0.3 s and ~12")]
+    [Fact]
     public void ChecksOnTheSamePairFromBothSidesConcludeWithoutWaitingForTheRto()
     {
         // A behind a full-cone NAT, B on the public realm: both check A-host -> B and B -> A-srflx at once, each

@@ -176,6 +176,9 @@ internal sealed class HostAssociation
 
     public Ice.IceSession? Ice { get; set; }
 
+    /// <summary>Checks that arrived in I2-SENT, before the R2 (processed right after it).</summary>
+    public List<(byte[] Packet, TransportAddress Local, TransportAddress Remote, Host.RelayedVia? Via)> EarlyChecks { get; } = [];
+
     public TimeSpan IceDue { get; set; } = TimeSpan.MaxValue;
 
     /// <summary>Registrar association: a PEER_PERMISSION UPDATE is wanted once the outstanding UPDATE completes.</summary>

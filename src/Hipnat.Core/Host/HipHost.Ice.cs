@@ -436,17 +436,21 @@ public sealed partial class HipHost
             return;
         }
 
-        bool retransmit = nominate ? ice.NominationAttempts > 0 : pair.Attempts > 1;
-        if (!retransmit || pair.Nonce.Length == 0)
+        if (!nominate && pair.NominationInFlight)
         {
-            if (pair.TransactionId != 0)
-            {
-                ice.Transactions.Remove(pair.TransactionId);
-            }
+            return; // the nomination in flight checks this pair already
+        }
 
+        // A retransmission, or a triggered check while one is in flight, reuses the SEQ and nonce (RFC 9028
+        // §4.6.2); a nomination is a new transaction (§4.6.3).
+        bool fresh = nominate
+            ? ice.NominationAttempts == 0
+            : !(ice.Transactions.TryGetValue(pair.TransactionId, out var inFlight) && ReferenceEquals(inFlight.Pair, pair) && !inFlight.Nominate);
+        if (fresh)
+        {
             pair.TransactionId = a.NextUpdateId++;
             pair.Nonce = _random.NextBytes(16);
-            ice.Transactions[pair.TransactionId] = pair;
+            ice.Transactions[pair.TransactionId] = new IceTransaction(pair, pair.Nonce, nominate);
             TrimTransactions(ice);
         }
 
@@ -621,16 +625,18 @@ public sealed partial class HipHost
         packet.TryFind(ParameterType.EchoResponseSigned, out var echo);
         foreach (var id in ack.UpdateIds)
         {
-            if (!ice.Transactions.TryGetValue(id, out var pair))
+            if (!ice.Transactions.TryGetValue(id, out var tx))
             {
                 continue;
             }
+
+            var pair = tx.Pair;
 
             // RFC 9028 §4.6.2: the answer must use the same pair of ports as the check (and echo its nonce).
             bool routeOk = pair.Local.Type == CandidateKind.Relayed
                 ? via is { Rendezvous: false } v && v.From == pair.Remote.Address
                 : via is null && remote == pair.Remote.Address && IceCheckList.SameLocal(pair.Local.Base, local);
-            if (!routeOk || echo.Contents.IsEmpty || !FixedEquals(echo.Contents, pair.Nonce))
+            if (!routeOk || echo.Contents.IsEmpty || !FixedEquals(echo.Contents, tx.Nonce))
             {
                 Counters.Drop(DropReason.CheckMismatch);
                 DebugLog?.Invoke($"drop {DropReason.CheckMismatch}: answer to check {id} of {a.PeerHit} from {via?.From ?? remote} to {local} does not match pair {pair}");
@@ -652,7 +658,7 @@ public sealed partial class HipHost
                 DebugLog?.Invoke($"ICE with {a.PeerHit}: {pair} works, rtt {pair.Rtt.TotalMilliseconds:F1} ms, mapped {mapped}");
             }
 
-            if (pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
+            if (tx.Nominate && pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
             {
                 pair.NominationInFlight = false;
                 pair.Nominated = true;

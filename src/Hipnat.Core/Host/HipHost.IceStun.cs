@@ -52,19 +52,16 @@ public sealed partial class HipHost
             return;
         }
 
-        bool retransmit = nominate ? ice.NominationAttempts > 0 : pair.Attempts > 1;
-        if (!retransmit || pair.Nonce.Length != StunTransactionId.Length)
+        bool fresh = nominate
+            ? ice.NominationAttempts == 0
+            : !(pair.Nonce.Length == StunTransactionId.Length && ice.Transactions.TryGetValue(pair.TransactionId, out var inFlight)
+                && ReferenceEquals(inFlight.Pair, pair) && !inFlight.Nominate);
+        if (fresh)
         {
-            if (pair.Nonce.Length == StunTransactionId.Length)
-            {
-                _stunChecks.Remove(new StunTransactionId(pair.Nonce));
-                ice.Transactions.Remove(pair.TransactionId);
-            }
-
             var tid = new StunTransactionId(((ulong)_random.NextUInt32() << 32) | _random.NextUInt32(), _random.NextUInt32() | 1);
             pair.Nonce = tid.ToArray();
             pair.TransactionId = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(pair.Nonce.AsSpan(8));
-            ice.Transactions[pair.TransactionId] = pair;
+            ice.Transactions[pair.TransactionId] = new IceTransaction(pair, pair.Nonce, nominate);
             _stunChecks[tid] = a;
             TrimStunChecks();
         }
@@ -173,11 +170,14 @@ public sealed partial class HipHost
             }
 
             uint low = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(msg.TransactionId.ToArray().AsSpan(8));
-            if (!ice.Transactions.TryGetValue(low, out var pair) || msg.VerifyMessageIntegrity(key) != StunError.None)
+            if (!ice.Transactions.TryGetValue(low, out var tx) || !tx.Nonce.AsSpan().SequenceEqual(msg.TransactionId.ToArray())
+                || msg.VerifyMessageIntegrity(key) != StunError.None)
             {
                 Drop(DropReason.BadMac, $"STUN answer from {remote}: unknown check or MESSAGE-INTEGRITY does not verify");
                 return true;
             }
+
+            var pair = tx.Pair;
 
             if (remote != pair.Remote.Address || !IceCheckList.SameLocal(pair.Local.Base, local) || msg.Class != StunClass.SuccessResponse)
             {
@@ -190,7 +190,7 @@ public sealed partial class HipHost
             owner.LastSeen = now;
             TransportAddress? mapped = msg.XorMappedAddress is { } x ? TransportAddress.Udp(x.Address.IsIPv4MappedToIPv6 ? x.Address.MapToIPv4() : x.Address, (ushort)x.Port) : null;
             ice.CheckList.Succeeded(pair, now, mapped);
-            if (pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
+            if (tx.Nominate && pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
             {
                 pair.NominationInFlight = false;
                 pair.Nominated = true;

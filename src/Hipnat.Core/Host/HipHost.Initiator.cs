@@ -421,6 +421,15 @@ public sealed partial class HipHost
         SetActivePair(a, local, remote, now);
         Establish(a, now);
         StartIce(a, now);
+        foreach (var (early, l, r, v) in a.EarlyChecks)
+        {
+            if (HipPacket.TryParse(early, out var check) == WireError.None)
+            {
+                OnUpdate(check, l, r, now, v);
+            }
+        }
+
+        a.EarlyChecks.Clear();
         ScheduleTimer(a);
     }
 

@@ -47,8 +47,10 @@ public sealed partial class HipHost
             var dest = TransportAddress.Udp(to.Address.IsIPv4MappedToIPv6 ? to.Address.MapToIPv4() : to.Address, to.Port);
 
             // §4.12.2: a peer that reached the client through its relayed address is answered from that address.
-            // So is a peer the client has let in with a PEER_PERMISSION (its checks on its relayed candidate).
-            var source = client.RelayedAddress is { } relayedSource && (client.PeersAtRelayedPort.Contains(dest) || HasPermissionFor(client, dest, now))
+            // So are the client's connectivity checks (and answers) on its relayed candidate to a peer it has let in
+            // with a PEER_PERMISSION; its base exchange and other packets keep leaving from the relay's own port.
+            bool check = packet.Type == HipPacketType.Update && (packet.Has(ParameterType.CandidatePriority) || packet.Has(ParameterType.MappedAddress));
+            var source = client.RelayedAddress is { } relayedSource && (client.PeersAtRelayedPort.Contains(dest) || (check && HasPermissionFor(client, dest, now)))
                 ? relayedSource
                 : client.LocalAddress;
             if (source == client.LocalAddress && !client.Has(RegistrationType.RelayUdpHip, now))

@@ -153,6 +153,15 @@ public sealed partial class HipHost
     private void OnUpdate(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now, RelayedVia? via)
     {
         var peer = packet.Header.SenderHit;
+        if (_associations.TryGetValue(peer, out var early) && early.State == AssociationState.I2Sent && early.PeerIdentity is not null
+            && packet.Has(ParameterType.CandidatePriority) && early.EarlyChecks.Count < 4)
+        {
+            // RFC 9028 §4.6.2: the responder's first checks can overtake its R2 (relayed); keep a few and
+            // process them, authenticated as usual, once the R2 has established the association.
+            early.EarlyChecks.Add((packet.Data[..packet.Header.PacketLength].ToArray(), local, remote, via));
+            return;
+        }
+
         if (!_associations.TryGetValue(peer, out var a) || a.PeerIdentity is null
             || a.State is not (AssociationState.Established or AssociationState.R2Sent))
         {

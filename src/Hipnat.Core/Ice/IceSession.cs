@@ -71,5 +71,7 @@ public sealed class IceSession
     /// <summary>Controlled side: the peer's nomination SEQ our answer belongs to.</summary>
     internal uint NominationAnswerFor { get; set; }
 
-    internal Dictionary<uint, CandidatePair> Transactions { get; } = [];
+    /// <summary>Outstanding checks by SEQ (or STUN transaction ID low word). A triggered check on a pair with a
+    /// check in flight reuses that transaction, so an answer to either counts (RFC 8445 §7.3.1.4).</summary>
+    internal Dictionary<uint, IceTransaction> Transactions { get; } = [];
 }
