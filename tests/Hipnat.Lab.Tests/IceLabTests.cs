@@ -122,6 +122,25 @@ public class IceLabTests
         TestContext.Current.TestOutputHelper?.WriteLine(ping.StandardOutput + "\n" + table.StandardOutput);
     }
 
+    [Fact(Skip = "core: StartIce pairs every gathered candidate, so a relayed candidate left out by ice.candidates (IceOptions.GatherRelayed = false) is still in the checklist (localCandidates shows relay 203.0.113.10:40001) and could be nominated")]
+    public void WithRelayLeftOutOfTheCandidatesNoPairUsesTheDataRelay()
+    {
+        using var lab = HipLab.Create(NatOptions.Symmetric, NatOptions.Symmetric);
+        lab.StartRelay();
+        string[] args = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}", "--relay-esp", "--ice-candidates", "host,srflx", "--tun", "off"];
+        using var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], args);
+        using var alice = lab.Tool.StartHost(lab.AliceHost, lab.Ids["alice"], [.. args, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}"]);
+        HipLab.WaitForRegistration(bob, lab.RelayHit);
+        HipLab.WaitForRegistration(alice, lab.RelayHit);
+        Assert.DoesNotContain(Candidates(alice.Status()), c => c.Type == "relay");
+
+        var connect = HipLab.Connect(alice, lab.BobHit);
+        Assert.True(connect.Succeeded, $"{connect}\n{Logs(alice, bob)}");
+        var ice = Ice(WaitForIce(alice, lab.BobHit, i => i.GetProperty("pairs").GetArrayLength() > 0, "a checklist", alice, bob), lab.BobHit);
+        Assert.DoesNotContain(ice.GetProperty("localCandidates").EnumerateArray(), c => c.GetProperty("type").GetString() == "relay");
+        Assert.DoesNotContain(ice.GetProperty("pairs").EnumerateArray(), p => p.GetProperty("relayed").GetBoolean());
+    }
+
     [Fact]
     public void AHostWithTwoInterfacesOffersAHostCandidateOnEachInTheConfiguredOrder()
     {
