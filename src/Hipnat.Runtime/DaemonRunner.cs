@@ -48,6 +48,12 @@ public static class DaemonRunner
         {
             var locals = LocalLocators(transports, settings.Ice, settings.Tun.Name, logger);
             var registrar = settings.Registrar is { } r ? r.ToOptions(ResolveRelayAddress(r, transports, locals)) : null;
+            if (settings.Transport == TransportMode.Raw && settings.Protocol.NatTraversalModes is null)
+            {
+                // ICE candidates are UDP transport addresses (RFC 9028 §4.2): over raw HIP there is nothing to check.
+                settings.Protocol.NatTraversalModes = [NatTraversalMode.UdpEncapsulation];
+            }
+
             var options = settings.Protocol.ToHostOptions(
                 identity,
                 locals,
