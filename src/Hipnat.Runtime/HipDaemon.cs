@@ -606,6 +606,14 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                 _logger.LogInformation("path to {Peer}: {From} -> {To} ({Path}): {Reason}",
                     p.Peer, p.From, p.To, p.Direct ? "direct" : "via relay", p.Reason);
                 break;
+            case IceCompleted ic:
+                _logger.LogInformation("ICE with {Peer} completed in {ElapsedMs:0} ms after {Checks} checks: {Pair} ({Path})",
+                    ic.Peer, ic.Elapsed.TotalMilliseconds, ic.ChecksSent, ic.Pair, ic.Relayed ? "via data relay" : "direct");
+                break;
+            case IceChecksFailed icf:
+                _logger.LogWarning("ICE with {Peer}: every candidate pair failed after {Checks} checks; staying on the base exchange's path",
+                    icf.Peer, icf.ChecksSent);
+                break;
             case EspSaReady e:
                 _logger.LogDebug("ESP SA pair with {Peer} ready: inbound SPI {Inbound:x8}, outbound SPI {Outbound:x8}, suite {Suite}{Replaces}",
                     e.Peer, e.Sa.InboundSpi, e.Sa.OutboundSpi, e.Sa.Suite, e.Replaces is { } replaced ? $" (replaces {replaced:x8})" : string.Empty);
