@@ -215,6 +215,20 @@ public class IceTests
     }
 
     [Fact]
+    public void WithRelayedCandidatesOffByPolicyNeitherSideChecksOrOffersThem()
+    {
+        var t = Connected(NatBehavior.Symmetric, NatBehavior.Symmetric, ice: new IceOptions { GatherRelayed = false }, dataRelay: true);
+        Connect(t);
+        t.Sim.RunFor(TimeSpan.FromSeconds(5));
+        var iceA = t.A.Host.GetIceSession(t.B.Host.LocalHit)!;
+        var iceB = t.B.Host.GetIceSession(t.A.Host.LocalHit)!;
+        Assert.DoesNotContain(iceA.CheckList.LocalCandidates, c => c.Type == CandidateKind.Relayed);
+        Assert.DoesNotContain(iceA.CheckList.RemoteCandidates, c => c.Type == CandidateKind.Relayed);
+        Assert.DoesNotContain(iceB.CheckList.LocalCandidates, c => c.Type == CandidateKind.Relayed);
+        Assert.Null(iceA.Selected);
+    }
+
+    [Fact]
     public void IceStunUdpChecksWithStunAndKeepsNatsOpenWithBindingIndications()
     {
         var t = Connected(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.IceStunUdp, NatTraversalMode.UdpEncapsulation]);

@@ -211,6 +211,13 @@ public sealed partial class HipHost
 
         foreach (var c in GatherCandidates())
         {
+            // Policy: a relayed candidate not offered is not checked either; in ICE-STUN-UDP a HIP data relay
+            // would not forward the STUN checks.
+            if (c.Type == CandidateKind.Relayed && (!_options.Ice.GatherRelayed || a.NatMode == NatTraversalMode.IceStunUdp))
+            {
+                continue;
+            }
+
             list.AddLocal(c);
         }
 
