@@ -50,6 +50,7 @@ public sealed class IceConfigTests
 
     [Theory]
     [InlineData("""{ "ice": { "pacingMs": 4 } }""", "key ice.pacingMs = 4: out of range 5-10000")]
+    [InlineData("""{ "protocol": { "transactionPacingMs": 2 } }""", "key protocol.transactionPacingMs = 2: out of range 5-10000")]
     [InlineData("""{ "ice": { "pacingMs": "fast" } }""", "key ice.pacingMs = \"fast\": expected a whole number of milliseconds")]
     [InlineData("""{ "ice": { "candidates": ["host", "turn"] } }""", "key ice.candidates[1] = \"turn\": unknown candidate type")]
     [InlineData("""{ "ice": { "candidates": [] } }""", "key ice.candidates = []: expected a non-empty array")]

@@ -707,7 +707,8 @@ public static class DaemonConfigFile
                         p.PeerTimeout = Seconds(v, key, 0, 86400, "seconds, 0 = never (default 60)");
                         break;
                     case "transactionPacingMs":
-                        p.TransactionPacing = TimeSpan.FromMilliseconds(Integer(v, key, 1, 10000, "milliseconds, 1-10000 (default 50)"));
+                        p.TransactionPacing = TimeSpan.FromMilliseconds(Integer(v, key, IceSettings.MinPacingMs, IceSettings.MaxPacingMs,
+                            "milliseconds, 5-10000 (default 50); RFC 9028 §4.4 forbids less than 5 ms"));
                         break;
                     case "probeDirectPaths":
                         p.ProbeDirectPaths = Boolean(v, key);
