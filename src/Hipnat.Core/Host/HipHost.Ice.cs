@@ -514,7 +514,7 @@ public sealed partial class HipHost
     private bool TryRouteFor(CandidatePair pair, out TransportAddress from, out TransportAddress to, out TransportAddress? relayTo)
     {
         relayTo = null;
-        if (pair.Local.Type == CandidateKind.Relayed)
+        if (IsDataRelayCandidate(pair.Local))
         {
             if (FindDataRelayFor(pair.Local.Address) is { ActivePair: { } route })
             {
@@ -533,6 +533,11 @@ public sealed partial class HipHost
         to = pair.Remote.Address;
         return true;
     }
+
+    /// <summary>Our relayed candidate from a HIP data relay (checked through it with RELAY_TO). A relayed candidate
+    /// the driver added (a TURN allocation) is used like a host candidate whose packets the driver relays: the core
+    /// sends from that address and the driver wraps them for the TURN server (RFC 8656).</summary>
+    private bool IsDataRelayCandidate(IceCandidate c) => c.Type == CandidateKind.Relayed && FindDataRelayFor(c.Address) is not null;
 
     /// <summary>The association with the data relay that gave us <paramref name="relayed"/>.</summary>
     private HostAssociation? FindDataRelayFor(TransportAddress relayed)
@@ -640,7 +645,7 @@ public sealed partial class HipHost
             var pair = tx.Pair;
 
             // RFC 9028 §4.6.2: the answer must use the same pair of ports as the check (and echo its nonce).
-            bool routeOk = pair.Local.Type == CandidateKind.Relayed
+            bool routeOk = IsDataRelayCandidate(pair.Local)
                 ? via is { Rendezvous: false } v && v.From == pair.Remote.Address
                 : via is null && remote == pair.Remote.Address && IceCheckList.SameLocal(pair.Local.Base, local);
             if (!routeOk || echo.Contents.IsEmpty || !FixedEquals(echo.Contents, tx.Nonce))

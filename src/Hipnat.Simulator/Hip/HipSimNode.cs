@@ -28,6 +28,10 @@ public sealed class HipSimNode : ISimNode
 
     public SimHost? SimHost { get; private set; }
 
+    /// <summary>Sees each datagram before it is sent (source, destination, payload); returning true takes it over
+    /// (a test driver wrapping some transmits, e.g. for a TURN-like relay).</summary>
+    public Func<SimContext, SimEndpoint, SimEndpoint, byte[], bool>? SendFilter { get; set; }
+
     public void Attach(SimHost simHost) => SimHost = simHost;
 
     public void OnDatagram(SimContext ctx, SimEndpoint local, SimEndpoint remote, ReadOnlySpan<byte> payload)
@@ -63,7 +67,13 @@ public sealed class HipSimNode : ISimNode
                 var from = t.Local.Address.Equals(IPAddress.Any) || t.Local.Address.Equals(IPAddress.IPv6Any) || t.Local.Port == 0
                     ? new SimEndpoint(t.Local.Address.Equals(IPAddress.Any) || t.Local.Address.Equals(IPAddress.IPv6Any) ? ctx.Address : t.Local.Address, Port)
                     : new SimEndpoint(t.Local.Address, t.Local.Port);
-                ctx.Send(from, new SimEndpoint(t.Remote.Address, t.Remote.Port), t.Payload);
+                var to = new SimEndpoint(t.Remote.Address, t.Remote.Port);
+                if (SendFilter is { } filter && filter(ctx, from, to, t.Payload.ToArray()))
+                {
+                    continue;
+                }
+
+                ctx.Send(from, to, t.Payload);
             }
             finally
             {
