@@ -101,6 +101,25 @@ public class IceCheckListTests
     }
 
     [Fact]
+    public void ConcludingTheChecksLeavesNoPairInProgress()
+    {
+        var list = new IceCheckList(true, TimeSpan.FromMilliseconds(50), new IceOptions());
+        list.AddLocal(C("198.18.1.10", CandidateKind.Host));
+        list.AddRemote(C("198.18.2.10", CandidateKind.Host));
+        list.AddRemote(C("203.0.113.20", CandidateKind.ServerReflexive));
+        var first = list.NextCheck(TimeSpan.Zero)!;
+        var second = list.NextCheck(TimeSpan.FromMilliseconds(50))!;
+        list.Succeeded(second, TimeSpan.FromMilliseconds(100), null);
+        list.StopChecks();
+        Assert.Equal(CandidatePairState.Waiting, first.State);
+        Assert.Equal(CandidatePairState.Succeeded, second.State);
+        Assert.Null(list.NextCheck(TimeSpan.FromSeconds(10)));
+        Assert.Equal(TimeSpan.MaxValue, list.NextDue);
+        list.Resume();
+        Assert.Same(first, list.NextCheck(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public void ATriggeredCheckGoesBeforeWaitingPairs()
     {
         var list = new IceCheckList(false, TimeSpan.FromMilliseconds(50), new IceOptions());

@@ -31,6 +31,10 @@ public sealed partial class HipHost
         _extraCandidates.Add(new IceCandidate(address, baseAddress, type, 0));
     }
 
+    /// <summary>Withdraws a candidate added with <see cref="AddLocalCandidate"/> (e.g. a server-reflexive address
+    /// that changed after a NAT rebinding); it is no longer offered.</summary>
+    public bool RemoveLocalCandidate(TransportAddress address) => _extraCandidates.RemoveAll(c => c.Address == address) > 0;
+
     /// <summary>The ICE state of the association with <paramref name="peer"/>, if it runs ICE.</summary>
     public IceSession? GetIceSession(Hit peer) => _associations.TryGetValue(peer, out var a) ? a.Ice : null;
 

@@ -184,7 +184,8 @@ public sealed partial class HipHost
         // RFC 9028 §4.3: choose our most preferred NAT traversal mode among those offered; no parameter means
         // the peer only knows plain UDP encapsulation. §4.4: Ta is the larger of the two minimums.
         var natMode = NatTraversalMode.UdpEncapsulation;
-        bool natModeOffered = packet.TryGet<NatTraversalModeParameter>(out var theirModes);
+        // §4.7.3: an R1 that arrived without UDP encapsulation may be answered without any NAT traversal mode.
+        bool natModeOffered = remote.Kind == TransportKind.Udp & packet.TryGet<NatTraversalModeParameter>(out var theirModes);
         if (natModeOffered)
         {
             bool any = false;

@@ -389,6 +389,13 @@ public sealed class IceCheckList
         _triggered.Clear();
         foreach (var p in _pairs)
         {
+            // A check abandoned in flight goes back to Waiting: it is checked again only if the checks resume.
+            if (p.State == CandidatePairState.InProgress)
+            {
+                p.State = CandidatePairState.Waiting;
+                p.Attempts = 0;
+            }
+
             p.NextRetransmitAt = TimeSpan.MaxValue;
         }
     }
