@@ -19,7 +19,7 @@ public sealed record DataPlaneOptions
     public int QueuePerPeer { get; init; } = 64;
 
     /// <summary>How long a queued packet may wait for the base exchange.</summary>
-    public TimeSpan QueueLifetime { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan QueueLifetime { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>After a failed base exchange, packets to that peer are dropped at once for this long.</summary>
     public TimeSpan FailureHold { get; init; } = TimeSpan.FromSeconds(1);

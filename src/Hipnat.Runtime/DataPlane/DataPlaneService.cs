@@ -203,6 +203,9 @@ public sealed class DataPlaneService : IDisposable
             case ActivePathChanged e:
                 RefreshRoute(e.Peer);
                 break;
+            case IceChecksFailed e:
+                RefreshRoute(e.Peer);
+                break;
             case AssociationClosed e:
                 Engine.RemovePeer(e.Peer);
                 break;
@@ -391,12 +394,22 @@ public sealed class DataPlaneService : IDisposable
         }
 
         bool relayed = false;
+        bool controlRelayOnly = false;
         foreach (var pair in info.Pairs)
         {
             if (pair.Peer == remote && (pair.RelayedTo is not null || pair.ThroughRelay || pair.ViaDataRelay))
             {
                 relayed = true;
+                controlRelayOnly |= !pair.ViaDataRelay;
             }
+        }
+
+        // While ICE is still looking for a path, a control relay is no path for ESP (RFC 9028 §4.6: its address
+        // is not a data plane destination): hold the packets in the per-peer queue until a pair is selected.
+        if (controlRelayOnly && _host.GetIceSession(peer) is { Selected: null, Failed: false })
+        {
+            Engine.SetRoute(peer, null, null, false);
+            return;
         }
 
         Engine.SetRoute(peer, info.LocalAddress, remote, relayed);
@@ -426,6 +439,10 @@ public sealed class DataPlaneService : IDisposable
                 if (Engine.IsReady(peer))
                 {
                     Engine.FlushPending(peer);
+                }
+                else if (_host.GetIceSession(peer) is { Selected: null, Failed: false })
+                {
+                    // ICE is still choosing the path: the packets wait in the queue for ActivePathChanged.
                 }
                 else
                 {
