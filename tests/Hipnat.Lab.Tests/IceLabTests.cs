@@ -188,6 +188,13 @@ public class IceLabTests
             .Where(c => c.GetProperty("type").GetString() == "host").Select(c => c.GetProperty("address").GetString()).ToList();
         Assert.Contains(aliceA, remotes);
         Assert.Contains(aliceBAddress, remotes);
+
+        // Each check leaves from its pair's local address (IP_PKTINFO on the wildcard socket) and each datagram is
+        // reported on the address it arrived at, so every answer matches its check: no CheckMismatch on either side.
+        var aliceStatus = alice.Status();
+        var bobStatus = bob.Status();
+        Assert.True(HipnatStatus.Drops(aliceStatus, "CheckMismatch") == 0, $"alice dropped answers as CheckMismatch: {aliceStatus}\n{Logs(alice, bob)}");
+        Assert.True(HipnatStatus.Drops(bobStatus, "CheckMismatch") == 0, $"bob dropped answers as CheckMismatch: {bobStatus}\n{Logs(alice, bob)}");
         TestContext.Current.TestOutputHelper?.WriteLine(alice.Cli(CliTimeout, "status").StandardOutput);
     }
 

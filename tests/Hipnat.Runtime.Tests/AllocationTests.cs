@@ -81,6 +81,60 @@ public sealed class AllocationTests
         Assert.True(after - before < 1024, $"{after - before} bytes allocated sending {count} packets from a relayed port");
     }
 
+    /// <summary>Sends that name their source (IP_PKTINFO on a wildcard socket) allocate nothing either: HIP control, ESP singles and offloaded batches.</summary>
+    [Fact]
+    public void SendingFromAChosenAddressOfAWildcardSocketAllocatesNothingPerPacket()
+    {
+        Assert.SkipUnless(PacketInfoSender.IsSupported, "IP_PKTINFO sends need 64-bit Linux");
+        int port = Ports.FreeUdpPort();
+        using var transport = new UdpTransport([TransportAddress.Udp(IPAddress.Any, (ushort)port)], NullLogger.Instance);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        peer.ReceiveBufferSize = 1 << 20;
+        var to = TransportAddress.Udp(IPAddress.Loopback, (ushort)((IPEndPoint)peer.LocalEndPoint!).Port);
+        var from = TransportAddress.Udp(IPAddress.Parse("127.0.0.2"), (ushort)port);
+        var buffer = new byte[200];
+        var esp = new DataPlane.SocketEspSender(new PacketInfoSendTests.FixedSocket(transport.GetEspSocket(from, to)!));
+        var route = esp.CreateRoute(from, to, relayed: false)!;
+        Assert.NotNull(route.SourceControl);
+        var batch = new DataPlane.EspDatagram[4];
+        for (int i = 0; i < batch.Length; i++)
+        {
+            batch[i] = new DataPlane.EspDatagram(GC.AllocateUninitializedArray<byte>(1200, pinned: true), 0, 1200);
+        }
+
+        void SendAll(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                transport.Send(new Transmit(from, to, buffer, 200));
+                esp.Send(buffer.AsSpan(0, 200), route);
+                esp.SendBatch(route, batch);
+                if ((i & 15) == 15)
+                {
+                    Drain(peer);
+                }
+            }
+        }
+
+        SendAll(100);
+        const int count = 2000;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        SendAll(count);
+        long after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(after - before < 1024, $"{after - before} bytes allocated sending {count} rounds from a chosen address");
+        Assert.Equal(0, transport.Counters.SendErrors);
+    }
+
+    private static void Drain(Socket socket)
+    {
+        Span<byte> sink = stackalloc byte[2048];
+        while (socket.Available > 0)
+        {
+            socket.Receive(sink);
+        }
+    }
+
     private static void Pump(Socket peer, SocketAddress target, byte[] payload, DriverInbox inbox, UdpTransport transport, int count)
     {
         long start = transport.Counters.Received;

@@ -30,6 +30,12 @@ public sealed class EspRoute
     /// <summary>The daemon's UDP socket for <see cref="Local"/>; null in tests that deliver in process.</summary>
     public Socket? Socket { get; }
 
+    /// <summary>
+    /// The IP_PKTINFO / IPV6_PKTINFO control message that makes a wildcard <see cref="Socket"/> send from
+    /// <see cref="Local"/>; null when the socket already sends from it or the kernel picks the source.
+    /// </summary>
+    public byte[]? SourceControl { get; init; }
+
     /// <summary>The peer's address in the form sendto(2) takes.</summary>
     public SocketAddress Address { get; }
 

@@ -8,8 +8,9 @@ namespace Hipnat.Runtime.DataPlane;
 /// Sends ESP through the daemon's UDP sockets (from the HIP port, so NAT mappings are shared with HIP control), or,
 /// for a locator pair of the raw HIP transport, as plain IP protocol 50 packets through <paramref name="raw"/>.
 /// Batches of equal-size UDP datagrams go out with UDP segmentation offload (<see cref="UdpGso"/>) while the kernel
-/// accepts it; on the first refusal it falls back to one sendto(2) per datagram for good. Raw ESP goes one packet
-/// per sendto(2).
+/// accepts it; on the first refusal it falls back to one sendto(2) per datagram for good. From a wildcard socket
+/// every send names the route's local address as its source (IP_PKTINFO / IPV6_PKTINFO, <see cref="PacketInfoSender"/>).
+/// Raw ESP goes one packet per sendto(2).
 /// </summary>
 internal sealed class SocketEspSender(IEspTransport? transport, IEspTransport? raw = null) : IEspSender
 {
@@ -29,13 +30,22 @@ internal sealed class SocketEspSender(IEspTransport? transport, IEspTransport? r
         var socket = remote.Kind == TransportKind.RawHip
             ? raw?.GetEspSocket(local, remote)
             : transport?.GetEspSocket(local, remote);
-        return socket is null ? null : new EspRoute(local, remote, relayed, socket);
+        return socket is null ? null : new EspRoute(local, remote, relayed, socket)
+        {
+            // From the pair's local address, not the one routing picks for a wildcard socket.
+            SourceControl = remote.Kind == TransportKind.Udp ? PacketInfoSender.ControlFor(socket, local.Address) : null,
+        };
     }
 
     public bool Send(ReadOnlySpan<byte> datagram, EspRoute route)
     {
         try
         {
+            if (route.SourceControl is { } source && PacketInfoSender.SendTo(route.Socket!.SafeHandle, datagram, route.Address, source) == 0)
+            {
+                return true; // else the address may be gone: the kernel picks the source
+            }
+
             route.Socket!.SendTo(datagram, SocketFlags.None, route.Address);
             return true;
         }
@@ -103,7 +113,11 @@ internal sealed class SocketEspSender(IEspTransport? transport, IEspTransport? r
         int errno;
         try
         {
-            errno = UdpGso.Send(route.Socket!, route.Address, run, size);
+            errno = UdpGso.Send(route.Socket!, route.Address, run, size, route.SourceControl);
+            if (errno != 0 && route.SourceControl is not null)
+            {
+                errno = UdpGso.Send(route.Socket!, route.Address, run, size); // the source may be gone: the kernel picks it
+            }
         }
         catch (ObjectDisposedException)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Hipnat.Runtime.Transports;
 
 namespace Hipnat.Runtime.DataPlane;
 
@@ -29,9 +30,12 @@ internal static unsafe partial class UdpGso
 
     /// <summary>
     /// Sends <paramref name="datagrams"/> (all of <paramref name="segmentSize"/> octets but the last, which may be
-    /// shorter; pinned buffers) to <paramref name="destination"/> in one sendmsg. Returns 0 on success, else errno.
+    /// shorter; pinned buffers) to <paramref name="destination"/> in one sendmsg, with <paramref name="sourceControl"/>
+    /// (an IP_PKTINFO / IPV6_PKTINFO control message naming the source, or empty) after the segment size. Returns 0 on
+    /// success, else errno.
     /// </summary>
-    public static int Send(Socket socket, SocketAddress destination, ReadOnlySpan<EspDatagram> datagrams, int segmentSize)
+    public static int Send(Socket socket, SocketAddress destination, ReadOnlySpan<EspDatagram> datagrams, int segmentSize,
+        ReadOnlySpan<byte> sourceControl = default)
     {
         if (datagrams.Length > MaxSegments)
         {
@@ -46,8 +50,15 @@ internal static unsafe partial class UdpGso
             iov[i].Length = (nuint)d.Length;
         }
 
-        byte* control = stackalloc byte[24];
-        new Span<byte>(control, 24).Clear();
+        if (sourceControl.Length > PacketInfoSender.MaxControlSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sourceControl), sourceControl.Length, "not a packet information control message");
+        }
+
+        const int SegmentControlSize = 24;  // CMSG_SPACE(sizeof(uint16_t))
+        byte* control = stackalloc byte[SegmentControlSize + PacketInfoSender.MaxControlSize];
+        new Span<byte>(control, SegmentControlSize).Clear();
+        sourceControl.CopyTo(new Span<byte>(control + SegmentControlSize, sourceControl.Length));
         *(ulong*)control = 18;                   // CMSG_LEN(sizeof(uint16_t))
         *(int*)(control + 8) = SolUdp;
         *(int*)(control + 12) = UdpSegment;
@@ -67,7 +78,7 @@ internal static unsafe partial class UdpGso
                     Iov = iov,
                     IovLength = (nuint)datagrams.Length,
                     Control = control,
-                    ControlLength = 24,             // CMSG_SPACE(sizeof(uint16_t))
+                    ControlLength = (nuint)(SegmentControlSize + sourceControl.Length),
                 };
                 while (true)
                 {

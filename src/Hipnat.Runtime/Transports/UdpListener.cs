@@ -116,6 +116,20 @@ internal sealed class UdpListener : IDisposable
     public void SendTo(ReadOnlySpan<byte> payload, SocketAddress destination) =>
         _socket.SendTo(payload, SocketFlags.None, destination);
 
+    /// <summary>
+    /// Driver thread only: sends from <paramref name="source"/>, an address of this host, which a wildcard socket
+    /// names in an IP_PKTINFO / IPV6_PKTINFO control message (<see cref="PacketInfoSender"/>). Returns 0, or errno.
+    /// </summary>
+    public int SendFrom(ReadOnlySpan<byte> payload, SocketAddress destination, IPAddress source)
+    {
+        Span<byte> control = stackalloc byte[PacketInfoSender.MaxControlSize];
+        int length = PacketInfoSender.WriteControl(source, control);
+        return PacketInfoSender.SendTo(_socket.SafeHandle, payload, destination, control[..length]);
+    }
+
+    /// <summary>True when sends from <paramref name="source"/> need <see cref="SendFrom"/>: a wildcard socket and a concrete address.</summary>
+    public bool NeedsSource(TransportAddress source) => _wildcard && PacketInfoSender.Applies(source.Address, Family);
+
     public void Dispose()
     {
         _stopping = true;

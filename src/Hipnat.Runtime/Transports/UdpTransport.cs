@@ -8,7 +8,8 @@ namespace Hipnat.Runtime.Transports;
 /// <summary>
 /// HIP over UDP (RFC 9028 §5.1 framing is the core's business: payloads pass through unchanged).
 /// One socket and receive thread per listen address; sends go out synchronously from the driver thread through
-/// the socket that best matches the transmit's local address.
+/// the socket that best matches the transmit's local address — from a wildcard socket with that address as the
+/// source (IP_PKTINFO / IPV6_PKTINFO, <see cref="PacketInfoSender"/>), so each host candidate's packets leave from it.
 /// </summary>
 public sealed class UdpTransport : IHipTransport, IRelayedPorts, IEspTransport
 {
@@ -140,6 +141,20 @@ public sealed class UdpTransport : IHipTransport, IRelayedPorts, IEspTransport
         var destination = Destination(transmit.Remote);
         try
         {
+            if (listener.NeedsSource(transmit.Local))
+            {
+                // A wildcard socket: leave from the candidate's base, not from whatever address routing picks.
+                int errno = listener.SendFrom(transmit.Payload, destination, transmit.Local.Address);
+                if (errno == 0)
+                {
+                    Counters.CountSent();
+                    return true;
+                }
+
+                // Most likely not an address of this host (any more): the kernel picks the source, as without the control message.
+                _logger.LogDebug("UDP: sending from {Local} to {Remote} failed with errno {Errno}; sending from the address routing picks", transmit.Local, transmit.Remote, errno);
+            }
+
             listener.SendTo(transmit.Payload, destination);
             Counters.CountSent();
             return true;
