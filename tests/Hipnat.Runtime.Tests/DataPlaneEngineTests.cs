@@ -307,6 +307,26 @@ public sealed class DataPlaneEngineTests
     }
 
     [Fact]
+    public void AnSaPastItsByteLimitOrLifetimeIsRekeyed()
+    {
+        using var pair = new DataPlaneTestPair(options: o => o with { SaByteLimit = 2000, ReplayWindowSize = 4096 });
+        pair.Connect();
+        var (a, b) = (pair.A, pair.B);
+        var first = a.Engine.Sad.GetPairs(b.Hit).Single().Inbound.Spi;
+        for (int i = 0; i < 40; i++)
+        {
+            a.Send(DataPlanePackets.Udp6(a.Hit, b.Hit, 1, 2, new byte[64]));
+        }
+
+        pair.DeliverEsp();
+        a.Service.OnTurn(pair.Now);
+        pair.Pump();
+        Assert.True(a.Engine.Sad.TryGetActivePair(b.Hit, out var active));
+        Assert.NotEqual(first, active.Inbound.Spi);
+        Assert.Equal(40, b.Received.Count);
+    }
+
+    [Fact]
     public void TheFirstPacketToAHitWithoutAssociationStartsTheBaseExchangeAndIsDelivered()
     {
         using var pair = new DataPlaneTestPair();

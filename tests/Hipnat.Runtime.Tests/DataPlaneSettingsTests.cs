@@ -26,6 +26,23 @@ public sealed class DataPlaneSettingsTests
     }
 
     [Fact]
+    public void ReplayWindowAndRekeyLimitsAreRead()
+    {
+        var s = DaemonConfigFile.Parse(
+            """{ "tun": { "replayWindow": 4096, "rekeyAfterPackets": 1000000, "rekeyAfterBytes": 1000000000, "rekeyAfterSeconds": 3600 } }""", "t.json");
+        Assert.Equal(4096, s.Tun.ReplayWindow);
+        Assert.Equal(1_000_000UL, s.Tun.RekeyAfterPackets);
+        Assert.Equal(1_000_000_000UL, s.Tun.RekeyAfterBytes);
+        Assert.Equal(TimeSpan.FromHours(1), s.Tun.RekeyAfter);
+
+        var d = DaemonConfigFile.Parse("{}", "t.json");
+        Assert.Equal(1024, d.Tun.ReplayWindow);
+        Assert.Null(d.Tun.RekeyAfterPackets);
+        Assert.Null(d.Tun.RekeyAfterBytes);
+        Assert.Null(d.Tun.RekeyAfter);
+    }
+
+    [Fact]
     public void DefaultsAreHip0Mtu1400AndTheBenchmarkingBlock()
     {
         var s = DaemonConfigFile.Parse("{}", "t.json");
@@ -49,6 +66,11 @@ public sealed class DataPlaneSettingsTests
     [InlineData("""{ "tun": { "localLsi": "10.0.0.1" } }""", "key tun.localLsi = \"10.0.0.1\" is not inside tun.lsiNetwork 198.18.0.0/16")]
     [InlineData("""{ "tun": { "name": "a-very-long-interface-name" } }""", "an interface name has 1-15 characters")]
     [InlineData("""{ "tun": { "enable": true } }""", "unknown key \"tun.enable\"")]
+    [InlineData("""{ "tun": { "replayWindow": 32 } }""", "key tun.replayWindow = 32: out of range 64-1048576")]
+    [InlineData("""{ "tun": { "replayWindow": "big" } }""", "key tun.replayWindow = \"big\": expected a whole number")]
+    [InlineData("""{ "tun": { "rekeyAfterPackets": 10 } }""", "key tun.rekeyAfterPackets = 10: out of range")]
+    [InlineData("""{ "tun": { "rekeyAfterBytes": -1 } }""", "key tun.rekeyAfterBytes = -1: out of range")]
+    [InlineData("""{ "tun": { "rekeyAfterSeconds": 1 } }""", "key tun.rekeyAfterSeconds = 1: out of range 10-31536000")]
     [InlineData("""{ "tun": true }""", "key tun = true: expected an object")]
     public void MistakesInTheTunSectionNameTheKey(string json, string expected)
     {

@@ -52,7 +52,14 @@ public sealed partial class DataPlaneEngine
             return false;
         }
 
-        var saOptions = new EspSaOptions { TimeProvider = _options.TimeProvider, PacketLimit = _options.SaPacketLimit };
+        var saOptions = new EspSaOptions
+        {
+            TimeProvider = _options.TimeProvider,
+            PacketLimit = _options.SaPacketLimit,
+            ByteLimit = _options.SaByteLimit,
+            Lifetime = _options.SaLifetime,
+            ReplayWindowSize = _options.ReplayWindowSize,
+        };
         EspSa? outbound = null;
         EspSa? inbound = null;
         try

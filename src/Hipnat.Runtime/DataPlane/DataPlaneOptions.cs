@@ -39,6 +39,15 @@ public sealed record DataPlaneOptions
     /// <summary>Packets an SA may carry before the daemon rekeys it (null: only before the sequence number would cycle, RFC 7402 §6.8).</summary>
     public ulong? SaPacketLimit { get; init; }
 
+    /// <summary>Octets an SA may carry before the daemon rekeys it (null: no limit).</summary>
+    public ulong? SaByteLimit { get; init; }
+
+    /// <summary>How long an SA is used before the daemon rekeys it (null: no limit).</summary>
+    public TimeSpan? SaLifetime { get; init; }
+
+    /// <summary>Anti-replay window size of inbound SAs (RFC 6479).</summary>
+    public int ReplayWindowSize { get; init; } = Hipnat.DataPlane.Esp.ReplayWindow.DefaultSize;
+
     /// <summary>Clock for queue lifetimes and grace periods.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

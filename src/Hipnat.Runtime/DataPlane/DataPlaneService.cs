@@ -143,6 +143,10 @@ public sealed class DataPlaneService : IDisposable
         {
             GcmKeyBits = host.Options.EspGcmKeyBits,
             Mtu = settings.Mtu,
+            ReplayWindowSize = settings.ReplayWindow,
+            SaPacketLimit = settings.RekeyAfterPackets,
+            SaByteLimit = settings.RekeyAfterBytes,
+            SaLifetime = settings.RekeyAfter,
 
             // NULL encryption (suite 7) only when the configuration lists it (RFC 7402 §3.3.5: never by default).
             AllowNullEncryption = host.Options.EspSuites.Contains((ushort)7),

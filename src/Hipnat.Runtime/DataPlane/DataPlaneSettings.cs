@@ -29,7 +29,17 @@ public sealed class DataPlaneSettings
     public const int MaximumMtu = 65000;
 
     /// <summary>Every key of the "tun" object, for the documentation check.</summary>
-    internal static readonly string[] Keys = ["enabled", "name", "mtu", "lsiNetwork", "localLsi"];
+    internal static readonly string[] Keys = ["enabled", "name", "mtu", "lsiNetwork", "localLsi", "replayWindow", "rekeyAfterPackets", "rekeyAfterBytes", "rekeyAfterSeconds"];
+
+    /// <summary>Anti-replay window of every inbound SA (RFC 6479; RFC 4303 §3.4.3).</summary>
+    public int ReplayWindow { get; set; } = Hipnat.DataPlane.Esp.ReplayWindow.DefaultSize;
+
+    /// <summary>Rekey an SA after this many packets, octets or seconds (null: only before its sequence number would cycle).</summary>
+    public ulong? RekeyAfterPackets { get; set; }
+
+    public ulong? RekeyAfterBytes { get; set; }
+
+    public TimeSpan? RekeyAfter { get; set; }
 
     /// <summary>True/false from the config or flag; null = on when the process runs as root (CAP_NET_ADMIN), else off.</summary>
     public bool? Enabled { get; set; }
@@ -161,6 +171,19 @@ public sealed class DataPlaneSettings
 
                     s.LocalLsi = lsi;
                     break;
+                case "replayWindow":
+                    s.ReplayWindow = (int)Whole(source, key, v, Hipnat.DataPlane.Esp.ReplayWindow.MinimumSize, Hipnat.DataPlane.Esp.ReplayWindow.MaximumSize,
+                        $"write {Hipnat.DataPlane.Esp.ReplayWindow.MinimumSize}-{Hipnat.DataPlane.Esp.ReplayWindow.MaximumSize} packets (default {Hipnat.DataPlane.Esp.ReplayWindow.DefaultSize})");
+                    break;
+                case "rekeyAfterPackets":
+                    s.RekeyAfterPackets = (ulong)Whole(source, key, v, 1000, long.MaxValue, "write a packet count of at least 1000, or remove the key");
+                    break;
+                case "rekeyAfterBytes":
+                    s.RekeyAfterBytes = (ulong)Whole(source, key, v, 1_000_000, long.MaxValue, "write an octet count of at least 1000000, or remove the key");
+                    break;
+                case "rekeyAfterSeconds":
+                    s.RekeyAfter = TimeSpan.FromSeconds(Whole(source, key, v, 10, 31_536_000, "write 10-31536000 seconds, or remove the key"));
+                    break;
                 default:
                     throw new ConfigException(
                         $"config {source}: unknown key \"{key}\"; valid keys in tun: {string.Join(", ", Keys)} (see docs/config.md)");
@@ -221,6 +244,21 @@ public sealed class DataPlaneSettings
         }
 
         return true;
+    }
+
+    private static long Whole(string source, string key, JsonElement v, long min, long max, string fix)
+    {
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long n))
+        {
+            throw Fail(source, key, v, "expected a whole number", fix);
+        }
+
+        if (n < min || n > max)
+        {
+            throw Fail(source, key, v, $"out of range {min}-{max}", fix);
+        }
+
+        return n;
     }
 
     private static ConfigException Fail(string source, string key, JsonElement value, string problem, string fix)
