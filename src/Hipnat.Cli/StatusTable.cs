@@ -146,6 +146,17 @@ internal static class StatusTable
             o.WriteLine($"STUN       {st.Server} from {st.Local}: {st.State}{(st.Reflexive is null ? string.Empty : " reflexive " + st.Reflexive)}{(st.RttMs is { } rtt ? string.Create(CultureInfo.InvariantCulture, $" rtt {rtt:0.0} ms") : string.Empty)}{(st.LastError is null ? string.Empty : " (" + st.LastError + ")")}");
         }
 
+        foreach (var t in s.TurnServers)
+        {
+            o.WriteLine($"TURN       {t.Server} ({t.Username}) from {t.Local}: {t.State}{(t.Relayed is null ? string.Empty : " relayed " + t.Relayed)}{(t.Mapped is null ? string.Empty : " mapped " + t.Mapped)}{(t.ExpiresInSeconds is { } exp ? string.Create(CultureInfo.InvariantCulture, $" expires in {exp:0} s") : string.Empty)}{(t.Channels.Count == 0 ? string.Empty : "; channels " + string.Join(", ", t.Channels))}{(t.LastError is null ? string.Empty : " (" + t.LastError + ")")}");
+        }
+
+        if (s.TurnServers.Count > 0)
+        {
+            var c = s.Counters;
+            o.WriteLine($"TURN data  out {c.TurnPacketsOut} packets ({c.TurnEspPacketsOut} ESP) {c.TurnBytesOut} bytes; in {c.TurnPacketsIn} packets ({c.TurnEspPacketsIn} ESP) {c.TurnBytesIn} bytes");
+        }
+
         if (s.IceCandidates.Count == 0)
         {
             return;

@@ -67,13 +67,16 @@ public static class DaemonRunner
             }
 
             daemon = new HipDaemon(host, transports, logger, identity.Kind.ToString());
-            if (DataPlane.DataPlaneService.Create(settings.Tun, host, transports, registrar is not null, logger) is { } dataPlane)
+            var turnRelays = new Turn.TurnRelayTable();
+            if (DataPlane.DataPlaneService.Create(settings.Tun, host, transports, registrar is not null, logger,
+                settings.TurnServers.Count > 0 && settings.Transport == TransportMode.Udp ? turnRelays : null) is { } dataPlane)
             {
                 daemon.AttachDataPlane(dataPlane);
             }
 
             daemon.ConfigureIce(settings.Ice, options.EffectiveNatTraversalModes,
                 settings.Transport == TransportMode.Udp ? settings.StunServers : [], locals, InterfaceAddresses());
+            daemon.ConfigureTurn(settings.Transport == TransportMode.Udp ? settings.TurnServers : [], turnRelays);
             foreach (var (peer, locators) in settings.Peers)
             {
                 foreach (var locator in locators)

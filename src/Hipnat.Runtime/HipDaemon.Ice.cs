@@ -267,7 +267,7 @@ public sealed partial class HipDaemon
             {
                 CandidateKind.Host => _interfaceOf.TryGetValue(c.Address.Address, out var name) ? "interface " + name : "listen address",
                 CandidateKind.ServerReflexive => _stunServers.FirstOrDefault(s => s.Reflexive == c.Address) is { } s ? "STUN " + s.Server : "relay REG_FROM",
-                CandidateKind.Relayed => "relay RELAYED_ADDRESS",
+                CandidateKind.Relayed => TurnSourceOf(c.Address) ?? "relay RELAYED_ADDRESS",
                 _ => null,
             };
             list.Add(report);

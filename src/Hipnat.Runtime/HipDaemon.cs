@@ -311,6 +311,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         {
             RunLoop();
             CloseGracefully();
+            ReleaseTurn();
             FailAllWaiters("the daemon is stopping");
             _completion.TrySetResult();
         }
@@ -349,6 +350,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         _dataPlane?.OnTurn(Now);
         MaintainRegistrations();
         MaintainStun();
+        MaintainTurn();
         ExpireWaiters();
         Flush();
         return more;
@@ -382,7 +384,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
 
             try
             {
-                if (!TryTakeStunAnswer(d))
+                if (!TryTakeStunAnswer(d) && !TryTakeTurn(d))
                 {
                     _host.HandleDatagram(d.Local, d.Remote, d.Payload, Now);
                 }
@@ -441,6 +443,11 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             wake = stunDue;
         }
 
+        if (TurnDue() is { } turnDue && turnDue < wake)
+        {
+            wake = turnDue;
+        }
+
         foreach (var w in _waiters)
         {
             if (w.Deadline < wake)
@@ -462,7 +469,11 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             try
             {
                 var transport = TransportFor(t.Remote.Kind);
-                if (transport is null)
+                if (TryRelayViaTurn(t))
+                {
+                    // From a TURN relayed address: relayed through the TURN server.
+                }
+                else if (transport is null)
                 {
                     _logger.LogDebug("no {Kind} transport for a datagram to {Remote}; dropped", t.Remote.Kind, t.Remote);
                 }
@@ -822,6 +833,12 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                 KeepalivesSent = c.KeepalivesSent,
                 StunAnswered = c.StunAnswered,
                 ProbesSent = c.ProbesSent,
+                TurnPacketsOut = (_turnTable?.ControlPacketsOut ?? 0) + (_turnTable?.EspPacketsOut ?? 0),
+                TurnPacketsIn = (_turnTable?.ControlPacketsIn ?? 0) + (_turnTable?.EspPacketsIn ?? 0),
+                TurnBytesOut = _turnTable?.BytesOut ?? 0,
+                TurnBytesIn = _turnTable?.BytesIn ?? 0,
+                TurnEspPacketsOut = _turnTable?.EspPacketsOut ?? 0,
+                TurnEspPacketsIn = _turnTable?.EspPacketsIn ?? 0,
             },
             MetricsUrl = MetricsUrl,
         };
@@ -836,7 +853,8 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             var active = a.Pairs.FirstOrDefault(p => p.State == LocatorPairState.Active && p.Local == a.LocalAddress && p.Peer == a.PeerAddress)
                 ?? a.Pairs.FirstOrDefault(p => p.Local == a.LocalAddress && p.Peer == a.PeerAddress)
                 ?? a.Pairs.FirstOrDefault(p => p.Peer == a.PeerAddress);
-            bool relayedPath = active is { } ap && (ap.ThroughRelay || ap.RelayedTo is not null || ap.ViaDataRelay);
+            string? turnServer = a.LocalAddress is { } la ? TurnServerOf(la) : null;
+            bool relayedPath = turnServer is not null || (active is { } ap && (ap.ThroughRelay || ap.RelayedTo is not null || ap.ViaDataRelay));
             report.Associations.Add(new AssociationReport
             {
                 PeerHit = a.PeerHit.ToString(),
@@ -871,8 +889,9 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                     LastReceivedSecondsAgo = p.LastReceived > TimeSpan.Zero ? Math.Round((now - p.LastReceived).TotalSeconds, 3) : null,
                 }).ToList(),
                 ActivePath = a.PeerAddress is null ? null : relayedPath ? "relay" : "direct",
-                RelayAddress = relayedPath ? active!.Peer.ToString() : null,
-                ViaDataRelay = active?.ViaDataRelay ?? false,
+                RelayAddress = turnServer ?? (relayedPath ? active!.Peer.ToString() : null),
+                ViaDataRelay = turnServer is null && (active?.ViaDataRelay ?? false),
+                ViaTurn = turnServer is not null,
                 Ice = BuildIceReport(a.PeerHit, now),
             });
         }
@@ -883,6 +902,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         report.NatTraversalModes = _natModes.Select(IceSettings.ModeName).ToList();
         report.IceCandidates = BuildCandidateReports();
         report.StunServers = BuildStunReports(now);
+        report.TurnServers = BuildTurnReports(now);
         return report;
     }
 }

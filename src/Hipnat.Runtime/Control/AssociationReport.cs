@@ -43,6 +43,9 @@ public sealed class AssociationReport
     /// <summary>True when the active pair goes through a data relay (a relayed ICE candidate, RFC 9028 §4.12).</summary>
     public bool ViaDataRelay { get; set; }
 
+    /// <summary>True when the active pair's local address is one of our TURN relayed addresses (RFC 8656); <see cref="RelayAddress"/> is then the TURN server.</summary>
+    public bool ViaTurn { get; set; }
+
     /// <summary>ICE connectivity checks and the selected pair; null when the association does not run ICE
     /// (UDP-ENCAPSULATION, raw HIP, or before the base exchange completes).</summary>
     public IceReport? Ice { get; set; }

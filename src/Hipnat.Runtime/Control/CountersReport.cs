@@ -49,6 +49,20 @@ public sealed class CountersReport
     /// <summary>Direct-path probes sent after relayed base exchanges.</summary>
     public long ProbesSent { get; set; }
 
+    /// <summary>HIP control and ESP datagrams relayed through our TURN allocations (RFC 8656), out and in, and their octets (without TURN framing).</summary>
+    public long TurnPacketsOut { get; set; }
+
+    public long TurnPacketsIn { get; set; }
+
+    public long TurnBytesOut { get; set; }
+
+    public long TurnBytesIn { get; set; }
+
+    /// <summary>The ESP part of <see cref="TurnPacketsOut"/> and <see cref="TurnPacketsIn"/>.</summary>
+    public long TurnEspPacketsOut { get; set; }
+
+    public long TurnEspPacketsIn { get; set; }
+
     /// <summary>Unexpected exceptions caught while handling a datagram or timer (each logged).</summary>
     public long HandlerExceptions { get; set; }
 }

@@ -41,6 +41,9 @@ public sealed class StatusReport
     /// <summary>Configured STUN servers and the server-reflexive addresses they reported.</summary>
     public List<StunServerReport> StunServers { get; set; } = [];
 
+    /// <summary>Configured TURN servers and our allocations there (relayed candidates).</summary>
+    public List<TurnServerReport> TurnServers { get; set; } = [];
+
     /// <summary>The ESP data plane (TUN interface, LSIs, SA traffic); null when the daemon runs without one.</summary>
     public DataPlaneReport? DataPlane { get; set; }
 }

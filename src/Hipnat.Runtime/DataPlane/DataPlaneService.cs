@@ -57,6 +57,9 @@ public sealed class DataPlaneService : IDisposable
 
     public DataPlaneEngine Engine { get; }
 
+    /// <summary>TURN allocations whose ChannelData the UDP receive threads unwrap before the engine (null: none).</summary>
+    public Turn.TurnRelayTable? TurnRelays { get; init; }
+
     public string Device { get; }
 
     public int Mtu { get; }
@@ -66,7 +69,8 @@ public sealed class DataPlaneService : IDisposable
     /// (root) and cannot be set up, logs a warning and returns null; when the user asked for it, throws
     /// <see cref="TransportException"/>.
     /// </summary>
-    public static DataPlaneService? Create(DataPlaneSettings settings, HipHost host, IReadOnlyList<IHipTransport> transports, bool registrar, ILogger logger)
+    /// <param name="turn">The daemon's TURN allocations: ESP on routes from a relayed address goes through the TURN server as ChannelData, and ChannelData from it is unwrapped; null without TURN servers.</param>
+    public static DataPlaneService? Create(DataPlaneSettings settings, HipHost host, IReadOnlyList<IHipTransport> transports, bool registrar, ILogger logger, Turn.TurnRelayTable? turn = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(host);
@@ -151,11 +155,17 @@ public sealed class DataPlaneService : IDisposable
             // NULL encryption (suite 7) only when the configuration lists it (RFC 7402 §3.3.5: never by default).
             AllowNullEncryption = host.Options.EspSuites.Contains((ushort)7),
         };
-        var engine = new DataPlaneEngine(host.LocalHit, lsis, new SocketEspSender(esp, rawEsp), options, logger)
+        IEspSender sender = new SocketEspSender(esp, rawEsp);
+        if (turn is not null)
+        {
+            sender = new Turn.TurnEspSender(sender, turn);
+        }
+
+        var engine = new DataPlaneEngine(host.LocalHit, lsis, sender, options, logger)
         {
             PassUnknownSpiToCore = registrar,
         };
-        var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp, rawEsp);
+        var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp, rawEsp) { TurnRelays = turn };
         logger.LogInformation(
             "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}{Raw}",
             tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), network, settings.Mtu,
@@ -184,7 +194,7 @@ public sealed class DataPlaneService : IDisposable
             _reader.Start();
         }
 
-        _espTransport?.SetEspReceiver(Engine);
+        _espTransport?.SetEspReceiver(TurnRelays is null ? Engine : new Turn.TurnEspReceiver(Engine, TurnRelays));
         _rawEsp?.SetEspReceiver(Engine);
         _rawEsp?.Start();
     }
@@ -416,6 +426,8 @@ public sealed class DataPlaneService : IDisposable
             return;
         }
 
+        // A pair from a TURN relayed address goes through the TURN server.
+        relayed |= info.LocalAddress is { } local && TurnRelays?.Find(local) is not null;
         Engine.SetRoute(peer, info.LocalAddress, remote, relayed);
     }
 

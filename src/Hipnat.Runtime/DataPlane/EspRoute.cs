@@ -36,10 +36,19 @@ public sealed class EspRoute
     /// </summary>
     public byte[]? SourceControl { get; init; }
 
-    /// <summary>The peer's address in the form sendto(2) takes.</summary>
-    public SocketAddress Address { get; }
+    /// <summary>Where datagrams go, in the form sendto(2) takes: the peer, or the TURN server for a TURN route.</summary>
+    public SocketAddress Address { get; init; }
 
-    public override string ToString() => $"{Local} -> {Remote}{(Relayed ? " (relayed)" : string.Empty)}";
+    /// <summary>
+    /// For a route from a TURN relayed address: the channel to the peer; datagrams are framed as ChannelData and sent
+    /// to the server (RFC 8656 §12.5). Null for every other route.
+    /// </summary>
+    public Turn.TurnChannelSlot? TurnChannel { get; init; }
+
+    /// <summary>Shown after the route (e.g. the TURN server), or null.</summary>
+    public string? Via { get; init; }
+
+    public override string ToString() => $"{Local} -> {Remote}{(Relayed ? " (relayed)" : string.Empty)}{(Via is null ? string.Empty : " " + Via)}";
 }
 
 /// <summary>Sends ESP datagrams. The daemon's implementation sends through its UDP sockets; tests deliver in process.</summary>

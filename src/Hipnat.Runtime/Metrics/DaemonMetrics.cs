@@ -37,6 +37,9 @@ public sealed class DaemonMetrics : IDisposable
         m.CreateObservableCounter("hipnat.keepalives.sent", () => Snapshot.KeepalivesSent, "{packet}", "NAT keepalives sent (RFC 9028 §4.10)");
         m.CreateObservableCounter("hipnat.stun.answered", () => Snapshot.StunAnswered, "{packet}", "STUN Binding requests answered on the HIP port");
         m.CreateObservableCounter("hipnat.probes.sent", () => Snapshot.ProbesSent, "{packet}", "Direct-path probes sent after a relayed base exchange");
+        m.CreateObservableCounter("hipnat.turn.packets", TurnPacketMeasurements, "{packet}", "HIP control and ESP relayed through our TURN allocations, by direction and kind");
+        m.CreateObservableCounter("hipnat.turn.bytes", TurnByteMeasurements, "By", "Octets (without TURN framing) relayed through our TURN allocations, by direction");
+        m.CreateObservableGauge("hipnat.turn.allocations", () => Snapshot.TurnAllocations, "{allocation}", "TURN allocations held (relayed ICE candidates)");
         m.CreateObservableCounter("hipnat.transport.datagrams", TransportMeasurements, "{packet}", "Datagrams through the sockets, by direction");
         m.CreateObservableCounter("hipnat.transport.errors", TransportErrorMeasurements, "{error}", "Socket send and receive errors, by direction");
         m.CreateObservableGauge("hipnat.uptime", () => Snapshot.UptimeSeconds, "s", "Seconds since the daemon started");
@@ -113,5 +116,21 @@ public sealed class DaemonMetrics : IDisposable
         var s = Snapshot;
         yield return new Measurement<long>(s.TransportReceiveErrors, new KeyValuePair<string, object?>("direction", "received"));
         yield return new Measurement<long>(s.TransportSendErrors, new KeyValuePair<string, object?>("direction", "sent"));
+    }
+
+    private IEnumerable<Measurement<long>> TurnPacketMeasurements()
+    {
+        var s = Snapshot;
+        yield return new Measurement<long>(s.TurnControlPacketsOut, new KeyValuePair<string, object?>("direction", "out"), new KeyValuePair<string, object?>("kind", "control"));
+        yield return new Measurement<long>(s.TurnControlPacketsIn, new KeyValuePair<string, object?>("direction", "in"), new KeyValuePair<string, object?>("kind", "control"));
+        yield return new Measurement<long>(s.TurnEspPacketsOut, new KeyValuePair<string, object?>("direction", "out"), new KeyValuePair<string, object?>("kind", "esp"));
+        yield return new Measurement<long>(s.TurnEspPacketsIn, new KeyValuePair<string, object?>("direction", "in"), new KeyValuePair<string, object?>("kind", "esp"));
+    }
+
+    private IEnumerable<Measurement<long>> TurnByteMeasurements()
+    {
+        var s = Snapshot;
+        yield return new Measurement<long>(s.TurnBytesOut, new KeyValuePair<string, object?>("direction", "out"));
+        yield return new Measurement<long>(s.TurnBytesIn, new KeyValuePair<string, object?>("direction", "in"));
     }
 }

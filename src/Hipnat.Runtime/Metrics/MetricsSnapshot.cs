@@ -38,6 +38,22 @@ public sealed class MetricsSnapshot
 
     public long ProbesSent { get; init; }
 
+    /// <summary>HIP control and ESP relayed through our TURN allocations, and their octets.</summary>
+    public long TurnControlPacketsOut { get; init; }
+
+    public long TurnControlPacketsIn { get; init; }
+
+    public long TurnEspPacketsOut { get; init; }
+
+    public long TurnEspPacketsIn { get; init; }
+
+    public long TurnBytesOut { get; init; }
+
+    public long TurnBytesIn { get; init; }
+
+    /// <summary>TURN allocations held now (relayed candidates).</summary>
+    public int TurnAllocations { get; init; }
+
     /// <summary>Core drops, indexed by <see cref="DropReason"/>.</summary>
     public long[] Drops { get; init; } = new long[DropReasons.Length];
 
