@@ -42,6 +42,7 @@ internal sealed class TurnEspSender(IEspSender inner, TurnRelayTable table) : IE
         return new EspRoute(local, remote, relayed, toServer.Socket)
         {
             Address = toServer.Address,
+            SourceControl = toServer.SourceControl,
             TurnChannel = slot,
             Via = $"via TURN {allocation.Server}",
         };
