@@ -165,7 +165,13 @@ public sealed class HipPacketView
                 HipParameterTypes.EchoResponseSigned => "ECHO_RESPONSE_SIGNED",
                 HipParameterTypes.EchoRequestUnsigned => "ECHO_REQUEST_UNSIGNED",
                 HipParameterTypes.EchoResponseUnsigned => "ECHO_RESPONSE_UNSIGNED",
-                HipParameterTypes.NatTraversalMode => "NAT_TRAVERSAL_MODE",
+                HipParameterTypes.NatTraversalMode => $"NAT_TRAVERSAL_MODE({string.Join(",", Enumerable.Range(0, Math.Max(0, (v.Length - 2) / 2)).Select(i => ModeName(BinaryPrimitives.ReadUInt16BigEndian(v.AsSpan(2 + (2 * i))))))})",
+                HipParameterTypes.Encrypted => "ENCRYPTED",
+                HipParameterTypes.CandidatePriority when v.Length >= 4 => $"CANDIDATE_PRIORITY {BinaryPrimitives.ReadUInt32BigEndian(v)}",
+                HipParameterTypes.MappedAddress => $"MAPPED_ADDRESS {GetTransportAddress(type)}",
+                HipParameterTypes.Nominate => "NOMINATE",
+                HipParameterTypes.PeerPermission => "PEER_PERMISSION",
+                HipParameterTypes.RelayedAddress => $"RELAYED_ADDRESS {GetTransportAddress(type)}",
                 HipParameterTypes.EspInfo when v.Length >= 12 => $"ESP_INFO(new SPI {BinaryPrimitives.ReadUInt32BigEndian(v.AsSpan(8)):x8})",
                 HipParameterTypes.RelayHmac => "RELAY_HMAC",
                 HipParameterTypes.RvsHmac => "RVS_HMAC",
@@ -181,6 +187,15 @@ public sealed class HipPacketView
     }
 
     private static IPAddress Unmap(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
+
+    /// <summary>RFC 9028 §5.4 / RFC 5770 §5.4 mode names.</summary>
+    private static string ModeName(ushort mode) => mode switch
+    {
+        1 => "UDP-ENCAPSULATION",
+        2 => "ICE-STUN-UDP",
+        3 => "ICE-HIP-UDP",
+        _ => mode.ToString(CultureInfo.InvariantCulture),
+    };
 
     private static string RegTypes(ReadOnlySpan<byte> types)
     {
@@ -253,6 +268,12 @@ public static class HipParameterTypes
     public const int Seq = 385;
     public const int Ack = 449;
     public const int NatTraversalMode = 608;
+    public const int Encrypted = 641;
+    public const int RelayedAddress = 4650;
+    public const int MappedAddress = 4660;
+    public const int PeerPermission = 4680;
+    public const int CandidatePriority = 4700;
+    public const int Nominate = 4710;
     public const int Notification = 832;
     public const int EchoRequestSigned = 897;
     public const int RegInfo = 930;

@@ -59,6 +59,9 @@ public sealed class LabDemoResult
 
     /// <summary>alice↔bob packets after both hosts reported the direct path.</summary>
     public int PairPacketsAfterDirect { get; internal set; }
+
+    /// <summary>alice's ICE view of the association (mode, selected pair and why, checks), from status --json.</summary>
+    public string? Ice { get; internal set; }
 }
 
 /// <summary>
@@ -213,6 +216,7 @@ public sealed class LabDemo
             }
 
             result.Direct = directAt is not null;
+            result.Ice = DescribeIce(alice.Status(), bob.Hit);
             if (directAt is { } at)
             {
                 Note(at, $"status: alice → {HipnatStatus.PeerAddress(aliceStatus, bob.Hit)}, bob → {HipnatStatus.PeerAddress(bobStatus, alice.Hit)}: both direct, not via the relay");
@@ -381,6 +385,11 @@ public sealed class LabDemo
             output.WriteLine($"  direct path    no: the association stayed on the relay ({(expectDirect ? "UNEXPECTED: both NATs map endpoint-independently" : "expected: a NAT with address-dependent mapping gives the peer no reachable endpoint")})");
         }
 
+        if (r.Ice is { } ice)
+        {
+            output.WriteLine($"  ICE            {ice}");
+        }
+
         output.WriteLine($"  relay          forwarded {r.RelayForwardedCaptured} packet(s) between alice and bob (captured: " +
             $"{string.Join(", ", timeline.Entries.Where(e => e.From == "relay" && e.IsForwarded).Select(e => e.Hip!.TypeName))})" +
             (r.RelayForwardedCounter is { } n ? $"; its relayed counter says {n}" : string.Empty));
@@ -418,5 +427,23 @@ public sealed class LabDemo
 
     private sealed class DemoStopped : Exception
     {
+    }
+
+    /// <summary>One line from alice's ICE state (RFC 9028): mode and role, the selected pair and why, checks sent.</summary>
+    private static string? DescribeIce(System.Text.Json.JsonElement status, string peerHit)
+    {
+        if (HipnatStatus.Association(status, peerHit) is not { } a || !a.TryGetProperty("ice", out var ice) || ice.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        static string? S(System.Text.Json.JsonElement e, string name) =>
+            e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+
+        static int N(System.Text.Json.JsonElement e, string name) =>
+            e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt32() : 0;
+
+        string selected = S(ice, "selected") is { } pair ? $"selected {pair} — {S(ice, "selectedReason")}" : $"no pair selected ({S(ice, "state")})";
+        return $"{S(ice, "mode")}, alice {S(ice, "role")}: {selected}; {N(ice, "checksSent")} checks sent, {N(ice, "checksReceived")} received";
     }
 }
