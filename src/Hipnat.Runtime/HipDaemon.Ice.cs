@@ -188,7 +188,7 @@ public sealed partial class HipDaemon
             s.NextQuery = now + StunRefresh;
             if (changed)
             {
-                _host.AddLocalCandidate(reflexive, baseAddress, CandidateKind.ServerReflexive);
+                _host.AddLocalCandidate(reflexive, baseAddress, CandidateKind.ServerReflexive, now);
                 _logger.LogInformation("server-reflexive candidate {Reflexive} (base {Base}) from STUN server {Server}", reflexive, baseAddress, s.Server);
             }
 

@@ -282,7 +282,7 @@ public sealed partial class HipDaemon
                     s.Allocations++;
                     s.Route = new TurnRelayedRoute(relayed, s.Socket, s.Server);
                     _turnTable!.Add(s.Route);
-                    _host.AddLocalCandidate(relayed, relayed, CandidateKind.Relayed);
+                    _host.AddLocalCandidate(relayed, relayed, CandidateKind.Relayed, now); // also offered to associations still looking for a path
                     _logger.LogInformation("relayed candidate {Relayed} from TURN server {Server} (mapped {Mapped}, lifetime {Lifetime:0} s)",
                         relayed, s.Server, s.Mapped, a.Lifetime.TotalSeconds);
                     break;

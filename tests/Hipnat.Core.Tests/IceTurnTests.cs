@@ -123,4 +123,54 @@ public class IceTurnTests
         Assert.True(turn.Forwarded > viaTurn);
         Assert.Equal(AssociationState.Established, t.B.Host.GetState(t.A.Host.LocalHit));
     }
+
+    [Fact]
+    public void ATurnCandidateGainedAfterTheBaseExchangeIsOfferedByUpdateAndSelected()
+    {
+        var registrar = new RegistrarOptions { AllowAnyone = true };
+        var t = new RelayTopology(NatBehavior.Symmetric, NatBehavior.Symmetric, seed: 4, registrar: registrar);
+        Assert.True(t.Register(t.B, TimeSpan.FromMinutes(10)));
+        var turn = new TurnEmu();
+        t.Sim.AddHost("turn", turn, t.Public, TurnAddress);
+        var relayed = TransportAddress.Udp(TurnAddress, RelayedPort);
+        var driver = new TurnDriver(t.B, relayed);
+        t.Sim.RemoveHost(t.Sim.Hosts.First(h => h.Name == "B"));
+        var hostB = t.Sim.AddHost("B'", driver, t.LanB, RelayTopology.HostBAddress);
+        t.B.Attach(hostB);
+        t.B.SendFilter = (ctx, from, to, payload) =>
+        {
+            if (!from.Address.Equals(TurnAddress))
+            {
+                return false;
+            }
+
+            var wrapped = new byte[payload.Length + 6];
+            to.Address.GetAddressBytes().CopyTo(wrapped, 0);
+            BinaryPrimitives.WriteUInt16BigEndian(wrapped.AsSpan(4), (ushort)to.Port);
+            payload.CopyTo(wrapped.AsSpan(6));
+            ctx.Send(new SimEndpoint(RelayTopology.HostBAddress, 10500), new SimEndpoint(TurnAddress, TurnPort), wrapped);
+            return true;
+        };
+
+        // No relayed candidate yet: between two symmetric NATs nothing can work.
+        t.A.Host.AddPeerLocator(t.B.Host.LocalHit, TransportAddress.Udp(RelayTopology.RelayAddress, 10500));
+        t.A.Invoke((h, now) => h.Connect(t.B.Host.LocalHit, now));
+        Assert.True(t.Sim.RunUntil(() => t.B.Host.GetState(t.A.Host.LocalHit) == AssociationState.Established, TimeSpan.FromSeconds(5)));
+        t.Sim.RunFor(TimeSpan.FromSeconds(3));
+        Assert.DoesNotContain(t.A.Events, e => e is IceCompleted);
+
+        // The responder's TURN allocation completes now: it is offered in an UPDATE and the initiator nominates it.
+        t.B.Invoke((h, now) => h.AddLocalCandidate(relayed, relayed, CandidateKind.Relayed, now));
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        var iceA = t.A.Host.GetIceSession(t.B.Host.LocalHit)!;
+        Assert.Equal(relayed, iceA.Selected!.Remote.Address);
+        Assert.Contains(iceA.CheckList.RemoteCandidates, c => c.Address == relayed && c.Type == CandidateKind.Relayed);
+        Assert.True(turn.Forwarded > 0);
+
+        // Control traffic now goes through the TURN relay.
+        long viaHipRelay = t.Relay.Host.Counters.Relayed;
+        t.A.Invoke((h, now) => h.Rekey(t.B.Host.LocalHit, now));
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is UpdateCompleted { Rekeyed: true }), TimeSpan.FromSeconds(5)), t.Sim.TraceText());
+        Assert.Equal(viaHipRelay, t.Relay.Host.Counters.Relayed);
+    }
 }

@@ -184,6 +184,9 @@ internal sealed class HostAssociation
     /// <summary>Registrar association: a PEER_PERMISSION UPDATE is wanted once the outstanding UPDATE completes.</summary>
     public bool PermissionUpdateWanted { get; set; }
 
+    /// <summary>ICE: our candidates changed; an UPDATE with LOCATOR_SET goes out once the outstanding one completes.</summary>
+    public bool CandidatesUpdateWanted { get; set; }
+
     /// <summary>Earliest of all this association's timers, used by the host's timer queue.</summary>
     public TimeSpan NextDue
     {

@@ -31,6 +31,87 @@ public sealed partial class HipHost
         _extraCandidates.Add(new IceCandidate(address, baseAddress, type, 0));
     }
 
+    /// <summary>
+    /// Adds a candidate and offers it at once to every ICE association still without a pair (checking, or every
+    /// pair failed): an UPDATE with SEQ and our LOCATOR_SET, after which both sides check the new pairs (RFC 9028
+    /// §4.6, the way a handover re-offers candidates in §4.9). A STUN or TURN result that comes in after a base
+    /// exchange so still helps it.
+    /// </summary>
+    public void AddLocalCandidate(TransportAddress address, TransportAddress baseAddress, CandidateKind type, TimeSpan now)
+    {
+        bool known = _extraCandidates.Exists(c => c.Address == address);
+        AddLocalCandidate(address, baseAddress, type);
+        if (known)
+        {
+            return;
+        }
+
+        foreach (var a in _associations.Values)
+        {
+            if (a.Ice is not { } ice || a.State != AssociationState.Established || ice.Selected is { IsRelayed: false })
+            {
+                continue;
+            }
+
+            var added = GatherCandidates().FirstOrDefault(c => c.Address == address);
+            if (added.Address != address || (added.Type == CandidateKind.Relayed && (!_options.Ice.GatherRelayed || a.NatMode == NatTraversalMode.IceStunUdp)))
+            {
+                continue;
+            }
+
+            int before = ice.CheckList.Pairs.Count;
+            ice.CheckList.AddLocal(added);
+            ReopenChecks(a, ice, before);
+            if (a.PendingUpdateId is null)
+            {
+                StartUpdate(a.PeerHit, now, UpdateKind.Locators, null);
+            }
+            else
+            {
+                a.CandidatesUpdateWanted = true;
+            }
+
+            ScheduleIce(a, now);
+            ScheduleTimer(a);
+        }
+    }
+
+    /// <summary>New pairs appeared after the checks had concluded or failed: check them.</summary>
+    private static void ReopenChecks(HostAssociation a, IceSession ice, int pairsBefore)
+    {
+        if (ice.CheckList.Pairs.Count == pairsBefore)
+        {
+            return;
+        }
+
+        ice.CheckList.Resume();
+        ice.Failed = false;
+        _ = a;
+    }
+
+    /// <summary>An UPDATE's LOCATOR_SET of an ICE association: new remote candidates join the checklist.</summary>
+    private void LearnUpdatedCandidates(HostAssociation a, LocatorSetParameter set, TimeSpan now)
+    {
+        if (a.Ice is not { } ice)
+        {
+            return;
+        }
+
+        int known = a.PeerCandidates.Count;
+        LearnPeerCandidates(a, set);
+        int before = ice.CheckList.Pairs.Count;
+        for (int i = known; i < a.PeerCandidates.Count; i++)
+        {
+            if (!ice.CheckList.AddRemote(a.PeerCandidates[i]))
+            {
+                Counters.IceCandidatesDropped++;
+            }
+        }
+
+        ReopenChecks(a, ice, before);
+        ScheduleIce(a, now);
+    }
+
     /// <summary>Withdraws a candidate added with <see cref="AddLocalCandidate"/> (e.g. a server-reflexive address
     /// that changed after a NAT rebinding); it is no longer offered.</summary>
     public bool RemoveLocalCandidate(TransportAddress address) => _extraCandidates.RemoveAll(c => c.Address == address) > 0;

@@ -65,6 +65,10 @@ public sealed partial class HipHost
         {
             b.Add(LocatorSetFor(locators, a));
         }
+        else if (kind == UpdateKind.Locators && OurLocatorSet(a) is { } candidates)
+        {
+            b.Add(candidates); // our ICE candidates, re-offered (RFC 9028 §4.9)
+        }
 
         b.Add(new SeqParameter(id));
         if (kind == UpdateKind.Registration)
@@ -219,6 +223,7 @@ public sealed partial class HipHost
 
         if (packet.TryGet<LocatorSetParameter>(out var locatorSet))
         {
+            LearnUpdatedCandidates(a, locatorSet, now);
             foreach (var l in locatorSet.Locators)
             {
                 TransportAddress t = l.LocatorType == LocatorType.TransportAddress
@@ -337,6 +342,11 @@ public sealed partial class HipHost
             {
                 a.PermissionUpdateWanted = false;
                 StartUpdate(peer, now, UpdateKind.Permission, null);
+            }
+            else if (a.CandidatesUpdateWanted && a.PendingUpdateId is null)
+            {
+                a.CandidatesUpdateWanted = false;
+                StartUpdate(peer, now, UpdateKind.Locators, null);
             }
         }
         else if (rekeyed)
