@@ -151,7 +151,7 @@ internal static class PingCommand
                 // relay (a relayed ICE candidate, ours or the peer's) or through a control relay.
                 bool relayed = route.Relayed || association is { ActivePath: "relay" };
                 string how = relayed
-                    ? $"relayed via {(association?.ViaDataRelay == true ? "data relay " : association?.ViaTurn == true ? "TURN " : string.Empty)}{association?.RelayAddress ?? route.Peer}"
+                    ? $"relayed via {(association is null ? string.Empty : StatusTable.RelayKind(association))}{association?.RelayAddress ?? route.Peer}"
                     : "direct";
                 o.WriteLine($"path {route.Local} -> {route.Peer} ({how}), association {association?.State ?? "-"}");
                 if (association?.Ice is { Selected: { } selected } ice)

@@ -173,6 +173,21 @@ internal static class StatusTable
         WriteRows(rows, o, "  ");
     }
 
+    /// <summary>
+    /// Which relay carries a relayed ICE pair: our TURN allocation, our data relay (our relayed candidate), or the
+    /// peer's relay (its relayed candidate — a data relay or a TURN server; its LOCATOR_SET does not say which).
+    /// </summary>
+    internal static string RelayKind(AssociationReport a)
+    {
+        if (a.ViaTurn)
+        {
+            return "TURN ";
+        }
+
+        var selected = a.Ice?.Pairs.FirstOrDefault(p => p.Selected);
+        return selected is { LocalType: not "relay", RemoteType: "relay" } ? "the peer's relay " : a.ViaDataRelay ? "data relay " : string.Empty;
+    }
+
     /// <summary>Per association running ICE: mode, role, state, the selected pair and why, then the checklist.</summary>
     private static void WriteIce(AssociationReport a, TextWriter o)
     {
@@ -184,7 +199,7 @@ internal static class StatusTable
         o.WriteLine();
         string path = a.ActivePath switch
         {
-            "relay" when a.ViaDataRelay => $"relayed via data relay {a.RelayAddress}",
+            "relay" when a.ViaDataRelay || a.ViaTurn => $"relayed via {RelayKind(a)}{a.RelayAddress}",
             "relay" => $"via relay {a.RelayAddress}",
             null => "no path yet",
             _ => "direct",
