@@ -42,7 +42,7 @@ internal static unsafe partial class UdpGso
             throw new ArgumentOutOfRangeException(nameof(datagrams), datagrams.Length, $"at most {MaxSegments} segments");
         }
 
-        var iov = stackalloc IoVec[datagrams.Length];
+        var iov = stackalloc SocketMessage.IoVec[datagrams.Length];
         for (int i = 0; i < datagrams.Length; i++)
         {
             var d = datagrams[i];
@@ -71,7 +71,7 @@ internal static unsafe partial class UdpGso
             handle.DangerousAddRef(ref added);
             fixed (byte* name = destination.Buffer.Span)
             {
-                var msg = new MsgHeader
+                var msg = new SocketMessage.MsgHeader
                 {
                     Name = name,
                     NameLength = (uint)destination.Size,
@@ -82,7 +82,7 @@ internal static unsafe partial class UdpGso
                 };
                 while (true)
                 {
-                    nint r = SendMsg((int)handle.DangerousGetHandle(), &msg, 0);
+                    nint r = SocketMessage.SendMsg((int)handle.DangerousGetHandle(), &msg, 0);
                     if (r >= 0)
                     {
                         return 0;
@@ -103,28 +103,6 @@ internal static unsafe partial class UdpGso
                 handle.DangerousRelease();
             }
         }
-    }
-
-    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
-    private static partial nint SendMsg(int socket, MsgHeader* message, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public byte* Control;
-        public nuint ControlLength;
-        public int Flags;
     }
 }
 

@@ -25,7 +25,7 @@ internal static unsafe partial class PacketInfoReceiver
     private const int IpPktInfo = 8;
     private const int SolIPv6 = 41;
     private const int IPv6PktInfo = 50;
-    private const int CmsgHeaderSize = 16;
+    private const int CmsgHeaderSize = SocketMessage.CmsgHeaderSize;
 
     /// <summary>SOL_UDP and its UDP_GRO option: receive coalesced datagrams.</summary>
     public const int SolUdp = 17;
@@ -49,8 +49,8 @@ internal static unsafe partial class PacketInfoReceiver
             fixed (byte* n = name)
             fixed (byte* c = control)
             {
-                var iov = new IoVec { Base = b, Length = (nuint)buffer.Length };
-                var msg = new MsgHeader
+                var iov = new SocketMessage.IoVec { Base = b, Length = (nuint)buffer.Length };
+                var msg = new SocketMessage.MsgHeader
                 {
                     Name = n,
                     NameLength = (uint)name.Length,
@@ -59,7 +59,7 @@ internal static unsafe partial class PacketInfoReceiver
                     Control = c,
                     ControlLength = (nuint)control.Length,
                 };
-                long r = RecvMsg((int)handle.DangerousGetHandle(), &msg, 0);
+                long r = SocketMessage.RecvMsg((int)handle.DangerousGetHandle(), &msg, 0);
                 errno = r < 0 ? Marshal.GetLastPInvokeError() : 0;
                 nameLength = (int)msg.NameLength;
                 controlLength = (int)msg.ControlLength;
@@ -138,27 +138,5 @@ internal static unsafe partial class PacketInfoReceiver
 
         size = 0;
         return false;
-    }
-
-    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
-    private static partial long RecvMsg(int socket, MsgHeader* message, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public byte* Control;
-        public nuint ControlLength;
-        public int Flags;
     }
 }

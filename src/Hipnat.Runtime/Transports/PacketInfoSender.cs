@@ -23,7 +23,7 @@ internal static unsafe partial class PacketInfoSender
     public const int MaxControlSize = IPv6ControlSize;
 
     private const int EIntr = 4;
-    private const int CmsgHeaderSize = 16;
+    private const int CmsgHeaderSize = SocketMessage.CmsgHeaderSize;
     private const int SolIp = 0;
     private const int IpPktInfo = 8;
     private const int SolIPv6 = 41;
@@ -123,8 +123,8 @@ internal static unsafe partial class PacketInfoSender
             fixed (byte* name = destination.Buffer.Span)
             fixed (byte* c = control)
             {
-                var iov = new IoVec { Base = p, Length = (nuint)payload.Length };
-                var msg = new MsgHeader
+                var iov = new SocketMessage.IoVec { Base = p, Length = (nuint)payload.Length };
+                var msg = new SocketMessage.MsgHeader
                 {
                     Name = name,
                     NameLength = (uint)destination.Size,
@@ -135,7 +135,7 @@ internal static unsafe partial class PacketInfoSender
                 };
                 while (true)
                 {
-                    if (SendMsg((int)handle.DangerousGetHandle(), &msg, 0) >= 0)
+                    if (SocketMessage.SendMsg((int)handle.DangerousGetHandle(), &msg, 0) >= 0)
                     {
                         return 0;
                     }
@@ -162,27 +162,5 @@ internal static unsafe partial class PacketInfoSender
         MemoryMarshal.Write(control, length);           // cmsg_len = CMSG_LEN(data)
         MemoryMarshal.Write(control[8..], level);       // cmsg_level
         MemoryMarshal.Write(control[12..], type);       // cmsg_type
-    }
-
-    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
-    private static partial nint SendMsg(int socket, MsgHeader* message, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public byte* Control;
-        public nuint ControlLength;
-        public int Flags;
     }
 }
