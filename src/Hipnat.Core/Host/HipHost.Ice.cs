@@ -46,22 +46,24 @@ public sealed partial class HipHost
             return;
         }
 
+        // With its priority among our candidates now.
+        var added = GatherCandidates().FirstOrDefault(c => c.Address == address);
+        if (added.Address != address)
+        {
+            return;
+        }
+
         foreach (var a in _associations.Values)
         {
-            if (a.Ice is not { } ice || a.State != AssociationState.Established || ice.Selected is { IsRelayed: false })
-            {
-                continue;
-            }
-
-            var added = GatherCandidates().FirstOrDefault(c => c.Address == address);
-            if (added.Address != address || (added.Type == CandidateKind.Relayed && (!_options.Ice.GatherRelayed || a.NatMode == NatTraversalMode.IceStunUdp)))
+            if (a.Ice is not { } ice || a.State != AssociationState.Established || ice.Selected is { IsRelayed: false }
+                || (added.Type == CandidateKind.Relayed && (!_options.Ice.GatherRelayed || a.NatMode == NatTraversalMode.IceStunUdp)))
             {
                 continue;
             }
 
             int before = ice.CheckList.Pairs.Count;
             ice.CheckList.AddLocal(added);
-            ReopenChecks(a, ice, before);
+            ReopenChecks(ice, before);
             if (a.PendingUpdateId is null)
             {
                 StartUpdate(a.PeerHit, now, UpdateKind.Locators, null);
@@ -77,16 +79,13 @@ public sealed partial class HipHost
     }
 
     /// <summary>New pairs appeared after the checks had concluded or failed: check them.</summary>
-    private static void ReopenChecks(HostAssociation a, IceSession ice, int pairsBefore)
+    private static void ReopenChecks(IceSession ice, int pairsBefore)
     {
-        if (ice.CheckList.Pairs.Count == pairsBefore)
+        if (ice.CheckList.Pairs.Count != pairsBefore)
         {
-            return;
+            ice.CheckList.Resume();
+            ice.Failed = false;
         }
-
-        ice.CheckList.Resume();
-        ice.Failed = false;
-        _ = a;
     }
 
     /// <summary>An UPDATE's LOCATOR_SET of an ICE association: new remote candidates join the checklist.</summary>
@@ -108,7 +107,7 @@ public sealed partial class HipHost
             }
         }
 
-        ReopenChecks(a, ice, before);
+        ReopenChecks(ice, before);
         ScheduleIce(a, now);
     }
 
@@ -748,33 +747,64 @@ public sealed partial class HipHost
                 mapped = TransportAddress.Udp(ip, m.Port);
             }
 
-            bool first = pair.State != CandidatePairState.Succeeded;
-            ice.CheckList.Succeeded(pair, now, mapped);
-            if (first)
-            {
-                DebugLog?.Invoke($"ICE with {a.PeerHit}: {pair} works, rtt {pair.Rtt.TotalMilliseconds:F1} ms, mapped {mapped}");
-            }
-
-            if (tx.Nominate && pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
-            {
-                pair.NominationInFlight = false;
-                pair.Nominated = true;
-                ice.Nominating = null;
-                Select(a, ice, pair, now, $"nominated ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)}, highest-priority working pair)");
-                ice.Concluded = true;
-                Raise(new IceCompleted(now, a.PeerHit, pair.ToString(), ice.CheckList.ChecksSent, now - ice.StartedAt, pair.IsRelayed));
-            }
-            else if (ice.PeerNominated is { } pn && ReferenceEquals(pn, pair))
-            {
-                Select(a, ice, pair, now, "nominated by the peer");
-            }
-            else if (_options.Ice.Aggressive && ice.Selected is null)
-            {
-                Select(a, ice, pair, now, "first working pair (aggressive)");
-            }
+            PairWorks(a, ice, tx, now, mapped, "highest-priority working pair", concludeOnPeerNomination: false);
         }
 
         MaybeNominate(a, ice, now);
+    }
+
+    /// <summary>
+    /// A check on <paramref name="tx"/>'s pair was answered (both modes): the pair works; if the answer concludes our
+    /// nomination the pair carries the traffic, as it does when the peer nominated it or aggressive use is on.
+    /// </summary>
+    private void PairWorks(HostAssociation a, IceSession ice, IceTransaction tx, TimeSpan now, TransportAddress? mapped, string why, bool concludeOnPeerNomination)
+    {
+        var pair = tx.Pair;
+        bool first = pair.State != CandidatePairState.Succeeded;
+        ice.CheckList.Succeeded(pair, now, mapped);
+        if (first)
+        {
+            DebugLog?.Invoke($"ICE with {a.PeerHit}: {pair} works, rtt {pair.Rtt.TotalMilliseconds:F1} ms, mapped {mapped}");
+        }
+
+        if (tx.Nominate && pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
+        {
+            pair.NominationInFlight = false;
+            pair.Nominated = true;
+            ice.Nominating = null;
+            Select(a, ice, pair, now, $"nominated ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)}, {why})");
+            ice.Concluded = true;
+            Raise(new IceCompleted(now, a.PeerHit, pair.ToString(), ice.CheckList.ChecksSent, now - ice.StartedAt, pair.IsRelayed));
+        }
+        else if (ice.PeerNominated is { } pn && ReferenceEquals(pn, pair))
+        {
+            Select(a, ice, pair, now, "nominated by the peer");
+            ice.Concluded |= concludeOnPeerNomination;
+        }
+        else if (_options.Ice.Aggressive && ice.Selected is null)
+        {
+            Select(a, ice, pair, now, "first working pair (aggressive)");
+        }
+    }
+
+    /// <summary>Counts a received check and takes a token for answering it; a flood beyond the rate is dropped and
+    /// counted (a nomination is always answered).</summary>
+    private bool TakeCheckToken(HostAssociation a, IceSession ice, TimeSpan now, bool nominate, TransportAddress from)
+    {
+        ice.ChecksReceived++;
+        Counters.IceChecksReceived++;
+        ice.Tokens = Math.Min(IceCheckBurst, ice.Tokens + ((now - ice.TokensAt).TotalSeconds * IceChecksPerSecond));
+        ice.TokensAt = now;
+        if (ice.Tokens < 1 && !nominate)
+        {
+            ice.ChecksRateLimited++;
+            Counters.Drop(DropReason.RateLimited);
+            DebugLog?.Invoke($"drop {DropReason.RateLimited}: connectivity check flood from {a.PeerHit} at {from}");
+            return false;
+        }
+
+        ice.Tokens -= 1;
+        return true;
     }
 
     /// <summary>Answers a check (or the nomination answer) with ACK, ECHO_RESPONSE_SIGNED and MAPPED_ADDRESS from the
@@ -785,23 +815,9 @@ public sealed partial class HipHost
     {
         var observed = via?.From ?? remote;
         bool nominate = priority is not null && packet.Has(ParameterType.Nominate) && !ice.CheckList.Controlling;
-        if (priority is not null)
+        if (priority is not null && !TakeCheckToken(a, ice, now, nominate, observed))
         {
-            ice.ChecksReceived++;
-            Counters.IceChecksReceived++;
-
-            // A flood of checks is answered at a bounded rate; the rest are counted and dropped.
-            ice.Tokens = Math.Min(IceCheckBurst, ice.Tokens + ((now - ice.TokensAt).TotalSeconds * IceChecksPerSecond));
-            ice.TokensAt = now;
-            if (ice.Tokens < 1 && !nominate)
-            {
-                ice.ChecksRateLimited++;
-                Counters.Drop(DropReason.RateLimited);
-                DebugLog?.Invoke($"drop {DropReason.RateLimited}: connectivity check flood from {a.PeerHit} at {observed}");
-                return;
-            }
-
-            ice.Tokens -= 1;
+            return;
         }
 
         Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];

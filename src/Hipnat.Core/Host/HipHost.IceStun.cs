@@ -189,25 +189,7 @@ public sealed partial class HipHost
             ice.Transactions.Remove(low);
             owner.LastSeen = now;
             TransportAddress? mapped = msg.XorMappedAddress is { } x ? TransportAddress.Udp(x.Address.IsIPv4MappedToIPv6 ? x.Address.MapToIPv4() : x.Address, (ushort)x.Port) : null;
-            ice.CheckList.Succeeded(pair, now, mapped);
-            if (tx.Nominate && pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
-            {
-                pair.NominationInFlight = false;
-                pair.Nominated = true;
-                ice.Nominating = null;
-                Select(owner, ice, pair, now, $"nominated with USE-CANDIDATE ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)})");
-                ice.Concluded = true;
-                Raise(new IceCompleted(now, owner.PeerHit, pair.ToString(), ice.CheckList.ChecksSent, now - ice.StartedAt, pair.IsRelayed));
-            }
-            else if (ice.PeerNominated is { } pn && ReferenceEquals(pn, pair))
-            {
-                Select(owner, ice, pair, now, "nominated by the peer (USE-CANDIDATE)");
-                ice.Concluded = true;
-            }
-            else if (_options.Ice.Aggressive && ice.Selected is null)
-            {
-                Select(owner, ice, pair, now, "first working pair (aggressive)");
-            }
+            PairWorks(owner, ice, tx, now, mapped, "USE-CANDIDATE", concludeOnPeerNomination: true);
 
             MaybeNominate(owner, ice, now);
             ScheduleIce(owner, now);
@@ -220,19 +202,11 @@ public sealed partial class HipHost
 
     private void AnswerStunCheck(HostAssociation a, IceSession ice, StunMessage msg, uint prio, TransportAddress local, TransportAddress remote, TimeSpan now)
     {
-        ice.ChecksReceived++;
-        Counters.IceChecksReceived++;
-        ice.Tokens = Math.Min(IceCheckBurst, ice.Tokens + ((now - ice.TokensAt).TotalSeconds * IceChecksPerSecond));
-        ice.TokensAt = now;
-        if (ice.Tokens < 1 && !msg.UseCandidate)
+        if (!TakeCheckToken(a, ice, now, msg.UseCandidate, remote))
         {
-            ice.ChecksRateLimited++;
-            Counters.Drop(DropReason.RateLimited);
-            DebugLog?.Invoke($"drop {DropReason.RateLimited}: STUN check flood from {a.PeerHit} at {remote}");
             return;
         }
 
-        ice.Tokens -= 1;
         a.LastSeen = now;
         var w = StunMessageWriter.ResponseTo(msg, StunClass.SuccessResponse);
         w.AddXorMappedAddress(new IPEndPoint(remote.Address, remote.Port));
