@@ -72,6 +72,22 @@ public class IceTurnTests
         public void OnTimer(SimContext ctx) => inner.OnTimer(ctx);
     }
 
+    /// <summary>The driver's outbound half: transmits from the relayed address go wrapped to the relay.</summary>
+    private static Func<SimContext, SimEndpoint, SimEndpoint, byte[], bool> WrapForTurn(IPAddress hostAddress) => (ctx, from, to, payload) =>
+    {
+        if (!from.Address.Equals(TurnAddress))
+        {
+            return false;
+        }
+
+        var wrapped = new byte[payload.Length + 6];
+        to.Address.GetAddressBytes().CopyTo(wrapped, 0);
+        BinaryPrimitives.WriteUInt16BigEndian(wrapped.AsSpan(4), (ushort)to.Port);
+        payload.CopyTo(wrapped.AsSpan(6));
+        ctx.Send(new SimEndpoint(hostAddress, 10500), new SimEndpoint(TurnAddress, TurnPort), wrapped);
+        return true;
+    };
+
     [Fact]
     public void BetweenTwoSymmetricNatsAPairThroughTheTurnRelayedCandidateIsSelected()
     {
@@ -88,21 +104,7 @@ public class IceTurnTests
         t.A.Attach(hostA);
         t.A.Host.AddLocalCandidate(relayed, relayed, CandidateKind.Relayed);
 
-        // The driver's outbound half: transmits from the relayed address go wrapped to the relay.
-        t.A.SendFilter = (ctx, from, to, payload) =>
-        {
-            if (!from.Address.Equals(TurnAddress))
-            {
-                return false;
-            }
-
-            var wrapped = new byte[payload.Length + 6];
-            to.Address.GetAddressBytes().CopyTo(wrapped, 0);
-            BinaryPrimitives.WriteUInt16BigEndian(wrapped.AsSpan(4), (ushort)to.Port);
-            payload.CopyTo(wrapped.AsSpan(6));
-            ctx.Send(new SimEndpoint(RelayTopology.HostAAddress, 10500), new SimEndpoint(TurnAddress, TurnPort), wrapped);
-            return true;
-        };
+        t.A.SendFilter = WrapForTurn(RelayTopology.HostAAddress);
 
         t.A.Host.AddPeerLocator(t.B.Host.LocalHit, TransportAddress.Udp(RelayTopology.RelayAddress, 10500));
         t.A.Invoke((h, now) => h.Connect(t.B.Host.LocalHit, now));
@@ -137,20 +139,7 @@ public class IceTurnTests
         t.Sim.RemoveHost(t.Sim.Hosts.First(h => h.Name == "B"));
         var hostB = t.Sim.AddHost("B'", driver, t.LanB, RelayTopology.HostBAddress);
         t.B.Attach(hostB);
-        t.B.SendFilter = (ctx, from, to, payload) =>
-        {
-            if (!from.Address.Equals(TurnAddress))
-            {
-                return false;
-            }
-
-            var wrapped = new byte[payload.Length + 6];
-            to.Address.GetAddressBytes().CopyTo(wrapped, 0);
-            BinaryPrimitives.WriteUInt16BigEndian(wrapped.AsSpan(4), (ushort)to.Port);
-            payload.CopyTo(wrapped.AsSpan(6));
-            ctx.Send(new SimEndpoint(RelayTopology.HostBAddress, 10500), new SimEndpoint(TurnAddress, TurnPort), wrapped);
-            return true;
-        };
+        t.B.SendFilter = WrapForTurn(RelayTopology.HostBAddress);
 
         // No relayed candidate yet: between two symmetric NATs nothing can work.
         t.A.Host.AddPeerLocator(t.B.Host.LocalHit, TransportAddress.Udp(RelayTopology.RelayAddress, 10500));
