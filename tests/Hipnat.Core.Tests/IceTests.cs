@@ -136,7 +136,6 @@ public class IceTests
         Connect(t);
         t.Sim.RunFor(TimeSpan.FromSeconds(3));
 
-        var sentByA = t.Sim.Trace.Where(r => r.Kind == TraceKind.Sent && r.Where == "A").ToList();
         Assert.Contains(tapB.Seen, s => IsCheck(s.Payload));
 
         // New checks (not retransmissions) of one host are at least Ta = 50 ms apart (RFC 9028 §4.4, §4.6.2).
@@ -147,7 +146,7 @@ public class IceTests
             Assert.True(firsts[i] - firsts[i - 1] >= TimeSpan.FromMilliseconds(50), $"checks {firsts[i - 1]} and {firsts[i]}");
         }
 
-        Assert.True(sentByA.Count > 0);
+        Assert.True(firsts.Count >= 2, "at least two pairs were checked");
     }
 
     [Fact]
@@ -409,8 +408,7 @@ public class IceTests
         var a = t.Sim.Hosts.First(h => h.Name == "A");
         for (int i = 0; i < 500; i++)
         {
-            a.Context.Send(new SimEndpoint(RelayTopology.HostAAddress, 10500), check!.Value.To.Address.Equals(RelayTopology.HostBAddress)
-                ? new SimEndpoint(RelayTopology.NatBPublic, 10500) : new SimEndpoint(RelayTopology.NatBPublic, 10500), check.Value.Payload);
+            a.Context.Send(new SimEndpoint(RelayTopology.HostAAddress, 10500), new SimEndpoint(RelayTopology.NatBPublic, 10500), check!.Value.Payload);
         }
 
         t.Sim.RunFor(TimeSpan.FromMilliseconds(500));
