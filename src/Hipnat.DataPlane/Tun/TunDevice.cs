@@ -98,56 +98,16 @@ public sealed unsafe class TunDevice : IDisposable
     /// than the buffer is truncated by the kernel, so use a buffer of at least the interface MTU.
     /// </summary>
     /// <exception cref="IOException">read(2) or poll(2) failed for another reason.</exception>
-    public bool TryRead(Span<byte> buffer, out int length)
-    {
-        length = 0;
-        if (!TryAddRefs())
-        {
-            return false;
-        }
-
-        try
-        {
-            fixed (byte* p = buffer)
-            {
-                while (!_shutdown)
-                {
-                    nint n = TunNativeMethods.Read(_tun.Fd, p, (nuint)buffer.Length);
-                    if (n >= 0)
-                    {
-                        length = (int)n;
-                        return true;
-                    }
-
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == TunNativeMethods.EAgain)
-                    {
-                        if (!Wait(TunNativeMethods.PollIn))
-                        {
-                            return false;
-                        }
-                    }
-                    else if (errno != TunNativeMethods.EIntr)
-                    {
-                        throw Error("read", errno);
-                    }
-                }
-
-                return false;
-            }
-        }
-        finally
-        {
-            ReleaseRefs();
-        }
-    }
+    public bool TryRead(Span<byte> buffer, out int length) => Read(buffer, out length, wait: true);
 
     /// <summary>
     /// Reads one packet if one is queued now, without waiting (for draining a burst into a batch after a
     /// <see cref="TryRead"/>). False when none is queued or the device is shut down.
     /// </summary>
     /// <exception cref="IOException">read(2) failed for another reason.</exception>
-    public bool TryReadNow(Span<byte> buffer, out int length)
+    public bool TryReadNow(Span<byte> buffer, out int length) => Read(buffer, out length, wait: false);
+
+    private bool Read(Span<byte> buffer, out int length, bool wait)
     {
         length = 0;
         if (!TryAddRefs())
@@ -171,10 +131,12 @@ public sealed unsafe class TunDevice : IDisposable
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno == TunNativeMethods.EAgain)
                     {
-                        return false;
+                        if (!wait || !Wait(TunNativeMethods.PollIn))
+                        {
+                            return false;
+                        }
                     }
-
-                    if (errno != TunNativeMethods.EIntr)
+                    else if (errno != TunNativeMethods.EIntr)
                     {
                         throw Error("read", errno);
                     }
