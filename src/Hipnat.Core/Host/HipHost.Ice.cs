@@ -124,7 +124,7 @@ public sealed partial class HipHost
     {
         var ice = _options.Ice;
         var hosts = new List<TransportAddress>();
-        foreach (var l in _options.LocalLocators)
+        foreach (var l in _localLocators)
         {
             if (l.Kind == TransportKind.Udp && l.Port != 0 && !IsWildcardAddress(l.Address) && !hosts.Contains(l))
             {
@@ -133,7 +133,7 @@ public sealed partial class HipHost
         }
 
         // A socket bound to a wildcard address still needs a base to check from: it pairs, but is never offered.
-        foreach (var l in _options.LocalLocators)
+        foreach (var l in _localLocators)
         {
             if (l.Kind == TransportKind.Udp && l.Port != 0 && IsWildcardAddress(l.Address) && !hosts.Exists(h => h.IsIPv4 == l.IsIPv4) && !hosts.Contains(l))
             {

@@ -38,6 +38,7 @@ public sealed partial class HipHost
         _random = new HipRandom(options.RandomSeed);
         _r1 = new R1Cache(this);
         LocalHit = _identity.Hit;
+        _localLocators = [.. options.LocalLocators];
     }
 
     public Hit LocalHit { get; }
@@ -306,7 +307,7 @@ public sealed partial class HipHost
 
     internal TransportAddress DefaultLocal(TransportAddress remote)
     {
-        foreach (var l in _options.LocalLocators)
+        foreach (var l in _localLocators)
         {
             if (l.Kind == remote.Kind && l.Address.AddressFamily == remote.Address.AddressFamily)
             {
