@@ -18,7 +18,11 @@ public sealed record AssociationInfo(
     string DhGroup,
     string Cipher,
     string HitSuite,
-    ushort EspSuite);
+    ushort EspSuite)
+{
+    /// <summary>The last handover (ours or the peer's), if any.</summary>
+    public HandoverRecord? LastHandover { get; init; }
+}
 
 public sealed record LocatorPairInfo(TransportAddress Local, TransportAddress Peer, LocatorPairState State, TimeSpan Rtt, TimeSpan LastReceived, TransportAddress? RelayedTo = null, bool ThroughRelay = false, bool ViaDataRelay = false);
 

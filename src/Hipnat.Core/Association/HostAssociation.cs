@@ -187,6 +187,26 @@ internal sealed class HostAssociation
     /// <summary>ICE: our candidates changed; an UPDATE with LOCATOR_SET goes out once the outstanding one completes.</summary>
     public bool CandidatesUpdateWanted { get; set; }
 
+    // ---- mobility (RFC 8046; RFC 9028 §4.9; draft-melen-hip-nat-mm §5.1) ----
+    /// <summary>Our locators changed: the handover UPDATE waits for the registrations to be updated first.</summary>
+    public bool HandoverUpdateWanted { get; set; }
+
+    /// <summary>When the handover UPDATE goes out even if a registrar has not answered yet.</summary>
+    public TimeSpan HandoverDue { get; set; } = TimeSpan.MaxValue;
+
+    /// <summary>The pending handover UPDATE as sent through the relay (with RELAY_TO where needed), for the
+    /// retransmissions that fall back to it (RFC 9028 §4.8).</summary>
+    public byte[]? PendingUpdateViaRelay { get; set; }
+
+    /// <summary>The pending UPDATE is a handover's (ESP_INFO Old SPI = New SPI with our LOCATOR_SET).</summary>
+    public bool PendingUpdateIsHandover { get; set; }
+
+    /// <summary>Nonce of the ECHO_REQUEST_SIGNED we sent the peer after it moved.</summary>
+    public byte[]? HandoverEchoNonce { get; set; }
+
+    /// <summary>The last handover, for status.</summary>
+    public HandoverRecord? LastHandover { get; set; }
+
     /// <summary>Earliest of all this association's timers, used by the host's timer queue.</summary>
     public TimeSpan NextDue
     {
@@ -197,6 +217,7 @@ internal sealed class HostAssociation
             d = RegistrationDeadline < d ? RegistrationDeadline : d;
             d = KeepaliveDue < d ? KeepaliveDue : d;
             d = IceDue < d ? IceDue : d;
+            d = HandoverDue < d ? HandoverDue : d;
             return ProbeDue < d ? ProbeDue : d;
         }
     }

@@ -40,6 +40,20 @@ public sealed class HipCounters
 
     public long IceSelections { get; internal set; }
 
+    /// <summary>Our locator set changed (handovers started as the mobile host).</summary>
+    public long LocalLocatorChanges { get; internal set; }
+
+    /// <summary>Handovers started (ours and the peers'), and those that reached a working path again.</summary>
+    public long HandoversStarted { get; internal set; }
+
+    public long HandoversCompleted { get; internal set; }
+
+    /// <summary>ICE restarted with a new checklist after a handover (RFC 9028 §4.9).</summary>
+    public long IceRestarts { get; internal set; }
+
+    /// <summary>A known peer's authenticated packet or ESP came from a new address, and it was verified.</summary>
+    public long PeerAddressChanges { get; internal set; }
+
     public long StunKeepalivesReceived { get; internal set; }
 
     public long Failed { get; internal set; }

@@ -41,3 +41,9 @@ public sealed record IceChecksFailed(TimeSpan At, Hit Peer, int ChecksSent) : Hi
 
 /// <summary>The locator pair that carries an association's traffic changed (e.g. from the relay to a direct path).</summary>
 public sealed record ActivePathChanged(TimeSpan At, Hit Peer, TransportAddress From, TransportAddress To, bool Direct, string Reason) : HipEvent(At, Peer);
+
+/// <summary>A handover began: our locators changed (<paramref name="Mobile"/>) or the peer announced new ones.</summary>
+public sealed record HandoverStarted(TimeSpan At, Hit Peer, bool Mobile, string Reason) : HipEvent(At, Peer);
+
+/// <summary>A handover reached a working path again; <paramref name="Duration"/> is from its start.</summary>
+public sealed record HandoverCompleted(TimeSpan At, Hit Peer, bool Mobile, TimeSpan Duration, string Path) : HipEvent(At, Peer);

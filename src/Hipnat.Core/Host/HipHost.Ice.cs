@@ -88,20 +88,23 @@ public sealed partial class HipHost
         }
     }
 
-    /// <summary>An UPDATE's LOCATOR_SET of an ICE association: new remote candidates join the checklist.</summary>
-    private void LearnUpdatedCandidates(HostAssociation a, LocatorSetParameter set, TimeSpan now)
+    /// <summary>An UPDATE's LOCATOR_SET of an ICE association: remote candidates new to the checklist join it.</summary>
+    private void CheckNewPeerCandidates(HostAssociation a, TimeSpan now)
     {
         if (a.Ice is not { } ice)
         {
             return;
         }
 
-        int known = a.PeerCandidates.Count;
-        LearnPeerCandidates(a, set);
         int before = ice.CheckList.Pairs.Count;
-        for (int i = known; i < a.PeerCandidates.Count; i++)
+        foreach (var c in a.PeerCandidates)
         {
-            if (!ice.CheckList.AddRemote(a.PeerCandidates[i]))
+            if (ice.CheckList.RemoteCandidates.Any(r => r.Address == c.Address))
+            {
+                continue;
+            }
+
+            if (!ice.CheckList.AddRemote(c))
             {
                 Counters.IceCandidatesDropped++;
             }
@@ -235,35 +238,6 @@ public sealed partial class HipHost
     }
 
     private static bool IsIceMode(NatTraversalMode mode) => mode is NatTraversalMode.IceHipUdp or NatTraversalMode.IceStunUdp;
-
-    /// <summary>Remote candidates from a LOCATOR_SET (transport-address locators only), bounded.</summary>
-    private void LearnPeerCandidates(HostAssociation a, LocatorSetParameter set)
-    {
-        foreach (var l in set.Locators)
-        {
-            if (l.LocatorType != LocatorType.TransportAddress || l.Protocol != TransportProtocol.Udp || l.Port == 0)
-            {
-                continue;
-            }
-
-            var ip = l.Address.IsIPv4MappedToIPv6 ? l.Address.MapToIPv4() : l.Address;
-            var t = TransportAddress.Udp(ip, l.Port);
-            if (a.PeerCandidates.Exists(c => c.Address == t))
-            {
-                continue;
-            }
-
-            if (a.PeerCandidates.Count >= _options.Ice.MaxRemoteCandidates)
-            {
-                Counters.IceCandidatesDropped++;
-                continue;
-            }
-
-            var kind = l.Kind is CandidateKind.Host or CandidateKind.ServerReflexive or CandidateKind.PeerReflexive or CandidateKind.Relayed ? l.Kind : CandidateKind.Host;
-            uint prio = l.Priority != 0 ? l.Priority : IcePriority.Compute(kind, 65535);
-            a.PeerCandidates.Add(new IceCandidate(t, t, kind, prio));
-        }
-    }
 
     /// <summary>The address a base exchange packet of the peer came from (directly, or as the relay saw it in
     /// RELAY_FROM) is a candidate too: the peer's NAT mapping towards the relay, often valid towards us as well.</summary>
@@ -785,6 +759,10 @@ public sealed partial class HipHost
         {
             Select(a, ice, pair, now, "first working pair (aggressive)");
         }
+        else if (ice.IsRestart && ice.Selected is null && !pair.IsRelayed)
+        {
+            Select(a, ice, pair, now, "first working direct pair after a handover");
+        }
     }
 
     /// <summary>Counts a received check and takes a token for answering it; a flood beyond the rate is dropped and
@@ -975,6 +953,7 @@ public sealed partial class HipHost
         a.Probes.Clear();
         a.ProbeDue = TimeSpan.MaxValue;
         Counters.IceSelections++;
+        CompleteHandover(a, now, $"pair selected: {pair}");
         DebugLog?.Invoke($"ICE with {a.PeerHit}: selected {pair}: {reason}");
         Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, relayTo ?? to, Direct: !pair.IsRelayed, reason));
     }

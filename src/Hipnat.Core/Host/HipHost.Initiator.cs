@@ -398,8 +398,7 @@ public sealed partial class HipHost
             Raise(new EspSaReady(now, a.PeerHit, sa, null));
         }
 
-        LearnPeerLocators(packet, a, remote);
-        LearnEncryptedLocators(packet, a, a.Cipher, a.PeerEncryptionKey);
+        LearnBaseExchangeLocators(packet, a, remote, a.Cipher, a.PeerEncryptionKey);
         if (!packet.Has(ParameterType.RelayTo))
         {
             AddObservedCandidate(a, remote);

@@ -104,39 +104,56 @@ public sealed partial class HipHost
         ScheduleKeepalive(a);
     }
 
-    /// <summary>Starts probing the peer's direct locators of an association that runs through a relay.</summary>
-    private void StartDirectProbes(HostAssociation a, TimeSpan now)
+    /// <summary>Starts probing the peer's direct locators of an association that runs through a relay (or, with
+    /// <paramref name="force"/>, after a handover without ICE whatever the active pair: RFC 8046 §5.4 per locator).</summary>
+    private void StartDirectProbes(HostAssociation a, TimeSpan now, bool force = false)
     {
-        if (!_options.ProbeDirectPaths || a.ActivePair is not { IsRelayed: true } route || a.PendingUpdateId is not null)
+        if (!_options.ProbeDirectPaths || a.ActivePair is not { } route || (!force && !route.IsRelayed))
         {
             return;
         }
 
-        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
         foreach (var candidate in a.PeerLocators)
         {
-            if (candidate == route.Peer || candidate.Kind != TransportKind.Udp || a.Probes.Exists(p => p.Peer == candidate)
-                || candidate.IsIPv4 != route.Local.IsIPv4)
+            if (candidate.Kind != TransportKind.Udp || a.Pairs.Exists(p => p.IsRelayed && p.Peer == candidate) || candidate.IsIPv4 != route.Local.IsIPv4
+                || (!route.IsRelayed && candidate == route.Peer))
             {
                 continue;
             }
 
-            var probe = new PathProbe(route.Local, candidate, a.NextUpdateId++, _random.NextBytes(16))
-            {
-                Interval = a.Pacing > TimeSpan.Zero ? a.Pacing * 2 : TimeSpan.FromMilliseconds(100),
-                NextAt = now,
-                FirstSent = now,
-            };
-            var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
-            b.Add(new SeqParameter(probe.UpdateId));
-            b.AddRaw(ParameterType.EchoRequestSigned, probe.Nonce);
-            AddMac(ref b, a.Suite, a.OurIntegrityKey);
-            AddSignature(ref b);
-            probe.Packet = hip[..b.Finish()].ToArray();
-            a.Probes.Add(probe);
+            StartProbe(a, DefaultLocal(candidate), candidate, now, schedule: false);
         }
 
         OnProbeTimer(a, now);
+    }
+
+    /// <summary>A return-routability probe of <paramref name="peer"/> (RFC 8046 §5.4): an UPDATE with its own SEQ and
+    /// ECHO_REQUEST_SIGNED, retransmitted with backoff; answered from that address, the pair becomes active.</summary>
+    private void StartProbe(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now, bool schedule = true)
+    {
+        if (a.Probes.Exists(p => p.Peer == peer) || a.PendingUpdateId is not null && !a.PendingUpdateIsHandover)
+        {
+            return; // a probe's SEQ must not overtake an outstanding UPDATE's (RFC 7401 §6.11: one at a time)
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var probe = new PathProbe(local, peer, a.NextUpdateId++, _random.NextBytes(16))
+        {
+            Interval = a.Pacing > TimeSpan.Zero ? a.Pacing * 2 : TimeSpan.FromMilliseconds(100),
+            NextAt = now,
+            FirstSent = now,
+        };
+        var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
+        b.Add(new SeqParameter(probe.UpdateId));
+        b.AddRaw(ParameterType.EchoRequestSigned, probe.Nonce);
+        AddMac(ref b, a.Suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        probe.Packet = hip[..b.Finish()].ToArray();
+        a.Probes.Add(probe);
+        if (schedule)
+        {
+            OnProbeTimer(a, now);
+        }
     }
 
     private void OnProbeTimer(HostAssociation a, TimeSpan now)
@@ -191,7 +208,7 @@ public sealed partial class HipHost
             return;
         }
 
-        var old = a.ActivePair!;
+        var old = a.ActivePair;
         var pair = a.Pairs.Find(p => p.Peer == remote && !p.IsRelayed);
         if (pair is null)
         {
@@ -203,10 +220,25 @@ public sealed partial class HipHost
         pair.State = LocatorPairState.Active;
         pair.LastReceived = now;
         pair.Rtt = now - probe.NextAt + probe.Interval / 2;
-        old.State = LocatorPairState.Standby;
-        a.ActivePair = pair;
         a.Probes.Clear();
         a.ProbeDue = TimeSpan.MaxValue;
-        Raise(new ActivePathChanged(now, a.PeerHit, old.Peer, remote, Direct: true, "direct path answered a return-routability probe"));
+        if (ReferenceEquals(old, pair))
+        {
+            return;
+        }
+
+        if (old is not null)
+        {
+            old.State = old.IsRelayed ? LocatorPairState.Standby : LocatorPairState.Deprecated;
+        }
+
+        a.ActivePair = pair;
+        if (old is { IsRelayed: false })
+        {
+            Counters.PeerAddressChanges++;
+        }
+
+        CompleteHandover(a, now, $"path verified by return routability: {pair}");
+        Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, remote, Direct: true, "direct path answered a return-routability probe"));
     }
 }

@@ -1,14 +1,26 @@
+using Hipnat.Core.Association;
+using Hipnat.Core.Registration;
 using Hipnat.Core.Transport;
+using Hipnat.Wire;
+using Hipnat.Wire.Packets;
+using Hipnat.Wire.Parameters;
 
 namespace Hipnat.Core.Host;
 
 /// <summary>
-/// Mobility (RFC 8046; RFC 9028 §4.9; draft-melen-hip-nat-mm §5.1): the host's own locator set changes at run
-/// time and every association follows it.
+/// Mobility through NATs (RFC 8046; RFC 9028 §4.9; draft-melen-hip-nat-mm §5.1): the host's own locator set changes
+/// at run time and every association follows it. The mobile host updates its registrations first (REG_REQUEST from
+/// the new address, so the relay learns it and answers with the new REG_FROM), then sends each peer an UPDATE with
+/// ESP_INFO Old SPI = New SPI = current and its new candidates in ENCRYPTED(LOCATOR_SET) — over the old pair if it
+/// is still ours, otherwise through the relay — and restarts ICE with a new checklist. The peer answers with its
+/// own candidates and a signed echo, and restarts its checks too. ESP stays on its SA pair throughout.
 /// </summary>
 public sealed partial class HipHost
 {
     private List<TransportAddress> _localLocators;
+
+    /// <summary>Registrars whose answer the pending handover UPDATEs wait for.</summary>
+    private readonly HashSet<Hit> _handoverRegistrars = [];
 
     /// <summary>The host's local locators now (listening addresses with their ports; host candidates).</summary>
     public IReadOnlyList<TransportAddress> LocalLocators => _localLocators;
@@ -31,8 +43,349 @@ public sealed partial class HipHost
         return true;
     }
 
+    private bool IsOurAddress(TransportAddress t) =>
+        IsWildcardAddress(t.Address) || _localLocators.Exists(l => l.Address.Equals(t.Address)) || _localLocators.Exists(l => IsWildcardAddress(l.Address) && l.IsIPv4 == t.IsIPv4 && _localLocators.Count == 1);
+
     private void OnLocalLocatorsChanged(List<TransportAddress> old, TimeSpan now)
     {
-        DebugLog?.Invoke($"local locators: {string.Join(", ", old)} -> {string.Join(", ", _localLocators)} at {now}");
+        Counters.LocalLocatorChanges++;
+        var removed = old.Where(o => !_localLocators.Exists(n => n.Address.Equals(o.Address))).ToList();
+        DebugLog?.Invoke($"local locators changed: {string.Join(", ", old)} -> {string.Join(", ", _localLocators)}");
+
+        // Reflexive candidates the driver found from a base that is gone no longer exist.
+        _extraCandidates.RemoveAll(c => c.Type != Wire.Parameters.CandidateKind.Relayed && removed.Exists(r => r.Address.Equals(c.Base.Address)));
+
+        var peers = new List<HostAssociation>();
+        foreach (var a in _associations.Values)
+        {
+            if (a.State is not (AssociationState.Established or AssociationState.R2Sent))
+            {
+                continue;
+            }
+
+            bool activeLost = a.ActivePair is { } ap && !IsOurAddress(ap.Local);
+            MoveLocalsOff(a, removed);
+
+            // Step 1 (draft §5.1; RFC 9028 §4.9): registrations are updated from the new address first.
+            var regs = a.ClientRegistrations.Where(r => r.State is RegistrationState.Granted or RegistrationState.Requested).ToList();
+            if (regs.Count > 0)
+            {
+                a.PendingRegistration = new RegistrationRequest(a.PeerHit, regs.Select(r => r.Type).ToArray(), regs.Max(r => r.RequestedLifetime));
+                AbandonPendingUpdate(a);
+                if (StartUpdate(a.PeerHit, now, UpdateKind.Registration, null))
+                {
+                    _handoverRegistrars.Add(a.PeerHit);
+                }
+
+                continue;
+            }
+
+            if (a.SaPairs.Count == 0 && a.Ice is null)
+            {
+                continue;
+            }
+
+            Counters.HandoversStarted++;
+            a.LastHandover = new HandoverRecord(now, activeLost ? "our address of the active path was removed" : "our locators changed", mobile: true);
+            Raise(new HandoverStarted(now, a.PeerHit, Mobile: true, a.LastHandover.Reason));
+            if (activeLost)
+            {
+                FallBackToRelay(a, now, "our address of the active path was removed");
+            }
+
+            a.HandoverUpdateWanted = true;
+            peers.Add(a);
+        }
+
+        foreach (var a in peers)
+        {
+            if (_handoverRegistrars.Count == 0)
+            {
+                SendHandoverUpdate(a, now);
+            }
+            else
+            {
+                a.HandoverDue = now + _options.HandoverRegistrationWait;
+                a.LastHandover?.Step("registrations being updated", now);
+            }
+
+            ScheduleTimer(a);
+        }
+    }
+
+    /// <summary>Pairs whose local address is gone move to the new address of the same family (or stay if none).</summary>
+    private void MoveLocalsOff(HostAssociation a, List<TransportAddress> removed)
+    {
+        foreach (var p in a.Pairs)
+        {
+            if (removed.Exists(r => r.Address.Equals(p.Local.Address)))
+            {
+                var replacement = DefaultLocal(p.RelayedTo ?? p.Peer);
+                if (!IsWildcardAddress(replacement.Address) || replacement.Port != 0)
+                {
+                    p.Local = replacement with { Port = replacement.Port != 0 ? replacement.Port : p.Local.Port };
+                }
+            }
+        }
+
+        a.Probes.RemoveAll(p => removed.Exists(r => r.Address.Equals(p.Local.Address)));
+    }
+
+    /// <summary>An outstanding UPDATE is superseded (its SEQ is never acknowledged): the next one carries its content.</summary>
+    private static void AbandonPendingUpdate(HostAssociation a)
+    {
+        a.PendingUpdate = null;
+        a.PendingUpdateViaRelay = null;
+        a.PendingUpdateId = null;
+        a.PendingUpdateIsRekey = false;
+        a.PendingUpdateIsHandover = false;
+        a.NextUpdateRetransmit = TimeSpan.MaxValue;
+    }
+
+    /// <summary>A registrar answered: once all have, the handover UPDATEs go to the peers (draft §5.1 step 4).</summary>
+    private void OnRegistrarAnswered(HostAssociation registrar, TimeSpan now)
+    {
+        if (!_handoverRegistrars.Remove(registrar.PeerHit) || _handoverRegistrars.Count > 0)
+        {
+            return;
+        }
+
+        foreach (var a in _associations.Values.ToList())
+        {
+            if (a.HandoverUpdateWanted)
+            {
+                a.LastHandover?.Step("registrations updated", now);
+                SendHandoverUpdate(a, now);
+                ScheduleTimer(a);
+            }
+        }
+    }
+
+    private void OnHandoverTimer(HostAssociation a, TimeSpan now)
+    {
+        a.HandoverDue = TimeSpan.MaxValue;
+        if (a.HandoverUpdateWanted)
+        {
+            a.LastHandover?.Step("registrar did not answer in time", now);
+            SendHandoverUpdate(a, now);
+        }
+    }
+
+    /// <summary>The relayed pair of an association (through its control relay), if it has one.</summary>
+    private static LocatorPair? RelayPair(HostAssociation a) => a.Pairs.Find(p => p.IsRelayed && !p.ViaDataRelay && p.State != LocatorPairState.Deprecated);
+
+    /// <summary>The active direct pair is gone: control traffic falls back to the relay (RFC 9028 §4.8, §4.11).</summary>
+    private bool FallBackToRelay(HostAssociation a, TimeSpan now, string reason)
+    {
+        var relay = RelayPair(a);
+        if (relay is null || ReferenceEquals(relay, a.ActivePair))
+        {
+            return false;
+        }
+
+        var old = a.ActivePair;
+        if (old is not null)
+        {
+            old.State = LocatorPairState.Failed;
+        }
+
+        relay.State = LocatorPairState.Active;
+        a.ActivePair = relay;
+        a.LastHandover?.Step("control through the relay", now);
+        DebugLog?.Invoke($"path to {a.PeerHit}: {reason}; control through the relay {relay}");
+        Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, relay.RelayedTo ?? relay.Peer, Direct: false, reason));
+        return true;
+    }
+
+    /// <summary>
+    /// Sends the handover UPDATE (draft §5.1, Figure 5; RFC 9028 §4.9): ESP_INFO with Old SPI = New SPI = the SA's
+    /// current inbound SPI (the SA stays, RFC 8046 §5.3), SEQ, our candidates in ENCRYPTED(LOCATOR_SET), HIP_MAC and
+    /// signature — on the active pair, and through the relay on retransmission — then restarts ICE.
+    /// </summary>
+    private void SendHandoverUpdate(HostAssociation a, TimeSpan now)
+    {
+        a.HandoverUpdateWanted = false;
+        a.HandoverDue = TimeSpan.MaxValue;
+        if (a.State is not (AssociationState.Established or AssociationState.R2Sent))
+        {
+            return;
+        }
+
+        AbandonPendingUpdate(a);
+        uint id = a.NextUpdateId++;
+        var locators = OurLocatorSet(a) ?? LocatorSetFor(_localLocators, a);
+        var route = a.ActivePair;
+        var relay = RelayPair(a);
+        a.PendingUpdate = BuildHandoverUpdate(a, id, locators, route);
+        a.PendingUpdateLength = a.PendingUpdate.Length;
+        a.PendingUpdateViaRelay = relay is not null && !ReferenceEquals(relay, route) ? BuildHandoverUpdate(a, id, locators, relay) : null;
+        a.PendingUpdateId = id;
+        a.PendingUpdateIsHandover = true;
+        a.UpdateRetries = 0;
+        a.UpdateInterval = _options.RetransmitInitial;
+        a.NextUpdateRetransmit = now + a.UpdateInterval;
+        if (a.TryGetRoute(out var local, out var remote))
+        {
+            EmitCopy(local, remote, a.PendingUpdate);
+            a.LastSent = now;
+        }
+
+        a.LastHandover?.Step(route?.IsRelayed == true ? "UPDATE sent through the relay" : "UPDATE sent on the old pair", now);
+        RestartIce(a, now, "our locators changed");
+        ScheduleTimer(a);
+    }
+
+    private byte[] BuildHandoverUpdate(HostAssociation a, uint id, LocatorSetParameter locators, LocatorPair? route)
+    {
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
+        if (a.SaPairs.Count > 0)
+        {
+            uint spi = a.SaPairs[0].InboundSpi;
+            b.Add(new EspInfoParameter(a.KeymatIndex, spi, spi));
+        }
+
+        b.Add(new SeqParameter(id));
+        AddEncrypted(ref b, a.Cipher, a.OurEncryptionKey, locators, hostId: false);
+        AddMac(ref b, a.Suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        if (route is not null)
+        {
+            AddRelayTo(ref b, route);
+        }
+
+        return hip[..b.Finish()].ToArray();
+    }
+
+    /// <summary>
+    /// ICE restart (RFC 9028 §4.9): a new checklist from our candidates now and the peer's latest ones; the pair in
+    /// use keeps carrying traffic until a pair of the new checklist works, and the first working direct pair is used
+    /// at once (draft §5.1.4) while the nomination follows.
+    /// </summary>
+    private void RestartIce(HostAssociation a, TimeSpan now, string why)
+    {
+        if (!IsIceMode(a.NatMode))
+        {
+            StartDirectProbes(a, now, force: true);
+            return;
+        }
+
+        a.Ice = null;
+        a.EarlyChecks.Clear();
+        StartIce(a, now);
+        if (a.Ice is { } ice)
+        {
+            ice.IsRestart = true;
+            Counters.IceRestarts++;
+            a.LastHandover?.Step("checks restarted", now);
+            DebugLog?.Invoke($"ICE with {a.PeerHit}: restarted ({why})");
+        }
+
+        ScheduleIce(a, now);
+    }
+
+    /// <summary>
+    /// The peer announced a new locator set in a handover UPDATE (ESP_INFO Old = New): its withdrawn locators are
+    /// no path any more, so a direct pair to one of them gives way to the relay it came through, and our checks
+    /// restart with its new candidates.
+    /// </summary>
+    private void OnPeerMoved(HostAssociation a, int withdrawn, RelayedVia? via, TransportAddress remote, TimeSpan now)
+    {
+        Counters.HandoversStarted++;
+        a.LastHandover = new HandoverRecord(now, "the peer announced new locators", mobile: false);
+        Raise(new HandoverStarted(now, a.PeerHit, Mobile: false, a.LastHandover.Reason));
+        DebugLog?.Invoke($"{a.PeerHit} moved: {withdrawn} locators withdrawn, now {string.Join(", ", a.PeerCandidates.Select(c => c.Address))}");
+        if (via is { Rendezvous: false } v)
+        {
+            // It reached us through a relay: its address behind the relay is the one the relay saw now.
+            foreach (var p in a.Pairs)
+            {
+                if (p.RelayedTo is not null && p.Peer == remote)
+                {
+                    p.RelayedTo = v.From;
+                }
+            }
+
+            if (a.ActivePair is { IsRelayed: false } && !a.PeerLocators.Contains(a.ActivePair.Peer))
+            {
+                FallBackToRelay(a, now, "the peer withdrew the address of the active path");
+            }
+            else if (a.ActivePair is { IsRelayed: false })
+            {
+                FallBackToRelay(a, now, "the peer moved and reached us through the relay");
+            }
+        }
+        else if (a.ActivePair is { IsRelayed: false } ap && ap.Peer != remote)
+        {
+            // Directly from its new address: answer there; the echo in our answer verifies it.
+            NoteNewPeerAddress(a, remote, now);
+        }
+
+        RestartIce(a, now, "the peer moved");
+    }
+
+    /// <summary>
+    /// Tells the core that ESP of <paramref name="peer"/> whose ICV checked out arrived from <paramref name="remote"/>
+    /// at <paramref name="local"/> (draft §3.3: a NAT rebinding or site-multihoming change the peer itself does not
+    /// see). If that is not the active pair's address, the address is verified with a signed echo and the path moves
+    /// there once it answers.
+    /// </summary>
+    public void NotePeerAddress(Hit peer, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        if (!_associations.TryGetValue(peer, out var a) || a.State != AssociationState.Established)
+        {
+            return;
+        }
+
+        if (a.ActivePair is { } ap && (ap.RelayedTo ?? ap.Peer) == remote)
+        {
+            return;
+        }
+
+        if (a.Pairs.Exists(p => p.IsRelayed && p.Peer == remote))
+        {
+            return; // from the relay itself
+        }
+
+        NoteNewPeerAddress(a, remote, now, local);
+        ScheduleTimer(a);
+    }
+
+    /// <summary>An authenticated packet came straight from an address of the peer that is not the active path's:
+    /// verify it (RFC 8046 §5.4 return routability) and move there when it answers.</summary>
+    private void NoteNewPeerAddress(HostAssociation a, TransportAddress remote, TimeSpan now, TransportAddress? local = null)
+    {
+        if (remote.Kind != TransportKind.Udp || a.Probes.Exists(p => p.Peer == remote) || a.Probes.Count >= 8)
+        {
+            return;
+        }
+
+        if (!a.PeerLocators.Contains(remote))
+        {
+            if (a.PeerLocators.Count >= MaxPeerLocators)
+            {
+                return;
+            }
+
+            a.PeerLocators.Add(remote);
+        }
+
+        a.LastHandover ??= new HandoverRecord(now, "the peer's packets came from a new address", mobile: false);
+        DebugLog?.Invoke($"{a.PeerHit}: authenticated traffic from new address {remote}; verifying it");
+        StartProbe(a, local ?? DefaultLocal(remote), remote, now);
+    }
+
+    /// <summary>A handover in progress has a working path again.</summary>
+    private void CompleteHandover(HostAssociation a, TimeSpan now, string how)
+    {
+        if (a.LastHandover is not { Completed: null } h)
+        {
+            return;
+        }
+
+        h.Complete(how, now);
+        Counters.HandoversCompleted++;
+        DebugLog?.Invoke($"handover with {a.PeerHit} done in {(now - h.Started).TotalMilliseconds:F0} ms: {h}");
+        Raise(new HandoverCompleted(now, a.PeerHit, h.Mobile, now - h.Started, how));
     }
 }

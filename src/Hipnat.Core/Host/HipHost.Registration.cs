@@ -313,6 +313,7 @@ public sealed partial class HipHost
 
         a.PendingRegistration = null;
         UpdateRegistrationDeadline(a, now);
+        OnRegistrarAnswered(a, now);
     }
 
     private void UpdateRegistrationDeadline(HostAssociation a, TimeSpan now)

@@ -277,36 +277,4 @@ public sealed partial class HipHost
 
         return list.Count > 0 ? new LocatorSetParameter(list.ToArray()) : null;
     }
-
-    /// <summary>Records the peer's transport locators from LOCATOR_SET (and the address it was observed at).</summary>
-    private static void LearnPeerLocators(HipPacket packet, HostAssociation a, TransportAddress observed)
-    {
-        if (!a.PeerLocators.Contains(observed))
-        {
-            a.PeerLocators.Add(observed);
-        }
-
-        if (!packet.TryGet<LocatorSetParameter>(out var set))
-        {
-            return;
-        }
-
-        foreach (var l in set.Locators)
-        {
-            if (l.LocatorType != LocatorType.TransportAddress || a.PeerLocators.Count >= MaxPeerLocators)
-            {
-                continue;
-            }
-
-            var ip = l.Address.IsIPv4MappedToIPv6 ? l.Address.MapToIPv4() : l.Address;
-            var t = TransportAddress.Udp(ip, l.Port);
-            if (!a.PeerLocators.Contains(t))
-            {
-                a.PeerLocators.Add(t);
-            }
-        }
-    }
-
-    /// <summary>Bound on locators kept per peer (a LOCATOR_SET with hundreds of entries is cut, not trusted).</summary>
-    private const int MaxPeerLocators = 32;
 }

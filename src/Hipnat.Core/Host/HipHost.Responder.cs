@@ -246,8 +246,7 @@ public sealed partial class HipHost
         a.KeymatIndex = (ushort)keymat.Index;
         a.PeerLocators.Add(remote);
         var pair = new LocatorPair(local, remote) { State = LocatorPairState.Active, LastReceived = now, RelayedTo = via?.From };
-        LearnPeerLocators(packet, a, via?.From ?? remote);
-        LearnEncryptedLocators(packet, a, cipher, a.PeerEncryptionKey);
+        LearnBaseExchangeLocators(packet, a, via?.From ?? remote, cipher, a.PeerEncryptionKey);
         AddObservedCandidate(a, via?.From ?? remote);
         a.Pairs.Add(pair);
         a.ActivePair = pair;
@@ -411,40 +410,5 @@ public sealed partial class HipHost
         }
 
         return false;
-    }
-
-    /// <summary>Learns the peer's candidates from a LOCATOR_SET inside ENCRYPTED (RFC 9028 §4.3), if there is one.</summary>
-    private void LearnEncryptedLocators(HipPacket packet, HostAssociation a, HipCipherId cipher, ReadOnlySpan<byte> key)
-    {
-        if (packet.TryGet<LocatorSetParameter>(out var plainSet))
-        {
-            LearnPeerCandidates(a, plainSet);
-        }
-
-        if (!packet.Has(ParameterType.Encrypted) || !TryDecryptParameters(packet, cipher, key, out var plain, out _)
-            || !TryFindTlv(plain, ParameterType.LocatorSet, out var contents))
-        {
-            return;
-        }
-
-        LocatorSetParameter set;
-        try
-        {
-            set = LocatorSetParameter.Read(contents.Span);
-        }
-        catch (HipFormatException e)
-        {
-            Drop(DropReason.Malformed, $"encrypted LOCATOR_SET of {a.PeerHit}: {e.Message}");
-            return;
-        }
-
-        LearnPeerCandidates(a, set);
-        foreach (var c in a.PeerCandidates)
-        {
-            if (!a.PeerLocators.Contains(c.Address) && a.PeerLocators.Count < MaxPeerLocators)
-            {
-                a.PeerLocators.Add(c.Address);
-            }
-        }
     }
 }

@@ -50,6 +50,11 @@ public sealed partial class HipHost
             OnProbeTimer(a, now);
         }
 
+        if (a.HandoverDue <= now)
+        {
+            OnHandoverTimer(a, now);
+        }
+
         if (a.IceDue <= now)
         {
             OnIceTimer(a, now);

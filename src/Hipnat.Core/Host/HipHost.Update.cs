@@ -134,6 +134,7 @@ public sealed partial class HipHost
 
         if (a.UpdateRetries >= _options.UpdateRetriesMax)
         {
+            a.PendingUpdateViaRelay = null;
             // §6.11: UPDATE_RETRY_MAX exceeded; the association's path is considered failed.
             a.PendingUpdate = null;
             a.PendingUpdateId = null;
@@ -148,6 +149,12 @@ public sealed partial class HipHost
         {
             EmitCopy(local, remote, a.PendingUpdate.AsSpan(0, a.PendingUpdateLength));
             a.LastSent = now;
+        }
+
+        if (a.PendingUpdateViaRelay is { } viaRelay && RelayPair(a) is { } relay && !ReferenceEquals(relay, a.ActivePair))
+        {
+            // RFC 9028 §4.8: an unacknowledged UPDATE goes through the relay too, the old pair may be gone.
+            EmitCopy(relay.Local, relay.Peer, viaRelay);
         }
 
         a.UpdateInterval = Min(a.UpdateInterval * 2, _options.RetransmitMax);
@@ -221,18 +228,22 @@ public sealed partial class HipHost
             peerIndex = espInfo.KeymatIndex;
         }
 
-        if (packet.TryGet<LocatorSetParameter>(out var locatorSet))
+        // RFC 8046 §5.3 / draft-melen-hip-nat-mm §5.1: ESP_INFO with Old SPI = New SPI (non-zero) and a LOCATOR_SET
+        // is a locator update (the peer moved), never a rekey.
+        bool locatorUpdate = peerNewSpi is uint nsp && nsp != 0 && nsp == peerOldSpi;
+        bool peerMoved = false;
+        if (TryReadPeerLocatorSet(packet, a, a.Cipher, a.PeerEncryptionKey, out var locatorSet))
         {
-            LearnUpdatedCandidates(a, locatorSet, now);
-            foreach (var l in locatorSet.Locators)
+            bool duplicateSeq = hasSeq && a.LastPeerUpdateId is uint lastId && seq.UpdateId <= lastId;
+            var (_, withdrawn) = ApplyPeerLocatorSet(a, locatorSet, fullSet: locatorUpdate, via?.From ?? remote);
+            if (locatorUpdate && !duplicateSeq)
             {
-                TransportAddress t = l.LocatorType == LocatorType.TransportAddress
-                    ? TransportAddress.Udp(l.Address.IsIPv4MappedToIPv6 ? l.Address.MapToIPv4() : l.Address, l.Port)
-                    : new TransportAddress(l.Address.IsIPv4MappedToIPv6 ? l.Address.MapToIPv4() : l.Address, remote.Port, remote.Kind);
-                if (l.IsKnownType && !a.PeerLocators.Contains(t))
-                {
-                    a.PeerLocators.Add(t);
-                }
+                peerMoved = true;
+                OnPeerMoved(a, withdrawn, via, remote, now);
+            }
+            else
+            {
+                CheckNewPeerCandidates(a, now);
             }
         }
 
@@ -248,7 +259,7 @@ public sealed partial class HipHost
             Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
             var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, peer);
             bool withSeq = false;
-            if (!duplicate && peerNewSpi is uint ns && ns != 0)
+            if (!duplicate && !locatorUpdate && peerNewSpi is uint ns && ns != 0)
             {
                 if (ourUpdateAcked && a.PendingUpdateIsRekey)
                 {
@@ -271,6 +282,10 @@ public sealed partial class HipHost
                     withSeq = a.PendingUpdateId is null;
                 }
             }
+            else if (peerMoved)
+            {
+                withSeq = a.PendingUpdateId is null;
+            }
 
             uint ourSeq = 0;
             if (withSeq)
@@ -280,6 +295,17 @@ public sealed partial class HipHost
             }
 
             b.Add(new AckParameter([id]));
+            if (peerMoved)
+            {
+                // RFC 9028 §4.9: the peer answers a handover with its own candidates (ENCRYPTED LOCATOR_SET) and
+                // a signed echo request that verifies the mobile host's new address.
+                AddEncrypted(ref b, a.Cipher, a.OurEncryptionKey, OurLocatorSet(a) ?? LocatorSetFor(_localLocators, a), hostId: false);
+                if (withSeq)
+                {
+                    b.AddRaw(ParameterType.EchoRequestSigned, a.HandoverEchoNonce = _random.NextBytes(16));
+                }
+            }
+
             if (packet.Has(ParameterType.RegRequest))
             {
                 AnswerRegRequest(packet, a, local, via?.From ?? remote, now, ref b);
@@ -330,9 +356,22 @@ public sealed partial class HipHost
             ProcessRegResponse(packet, a, now);
         }
 
+        if (a.HandoverEchoNonce is { } echoNonce && packet.TryFind(ParameterType.EchoResponseSigned, out var handoverEcho) && FixedEquals(handoverEcho.Contents, echoNonce))
+        {
+            a.HandoverEchoNonce = null;
+            a.LastHandover?.Step("the peer answered the signed echo", now);
+        }
+
         if (ourUpdateAcked)
         {
             uint done = a.PendingUpdateId!.Value;
+            if (a.PendingUpdateIsHandover)
+            {
+                a.LastHandover?.Step("UPDATE acknowledged", now);
+                a.PendingUpdateIsHandover = false;
+                a.PendingUpdateViaRelay = null;
+            }
+
             a.PendingUpdate = null;
             a.PendingUpdateId = null;
             a.NextUpdateRetransmit = TimeSpan.MaxValue;

@@ -333,5 +333,8 @@ public sealed partial class HipHost
         a.DhGroup.ToString(),
         a.Cipher.ToString(),
         a.Suite.ToString(),
-        a.EspSuite);
+        a.EspSuite)
+    {
+        LastHandover = a.LastHandover,
+    };
 }

@@ -120,4 +120,11 @@ public sealed class HipHostOptions
 
     /// <summary>Seed for the random source; null = cryptographic randomness. Deterministic seeds are for the simulator only.</summary>
     public int? RandomSeed { get; init; }
+
+    /// <summary>
+    /// After our locators change, how long the handover UPDATE to peers waits for the registrars to answer the
+    /// re-registration (draft-melen-hip-nat-mm §5.1 step 1: relays first, so the offer carries the new reflexive
+    /// address). It goes out at once when every registrar has answered.
+    /// </summary>
+    public TimeSpan HandoverRegistrationWait { get; init; } = TimeSpan.FromMilliseconds(500);
 }

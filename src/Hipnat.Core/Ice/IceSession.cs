@@ -38,6 +38,10 @@ public sealed class IceSession
     /// <summary>Both sides agree on the selected pair (nomination answered and confirmed).</summary>
     public bool Concluded { get; internal set; }
 
+    /// <summary>This checklist replaced an earlier one after a handover (RFC 9028 §4.9): the first working direct
+    /// pair carries traffic at once (draft-melen-hip-nat-mm §5.1.4), the nomination follows.</summary>
+    public bool IsRestart { get; internal set; }
+
     /// <summary>Every pair failed; CONNECTIVITY_CHECKS_FAILED was sent.</summary>
     public bool Failed { get; internal set; }
 
