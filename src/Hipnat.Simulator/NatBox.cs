@@ -13,7 +13,7 @@ public sealed class NatBox
     private const int RandomPortAttempts = 64;
 
     private readonly Simulation _sim;
-    private readonly IPAddress[] _publicAddresses;
+    private IPAddress[] _publicAddresses;
     private readonly Dictionary<NatMappingKey, NatMapping> _byKey = [];
     private readonly Dictionary<SimEndpoint, NatMapping> _byExternal = [];
     private readonly Dictionary<IPAddress, IPAddress> _pairing = [];
@@ -103,6 +103,43 @@ public sealed class NatBox
         _byKey.Clear();
         _byExternal.Clear();
         _pairing.Clear();
+    }
+
+    /// <summary>
+    /// Gives the NAT new public addresses and forgets every mapping, as an ISP renumbering the NAT's uplink (or a
+    /// carrier NAT moving a subscriber to another pool) would: the inside hosts see no change of their own, and
+    /// their next packets leave from the new address.
+    /// </summary>
+    public void Renumber(params IPAddress[] publicAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(publicAddresses);
+        if (publicAddresses.Length == 0)
+        {
+            throw new ArgumentException("A NAT needs at least one public address.", nameof(publicAddresses));
+        }
+
+        foreach (var address in publicAddresses)
+        {
+            if (Outside.NatAddresses.TryGetValue(address, out var owner) && owner != this)
+            {
+                throw new InvalidOperationException($"Public address {address} belongs to NAT '{owner.Name}'.");
+            }
+        }
+
+        foreach (var address in _publicAddresses)
+        {
+            Outside.NatAddresses.Remove(address);
+        }
+
+        foreach (var address in publicAddresses)
+        {
+            Outside.CheckFree(address);
+            Outside.NatAddresses.Add(address, this);
+        }
+
+        _publicAddresses = (IPAddress[])publicAddresses.Clone();
+        _nextPublic = 0;
+        ClearMappings();
     }
 
     public override string ToString() => Name;

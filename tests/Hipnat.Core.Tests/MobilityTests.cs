@@ -80,4 +80,126 @@ public class MobilityTests
         t.A.Invoke((host, now) => host.Rekey(t.B.Host.LocalHit, now));
         Assert.True(t.Sim.RunUntil(() => t.A.Events.OfType<UpdateCompleted>().Any(e => e.Rekeyed && e.At > moved), TimeSpan.FromSeconds(5)));
     }
+
+    [Fact]
+    public void EspFromTheRenumberedPeersNewAddressMovesThePathAfterAVerification()
+    {
+        // A's NAT lets B's packets in from anywhere (full cone), so B's next ESP packet reaches A from B's new
+        // public address; the data plane reports its outer source once its ICV checked out.
+        var t = Associated(NatBehavior.FullCone, NatBehavior.PortRestrictedCone);
+        var natBNew = IPAddress.Parse("203.0.113.21");
+        var spis = InfoA(t).SaPairs.Select(s => (s.InboundSpi, s.OutboundSpi)).ToList();
+        var at = t.Sim.Now;
+        t.NatB.Renumber(natBNew);
+        var esp = new byte[64];
+        esp[3] = 1;
+        var simB = t.Sim.Hosts.First(h => h.Name == "B");
+        var aAt = InfoB(t).PeerAddress!.Value;
+        simB.Context.Send(new SimEndpoint(RelayTopology.HostBAddress, 10500), new SimEndpoint(aAt.Address, aAt.Port), esp);
+        Assert.True(t.Sim.RunUntil(() => t.NatB.Mappings.Count > 0, TimeSpan.FromSeconds(1)));
+        var external = t.NatB.Mappings[0].External;
+        t.A.Invoke((h, now) => h.NotePeerAddress(t.B.Host.LocalHit, InfoA(t).LocalAddress!.Value, TransportAddress.Udp(external.Address, (ushort)external.Port), now));
+
+        Assert.True(t.Sim.RunUntil(() => InfoA(t).PeerAddress?.Address.Equals(natBNew) == true, TimeSpan.FromSeconds(3)), t.Sim.TraceText());
+        Assert.True(t.Sim.Now - at < TimeSpan.FromMilliseconds(200), $"moved after {(t.Sim.Now - at).TotalMilliseconds} ms");
+        Assert.Equal(1, t.A.Host.Counters.PeerAddressChanges);
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+        Assert.Equal(spis, InfoA(t).SaPairs.Select(s => (s.InboundSpi, s.OutboundSpi)).ToList());
+    }
+
+    /// <summary>
+    /// Emulates the data plane of both hosts: every 10 ms each sends ESP, and each hears the other while the path
+    /// it uses really leads to the peer (as the data plane reports received ESP to the core).
+    /// </summary>
+    private static void PumpTraffic(RelayTopology t, Func<bool> pathWorks, TimeSpan duration)
+    {
+        var end = t.Sim.Now + duration;
+        void Tick()
+        {
+            bool works = pathWorks();
+            t.A.Invoke((h, now) =>
+            {
+                h.NoteTraffic(t.B.Host.LocalHit, now, sent: true);
+                if (works)
+                {
+                    h.NoteTraffic(t.B.Host.LocalHit, now, sent: false);
+                }
+            });
+            t.B.Invoke((h, now) =>
+            {
+                h.NoteTraffic(t.A.Host.LocalHit, now, sent: true);
+                if (works)
+                {
+                    h.NoteTraffic(t.A.Host.LocalHit, now, sent: false);
+                }
+            });
+            if (t.Sim.Now < end)
+            {
+                t.Sim.ScheduleAfter(TimeSpan.FromMilliseconds(10), Tick);
+            }
+        }
+
+        t.Sim.ScheduleAfter(TimeSpan.Zero, Tick);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void WhenThePeersNatIsRenumberedBehindFilteringNatsSilenceLeadsBothBackToADirectPath(long seed)
+    {
+        // Both NATs filter (port-restricted): B's packets from its new public address are dropped at A's NAT and
+        // A's go to an address that no longer exists. Neither host sees a local change; both notice the silence.
+        var t = Associated(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, seed: seed);
+        var natBNew = IPAddress.Parse("203.0.113.21");
+        bool renumbered = false;
+        PumpTraffic(t, () => !renumbered || (InfoA(t).PeerAddress?.Address.Equals(natBNew) == true && InfoB(t).PeerAddress?.Address.Equals(RelayTopology.NatAPublic) == true), TimeSpan.FromSeconds(10));
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        var at = t.Sim.Now;
+        t.NatB.Renumber(natBNew);
+        renumbered = true;
+
+        Assert.True(t.Sim.RunUntil(() => InfoA(t).PeerAddress?.Address.Equals(natBNew) == true, TimeSpan.FromSeconds(5)), t.Sim.TraceText());
+        var took = t.Sim.Now - at;
+        Assert.True(took < TimeSpan.FromSeconds(1), $"direct again after {took.TotalMilliseconds} ms; A: {InfoA(t).LastHandover}; B: {InfoB(t).LastHandover}");
+        Assert.True(t.B.Host.Counters.PathsSuspected >= 1);
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+        Assert.Equal(AssociationState.Established, t.B.Host.GetState(t.A.Host.LocalHit));
+        Assert.Equal(natBNew, t.Relay.Host.GetRegisteredClient(t.B.Host.LocalHit)!.ClientAddress.Address);
+    }
+
+    [Fact]
+    public void AnUnverifiedNewAddressIsNotUsed()
+    {
+        // A forged ESP source (nothing answers the signed echo there) never becomes the path.
+        var t = Associated(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone);
+        var before = InfoA(t).PeerAddress;
+        t.A.Invoke((h, now) => h.NotePeerAddress(t.B.Host.LocalHit, InfoA(t).LocalAddress!.Value, TransportAddress.Udp(IPAddress.Parse("203.0.113.99"), 4444), now));
+        t.Sim.RunFor(TimeSpan.FromSeconds(30));
+        Assert.Equal(before, InfoA(t).PeerAddress);
+        Assert.Equal(0, t.A.Host.Counters.PeerAddressChanges);
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+    }
+
+    [Fact]
+    public void DoubleJumpBothHostsMoveAtOnceAndMeetThroughTheRelay()
+    {
+        var t = Associated(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone);
+        var lanD = t.Sim.AddRealm("lanD", "198.18.4.0/24", LinkProfile.WithDelay(TimeSpan.FromMilliseconds(1)));
+        var natDPublic = IPAddress.Parse("203.0.113.40");
+        t.Sim.AddNat("natD", lanD, t.Public, NatBehavior.PortRestrictedCone, natDPublic);
+        var at = t.Sim.Now;
+        MoveA(t, NatBehavior.PortRestrictedCone);
+        t.Sim.RunFor(TimeSpan.FromMilliseconds(50));
+        var bMoved = IPAddress.Parse("198.18.4.10");
+        t.Sim.MoveAddress(t.Sim.Hosts.First(h => h.Name == "B"), RelayTopology.HostBAddress, lanD, bMoved);
+        t.B.Invoke((h, now) => h.SetLocalLocators([TransportAddress.Udp(bMoved, 10500)], now));
+
+        Assert.True(t.Sim.RunUntil(
+            () => InfoA(t).PeerAddress?.Address.Equals(natDPublic) == true && InfoB(t).PeerAddress?.Address.Equals(NatCPublic) == true,
+            TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        Assert.True(t.Sim.Now - at < TimeSpan.FromSeconds(2), $"direct again after {(t.Sim.Now - at).TotalMilliseconds} ms");
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+        Assert.Equal(AssociationState.Established, t.B.Host.GetState(t.A.Host.LocalHit));
+    }
 }

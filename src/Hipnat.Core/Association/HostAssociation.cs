@@ -204,6 +204,19 @@ internal sealed class HostAssociation
     /// <summary>Nonce of the ECHO_REQUEST_SIGNED we sent the peer after it moved.</summary>
     public byte[]? HandoverEchoNonce { get; set; }
 
+    /// <summary>When the active path was last suspected (nothing heard on it for the silence window while traffic
+    /// flowed); cleared when something is heard on it again.</summary>
+    public TimeSpan? SuspectedAt { get; set; }
+
+    /// <summary>When something (ESP, as the driver reports it, or a probe answer) last arrived on the active path.</summary>
+    public TimeSpan LastHeardOnPath { get; set; }
+
+    /// <summary>When the silence window of the active path ends (liveness check).</summary>
+    public TimeSpan LivenessDue { get; set; } = TimeSpan.MaxValue;
+
+    /// <summary>Smoothed interval between the receipts the driver reports (ESP) — short while traffic flows.</summary>
+    public TimeSpan ReceiveInterval { get; set; } = TimeSpan.MaxValue;
+
     /// <summary>The last handover, for status.</summary>
     public HandoverRecord? LastHandover { get; set; }
 
@@ -218,6 +231,7 @@ internal sealed class HostAssociation
             d = KeepaliveDue < d ? KeepaliveDue : d;
             d = IceDue < d ? IceDue : d;
             d = HandoverDue < d ? HandoverDue : d;
+            d = LivenessDue < d ? LivenessDue : d;
             return ProbeDue < d ? ProbeDue : d;
         }
     }

@@ -47,3 +47,6 @@ public sealed record HandoverStarted(TimeSpan At, Hit Peer, bool Mobile, string 
 
 /// <summary>A handover reached a working path again; <paramref name="Duration"/> is from its start.</summary>
 public sealed record HandoverCompleted(TimeSpan At, Hit Peer, bool Mobile, TimeSpan Duration, string Path) : HipEvent(At, Peer);
+
+/// <summary>The active path to the peer may be broken (silence while traffic flowed); it is being probed.</summary>
+public sealed record PathSuspected(TimeSpan At, Hit Peer, string Reason) : HipEvent(At, Peer);

@@ -25,8 +25,19 @@ public sealed partial class HipHost
             }
             else
             {
+                if (a.LastHeardOnPath < now)
+                {
+                    var gap = now - a.LastHeardOnPath;
+                    a.ReceiveInterval = a.ReceiveInterval == TimeSpan.MaxValue ? gap : ((a.ReceiveInterval * 3) + gap) / 4;
+                }
+
                 a.LastSeen = now;
+                a.LastHeardOnPath = now;
+                a.SuspectedAt = null;
             }
+
+            ScheduleLiveness(a, now);
+            ScheduleTimer(a);
         }
     }
 
@@ -222,6 +233,8 @@ public sealed partial class HipHost
         pair.Rtt = now - probe.NextAt + probe.Interval / 2;
         a.Probes.Clear();
         a.ProbeDue = TimeSpan.MaxValue;
+        a.LastHeardOnPath = now;
+        a.SuspectedAt = null;
         if (ReferenceEquals(old, pair))
         {
             return;

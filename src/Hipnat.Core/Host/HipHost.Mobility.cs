@@ -384,8 +384,165 @@ public sealed partial class HipHost
         }
 
         h.Complete(how, now);
+        a.LastHeardOnPath = now;
+        a.SuspectedAt = null;
         Counters.HandoversCompleted++;
         DebugLog?.Invoke($"handover with {a.PeerHit} done in {(now - h.Started).TotalMilliseconds:F0} ms: {h}");
         Raise(new HandoverCompleted(now, a.PeerHit, h.Mobile, now - h.Started, how));
+    }
+
+    /// <summary>
+    /// A registrar reports a new reflexive address for us while our own addresses did not change: our NAT rebound
+    /// or our site changed uplink (draft §3.3). For the peers it is a move like any other: new candidates, offered
+    /// by a handover UPDATE, and new checks.
+    /// </summary>
+    private void OnReflexiveAddressChanged(HostAssociation registrar, TransportAddress before, TransportAddress after, TimeSpan now)
+    {
+        DebugLog?.Invoke($"registrar {registrar.PeerHit} sees us at {after}, was {before}: our NAT mapping changed");
+        _extraCandidates.RemoveAll(c => c.Type == Wire.Parameters.CandidateKind.ServerReflexive && c.Address == before);
+        foreach (var a in _associations.Values.ToList())
+        {
+            if (a.State != AssociationState.Established || ReferenceEquals(a, registrar) || a.ClientRegistrations.Count > 0 || (a.SaPairs.Count == 0 && a.Ice is null))
+            {
+                continue;
+            }
+
+            Counters.HandoversStarted++;
+            a.LastHandover = new HandoverRecord(now, $"our NAT mapping changed ({before} -> {after})", mobile: true);
+            Raise(new HandoverStarted(now, a.PeerHit, Mobile: true, a.LastHandover.Reason));
+            SendHandoverUpdate(a, now);
+        }
+    }
+
+    /// <summary>Arms the silence window of the active path (draft §5.2): due one window after it was last heard, or
+    /// four windows after the last suspicion while it stays silent.</summary>
+    private void ScheduleLiveness(HostAssociation a, TimeSpan now)
+    {
+        var window = SilenceWindow(a);
+        if (window <= TimeSpan.Zero || a.State != AssociationState.Established)
+        {
+            a.LivenessDue = TimeSpan.MaxValue;
+            return;
+        }
+
+        var due = a.LastHeardOnPath + window;
+        if (a.SuspectedAt is { } s && s + (window * 4) > due)
+        {
+            due = s + (window * 4);
+        }
+
+        a.LivenessDue = due > now ? due : now;
+    }
+
+    private TimeSpan SilenceWindow(HostAssociation a)
+    {
+        var w = _options.PathSilenceTimeout;
+        if (w <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var rtt = a.ActivePair?.Rtt ?? TimeSpan.Zero;
+        return rtt * 3 > w ? rtt * 3 : w;
+    }
+
+    /// <summary>How long after the path was last heard suspicion goes on: past it the association is idle (or gone)
+    /// and keepalives and the peer timeout take over.</summary>
+    private static readonly TimeSpan LivenessHorizon = TimeSpan.FromSeconds(30);
+
+    private void OnLivenessTimer(HostAssociation a, TimeSpan now)
+    {
+        a.LivenessDue = TimeSpan.MaxValue;
+        var window = SilenceWindow(a);
+        if (a.State != AssociationState.Established || window <= TimeSpan.Zero || now - a.LastHeardOnPath > LivenessHorizon)
+        {
+            return;
+        }
+
+        if (now - a.LastHeardOnPath < window || (a.SuspectedAt is { } s && now - s < window * 4))
+        {
+            ScheduleLiveness(a, now);
+            return;
+        }
+
+        // Suspect only a path that carried traffic: we sent since it was last heard, or packets were arriving
+        // several times per window (an idle association is left to keepalives).
+        bool expecting = a.LastSent > a.LastHeardOnPath || a.ReceiveInterval * 2 < window;
+        if (expecting)
+        {
+            OnPathSuspect(a, now, $"nothing heard on {a.ActivePair} for {(now - a.LastHeardOnPath).TotalMilliseconds:F0} ms while traffic flowed");
+        }
+
+        ScheduleLiveness(a, now);
+    }
+
+    /// <summary>
+    /// The active path may be broken (silence while traffic flowed, or an unanswered UPDATE): refresh the
+    /// registrations, whose REG_FROM tells whether our NAT mapping changed (then a handover follows), probe the
+    /// active pair directly, and let the peer hear from us through the relay.
+    /// </summary>
+    private void OnPathSuspect(HostAssociation a, TimeSpan now, string why)
+    {
+        if (a.SuspectedAt is { } s && now - s < SilenceWindow(a))
+        {
+            return;
+        }
+
+        a.SuspectedAt = now;
+        Counters.PathsSuspected++;
+        DebugLog?.Invoke($"path to {a.PeerHit} suspected: {why}");
+        Raise(new PathSuspected(now, a.PeerHit, why));
+        if (_lastRegistrationRefresh is not { } last || now - last >= TimeSpan.FromSeconds(1))
+        {
+            _lastRegistrationRefresh = now;
+            foreach (var r in _associations.Values)
+            {
+                var regs = r.ClientRegistrations.Where(x => x.State == RegistrationState.Granted).ToList();
+                if (regs.Count > 0 && r.State == AssociationState.Established && r.PendingUpdateId is null)
+                {
+                    r.PendingRegistration = new RegistrationRequest(r.PeerHit, regs.Select(x => x.Type).ToArray(), regs.Max(x => x.RequestedLifetime));
+                    StartUpdate(r.PeerHit, now, UpdateKind.Registration, null);
+                    ScheduleTimer(r);
+                }
+            }
+        }
+
+        a.Probes.RemoveAll(p => a.ActivePair is { } ap && p.Peer == ap.Peer);
+        if (a.ActivePair is { IsRelayed: false } direct && a.PendingUpdateId is null)
+        {
+            // RFC 8046 §5.4 on the pair in use; the copy through the relay reaches a peer whose NAT dropped us.
+            StartProbe(a, direct.Local, direct.Peer, now);
+            if (RelayPair(a) is { } relay && a.Probes.Find(p => p.Peer == direct.Peer) is { Packet: { } packet })
+            {
+                EmitViaRelay(a, relay, packet);
+            }
+        }
+    }
+
+    private TimeSpan? _lastRegistrationRefresh;
+
+    /// <summary>Sends a stored control packet (no RELAY_TO) through the relay pair, adding RELAY_TO where the pair needs it.</summary>
+    private void EmitViaRelay(HostAssociation a, LocatorPair relay, ReadOnlySpan<byte> packet)
+    {
+        if (relay.RelayedTo is not { } to)
+        {
+            EmitCopy(relay.Local, relay.Peer, packet);
+            return;
+        }
+
+        // RELAY_TO follows the signature (RFC 9028 §5.9: not covered by it), so it is appended to the signed packet.
+        var param = new RelayToParameter(to.Address, to.Port);
+        int contentLength = param.GetContentLength();
+        int written = HipParameterHeader.TotalLength(contentLength);
+        var buf = RentPacketBuffer();
+        var hip = buf.AsSpan(UdpMarkerLength, packet.Length + written);
+        packet.CopyTo(hip);
+        var tail = hip[packet.Length..];
+        tail.Clear();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tail, ParameterType.RelayTo);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tail[2..], (ushort)contentLength);
+        param.WriteContents(tail.Slice(HipParameterHeader.Size, contentLength));
+        HipHeader.PatchLength(hip, packet.Length + written);
+        Emit(relay.Local, relay.Peer, buf, packet.Length + written);
     }
 }

@@ -237,6 +237,7 @@ public sealed partial class HipHost
     /// <summary>Client: processes REG_RESPONSE / REG_FAILED / REG_FROM from an authenticated R2 or UPDATE.</summary>
     private void ProcessRegResponse(HipPacket packet, HostAssociation a, TimeSpan now)
     {
+        var previousReflexive = a.ClientRegistrations.Find(r => r.ReflexiveAddress is not null)?.ReflexiveAddress;
         TransportAddress? reflexive = null;
         if (packet.TryGet<RegFromParameter>(out var from))
         {
@@ -313,6 +314,11 @@ public sealed partial class HipHost
 
         a.PendingRegistration = null;
         UpdateRegistrationDeadline(a, now);
+        if (reflexive is { } now2 && previousReflexive is { } before && before != now2 && !_handoverRegistrars.Contains(a.PeerHit))
+        {
+            OnReflexiveAddressChanged(a, before, now2, now);
+        }
+
         OnRegistrarAnswered(a, now);
     }
 

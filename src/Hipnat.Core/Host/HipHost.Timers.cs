@@ -55,6 +55,11 @@ public sealed partial class HipHost
             OnHandoverTimer(a, now);
         }
 
+        if (a.LivenessDue <= now)
+        {
+            OnLivenessTimer(a, now);
+        }
+
         if (a.IceDue <= now)
         {
             OnIceTimer(a, now);

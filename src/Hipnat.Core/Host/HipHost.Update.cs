@@ -151,10 +151,22 @@ public sealed partial class HipHost
             a.LastSent = now;
         }
 
-        if (a.PendingUpdateViaRelay is { } viaRelay && RelayPair(a) is { } relay && !ReferenceEquals(relay, a.ActivePair))
+        if (RelayPair(a) is { } relay && !ReferenceEquals(relay, a.ActivePair))
         {
-            // RFC 9028 §4.8: an unacknowledged UPDATE goes through the relay too, the old pair may be gone.
-            EmitCopy(relay.Local, relay.Peer, viaRelay);
+            // RFC 9028 §4.8: an unacknowledged UPDATE goes through the relay too, the direct pair may be gone.
+            if (a.PendingUpdateViaRelay is { } viaRelay)
+            {
+                EmitCopy(relay.Local, relay.Peer, viaRelay);
+            }
+            else
+            {
+                EmitViaRelay(a, relay, a.PendingUpdate.AsSpan(0, a.PendingUpdateLength));
+            }
+
+            if (a.UpdateRetries == 1)
+            {
+                OnPathSuspect(a, now, "an UPDATE on the active pair was not acknowledged");
+            }
         }
 
         a.UpdateInterval = Min(a.UpdateInterval * 2, _options.RetransmitMax);
@@ -342,6 +354,29 @@ public sealed partial class HipHost
         }
 
         CheckProbeAnswer(packet, a, local, remote, now);
+        if (via is { Rendezvous: false } rv && !peerMoved && a.ActivePair is { IsRelayed: false } current && rv.From != current.Peer
+            && a.NatMode != NatTraversalMode.Reserved)
+        {
+            // Through the relay from an address that is not the active path's: the peer's NAT mapping changed
+            // (draft §3.3). The relay pair follows it, and a direct probe there opens our own NAT to it.
+            foreach (var p in a.Pairs)
+            {
+                if (p.RelayedTo is not null && p.Peer == remote)
+                {
+                    p.RelayedTo = rv.From;
+                }
+            }
+
+            NoteNewPeerAddress(a, rv.From, now);
+        }
+        else if (via is null && !peerMoved && a.ActivePair is { IsRelayed: false } direct && direct.Peer != remote
+            && !a.Pairs.Exists(p => p.IsRelayed && p.Peer == remote))
+        {
+            // Draft §3.3: an authenticated packet of the peer from an address that is not the active path's (its
+            // NAT rebound, or its site changed uplink): verify the address and move there.
+            NoteNewPeerAddress(a, remote, now, local);
+        }
+
         ApplyPeerPermissions(packet, a, now);
         if (via is null && a.ActivePair is { IsRelayed: true } relayedPair && remote != relayedPair.Peer && !a.PeerLocators.Contains(remote)
             && a.PeerLocators.Count < MaxPeerLocators)

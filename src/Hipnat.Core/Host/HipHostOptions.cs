@@ -127,4 +127,12 @@ public sealed class HipHostOptions
     /// address). It goes out at once when every registrar has answered.
     /// </summary>
     public TimeSpan HandoverRegistrationWait { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Liveness of the active path (draft-melen-hip-nat-mm §5.2, faster than keepalives while traffic flows): when
+    /// traffic was flowing and nothing has been heard from the peer for this long (or for three round trips, if
+    /// longer), the path is suspected: registrations are refreshed (a changed REG_FROM means our NAT rebound, which
+    /// starts a handover) and the path is probed directly and through the relay. Zero turns it off.
+    /// </summary>
+    public TimeSpan PathSilenceTimeout { get; init; } = TimeSpan.FromMilliseconds(400);
 }
