@@ -131,6 +131,7 @@ internal static class StatusTable
         foreach (var a in s.Associations)
         {
             WriteIce(a, o);
+            WritePaths(a, o);
         }
     }
 
@@ -254,4 +255,39 @@ internal static class StatusTable
         < 3600 => string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(seconds / 60):0}m{seconds % 60:00}s"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(seconds / 3600):0}h{Math.Floor(seconds % 3600 / 60):00}m"),
     };
+
+    /// <summary>Per association: every locator pair with its state, RTT and last use, and the last handover's steps.</summary>
+    private static void WritePaths(AssociationReport a, TextWriter o)
+    {
+        if (a.LocatorPairs.Count == 0 && a.LastHandover is null)
+        {
+            return;
+        }
+
+        o.WriteLine();
+        o.WriteLine($"Paths with {a.PeerHit}");
+        var rows = new List<string[]> { new[] { "LOCAL", "PEER", "STATE", "RTT", "LAST HEARD", "VIA" } };
+        foreach (var p in a.LocatorPairs)
+        {
+            rows.Add([
+                p.Local,
+                p.Peer,
+                p.State.ToLowerInvariant(),
+                p.RttMs > 0 ? string.Create(CultureInfo.InvariantCulture, $"{p.RttMs:0.0} ms") : "-",
+                p.LastReceivedSecondsAgo is { } ago ? FormatDuration(ago) + " ago" : "-",
+                p.ViaDataRelay ? "data relay" : p.RelayedTo is { } to ? "relay, to " + to : p.ThroughRelay ? "relay" : "direct",
+            ]);
+        }
+
+        WriteRows(rows, o, "  ");
+        if (a.LastHandover is { } h)
+        {
+            string took = h.DurationMs is { } d ? string.Create(CultureInfo.InvariantCulture, $"done in {d:0} ms") : "in progress";
+            o.WriteLine($"  last handover ({(h.Role == "mobile" ? "we moved" : "the peer moved")}, {FormatDuration(h.StartedSecondsAgo)} ago, {took}): {h.Reason}");
+            foreach (var step in h.Steps)
+            {
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    +{step.AtMs,6:0} ms  {step.Step}"));
+            }
+        }
+    }
 }

@@ -616,6 +616,20 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             case ActivePathChanged p:
                 _logger.LogInformation("path to {Peer}: {From} -> {To} ({Path}): {Reason}",
                     p.Peer, p.From, p.To, p.Direct ? "direct" : "via relay", p.Reason);
+                Metrics.PathSwitch(
+                    p.Reason.StartsWith("direct path answered", StringComparison.Ordinal) ? "verified-address" : p.Direct || p.Reason.Contains("nominated", StringComparison.Ordinal) || p.Reason.StartsWith("first working", StringComparison.Ordinal) ? "ice" : "relay-fallback",
+                    p.Direct);
+                break;
+            case HandoverStarted h:
+                _logger.LogInformation("handover with {Peer} started ({Role}): {Reason}", h.Peer, h.Mobile ? "we moved" : "the peer moved", h.Reason);
+                Metrics.Handover(h.Mobile, null);
+                break;
+            case HandoverCompleted h:
+                _logger.LogInformation("handover with {Peer} done in {DurationMs:0} ms ({Role}): {Path}", h.Peer, h.Duration.TotalMilliseconds, h.Mobile ? "we moved" : "the peer moved", h.Path);
+                Metrics.Handover(h.Mobile, h.Duration);
+                break;
+            case PathSuspected s:
+                _logger.LogInformation("path to {Peer} suspected: {Reason}", s.Peer, s.Reason);
                 break;
             case IceCompleted ic:
                 _logger.LogInformation("ICE with {Peer} completed in {ElapsedMs:0} ms after {Checks} checks: {Pair} ({Path})",
@@ -888,6 +902,14 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                     ViaDataRelay = p.ViaDataRelay,
                     LastReceivedSecondsAgo = p.LastReceived > TimeSpan.Zero ? Math.Round((now - p.LastReceived).TotalSeconds, 3) : null,
                 }).ToList(),
+                LastHandover = a.LastHandover is { } h ? new HandoverReport
+                {
+                    Role = h.Mobile ? "mobile" : "correspondent",
+                    Reason = h.Reason,
+                    StartedSecondsAgo = Math.Round((now - h.Started).TotalSeconds, 3),
+                    DurationMs = h.Completed is { } done ? Math.Round((done - h.Started).TotalMilliseconds, 1) : null,
+                    Steps = h.Steps.Select(s => new HandoverStepReport { Step = s.Step, AtMs = Math.Round(s.At.TotalMilliseconds, 1) }).ToList(),
+                } : null,
                 ActivePath = a.PeerAddress is null ? null : relayedPath ? "relay" : "direct",
                 RelayAddress = turnServer ?? (relayedPath ? active!.Peer.ToString() : null),
                 ViaDataRelay = turnServer is null && (active?.ViaDataRelay ?? false),

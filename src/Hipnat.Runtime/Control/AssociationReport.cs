@@ -33,6 +33,9 @@ public sealed class AssociationReport
 
     public List<LocatorPairReport> LocatorPairs { get; set; } = [];
 
+    /// <summary>The last handover (ours or the peer's); null if there has been none.</summary>
+    public HandoverReport? LastHandover { get; set; }
+
     /// <summary>How traffic flows: "direct", "relay" (through a relay) or null before there is an active pair.</summary>
     public string? ActivePath { get; set; }
 

@@ -221,7 +221,11 @@ public sealed partial class DataPlaneEngine
     /// peers sent or received ESP since the last call (for <c>HipHost.NoteTraffic</c>), expires queued and held
     /// packets.
     /// </summary>
-    public void Tick(Action<Hit, bool>? noteTraffic)
+    public void Tick(Action<Hit, bool>? noteTraffic) => Tick(noteTraffic, null);
+
+    /// <summary>As <see cref="Tick(Action{Hit, bool}?)"/>; <paramref name="noteSource"/> hears of ESP that came from a new
+    /// source address of a peer (local, source).</summary>
+    public void Tick(Action<Hit, bool>? noteTraffic, Action<Hit, TransportAddress, TransportAddress>? noteSource)
     {
         long now = _options.TimeProvider.GetTimestamp();
         foreach (var (spi, record) in _records)
@@ -248,6 +252,11 @@ public sealed partial class DataPlaneEngine
             if (entry.TakeReceived())
             {
                 noteTraffic?.Invoke(entry.Hit, false);
+            }
+
+            if (entry.TakeSource() is { } source)
+            {
+                noteSource?.Invoke(entry.Hit, source.Local, source.From);
             }
         }
 

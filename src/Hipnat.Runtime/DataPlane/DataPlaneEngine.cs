@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using Hipnat.Core.Transport;
 using Hipnat.DataPlane.Beet;
 using Hipnat.DataPlane.Esp;
 using Hipnat.Runtime.Transports;
@@ -263,7 +264,14 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     /// decrypt, rebuild the inner header, write to the interface. Returns false only when the SPI is unknown and
     /// <see cref="PassUnknownSpiToCore"/> is set; every other outcome, drops included, consumes the datagram.
     /// </summary>
-    public bool TryReceive(ReadOnlySpan<byte> datagram)
+    public bool TryReceive(ReadOnlySpan<byte> datagram) => TryReceive(datagram, default, default);
+
+    /// <summary>
+    /// As <see cref="TryReceive(ReadOnlySpan{byte})"/>; a packet whose ICV checked out from a source other than the
+    /// peer's route (and not through a relay) is noted for the driver, which asks the core to verify that address
+    /// (draft-melen-hip-nat-mm §3.3; RFC 8046 §5.4). Without addresses (<c>default</c>) nothing is noted.
+    /// </summary>
+    public bool TryReceive(ReadOnlySpan<byte> datagram, in TransportAddress local, in TransportAddress from)
     {
         if (datagram.Length < EspTransform.EspHeaderLength)
         {
@@ -302,6 +310,11 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         }
 
         peer.MarkReceived();
+        if (from.Address is not null && peer.Route is { Relayed: false } route && route.Remote != from)
+        {
+            peer.NoteSource(local, from);
+        }
+
         Deliver(buffer, length, nextHeader, peer);
         return true;
     }
@@ -582,6 +595,20 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             }
         }
 
+        private SourceNote? _newSource;
+
+        /// <summary>ESP arrived from <paramref name="from"/>, not the route's address (allocates only when it changes).</summary>
+        public void NoteSource(in TransportAddress local, in TransportAddress from)
+        {
+            var current = Volatile.Read(ref _newSource);
+            if (current is null || current.From != from)
+            {
+                Volatile.Write(ref _newSource, new SourceNote(local, from));
+            }
+        }
+
+        public SourceNote? TakeSource() => Interlocked.Exchange(ref _newSource, null);
+
         public void MarkReceived()
         {
             if (Volatile.Read(ref _received) == 0)
@@ -668,4 +695,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             return n;
         }
     }
+
+    /// <summary>An ESP packet of a peer came from an address other than its route's.</summary>
+    internal sealed record SourceNote(TransportAddress Local, TransportAddress From);
 }

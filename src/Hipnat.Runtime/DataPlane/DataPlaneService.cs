@@ -20,7 +20,8 @@ namespace Hipnat.Runtime.DataPlane;
 /// </summary>
 public sealed class DataPlaneService : IDisposable
 {
-    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>How often ESP activity reaches the core: the grain of its path liveness (HipHostOptions.PathSilenceTimeout).</summary>
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan RouteRefreshInterval = TimeSpan.FromSeconds(1);
 
     private readonly HipHost _host;
@@ -239,7 +240,7 @@ public sealed class DataPlaneService : IDisposable
         }
 
         _lastTick = now;
-        Engine.Tick((peer, sent) => _host.NoteTraffic(peer, now, sent));
+        Engine.Tick((peer, sent) => _host.NoteTraffic(peer, now, sent), (peer, local, from) => _host.NotePeerAddress(peer, local, from, now));
         if (_lastRouteRefresh is not { } refreshed || now - refreshed >= RouteRefreshInterval)
         {
             _lastRouteRefresh = now;

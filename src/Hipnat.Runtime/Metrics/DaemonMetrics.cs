@@ -15,6 +15,9 @@ public sealed class DaemonMetrics : IDisposable
     public const string MeterName = "hipnat";
 
     private readonly Counter<long> _registrationEvents;
+    private readonly Counter<long> _pathSwitches;
+    private readonly Counter<long> _handovers;
+    private readonly Histogram<double> _handoverDuration;
     private MetricsSnapshot _snapshot = new();
 
     public DaemonMetrics()
@@ -45,6 +48,12 @@ public sealed class DaemonMetrics : IDisposable
         m.CreateObservableGauge("hipnat.uptime", () => Snapshot.UptimeSeconds, "s", "Seconds since the daemon started");
         _registrationEvents = m.CreateCounter<long>("hipnat.registration.events", "{event}",
             "Registration events by role (client, server), event (granted, refused, ended) and service");
+        _pathSwitches = m.CreateCounter<long>("hipnat.path.switches", "{switch}",
+            "Changes of an association's active path, by reason (ice, verified-address, relay-fallback) and whether the new path is direct");
+        _handovers = m.CreateCounter<long>("hipnat.handovers", "{handover}",
+            "Handovers by role (mobile: our locators changed; correspondent: the peer moved) and event (started, completed)");
+        _handoverDuration = m.CreateHistogram<double>("hipnat.handover.duration", "s",
+            "Time from the start of a handover to a working path, by role");
     }
 
     public Meter Meter { get; }
@@ -61,6 +70,21 @@ public sealed class DaemonMetrics : IDisposable
             new KeyValuePair<string, object?>("role", role),
             new KeyValuePair<string, object?>("event", outcome),
             new KeyValuePair<string, object?>("service", SettingParsers.ServiceName(service)));
+
+    /// <summary>Counts one change of an association's active path (driver thread).</summary>
+    public void PathSwitch(string reason, bool direct) =>
+        _pathSwitches.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("direct", direct ? "true" : "false"));
+
+    /// <summary>Counts a handover event; a completed one records its duration too (driver thread).</summary>
+    public void Handover(bool mobile, TimeSpan? completedAfter)
+    {
+        var role = new KeyValuePair<string, object?>("role", mobile ? "mobile" : "correspondent");
+        _handovers.Add(1, role, new KeyValuePair<string, object?>("event", completedAfter is null ? "started" : "completed"));
+        if (completedAfter is { } d)
+        {
+            _handoverDuration.Record(d.TotalSeconds, role);
+        }
+    }
 
     public void Dispose() => Meter.Dispose();
 

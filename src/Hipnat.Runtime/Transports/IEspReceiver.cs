@@ -8,4 +8,9 @@ public interface IEspReceiver
 {
     /// <summary>Processes one ESP datagram; false leaves it to the HIP core (e.g. a registrar relays it).</summary>
     bool TryReceive(ReadOnlySpan<byte> datagram);
+
+    /// <summary>As <see cref="TryReceive(ReadOnlySpan{byte})"/>, with the addresses the UDP datagram came from and
+    /// arrived at, so a peer's new source address (a NAT rebinding, draft-melen-hip-nat-mm §3.3) is noticed.</summary>
+    bool TryReceive(ReadOnlySpan<byte> datagram, in Hipnat.Core.Transport.TransportAddress local, in Hipnat.Core.Transport.TransportAddress from) =>
+        TryReceive(datagram);
 }

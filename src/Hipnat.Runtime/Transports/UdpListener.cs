@@ -253,7 +253,7 @@ internal sealed class UdpListener : IDisposable
                     var datagram = scratch.AsSpan(offset, Math.Min(segment, length - offset));
                     _counters.CountReceived();
                     if (_espReceiver is { } esp && datagram.Length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0
-                        && !HipUdpFraming.IsStun(datagram) && esp.TryReceive(datagram))
+                        && !HipUdpFraming.IsStun(datagram) && esp.TryReceive(datagram, local, from))
                     {
                         continue;
                     }

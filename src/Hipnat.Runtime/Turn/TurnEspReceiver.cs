@@ -28,4 +28,14 @@ internal sealed class TurnEspReceiver(IEspReceiver inner, TurnRelayTable table) 
 
         return inner.TryReceive(datagram);
     }
+
+    public bool TryReceive(ReadOnlySpan<byte> datagram, in Core.Transport.TransportAddress local, in Core.Transport.TransportAddress from)
+    {
+        if (datagram[0] is >= 0x40 and <= 0x4F && table.HasChannels)
+        {
+            return TryReceive(datagram); // through a TURN server: its address says nothing of the peer's
+        }
+
+        return inner.TryReceive(datagram, local, from);
+    }
 }
