@@ -202,4 +202,66 @@ public class MobilityTests
         Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
         Assert.Equal(AssociationState.Established, t.B.Host.GetState(t.A.Host.LocalHit));
     }
+
+    [Fact]
+    public void MakeBeforeBreakMovesToTheNewUplinkAndTheOldPairKeepsWorkingUntilThen()
+    {
+        var t = Associated(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone);
+        var lanC = t.Sim.AddRealm("lanC", "198.18.3.0/24", LinkProfile.WithDelay(TimeSpan.FromMilliseconds(1)));
+        t.Sim.AddNat("natC", lanC, t.Public, NatBehavior.PortRestrictedCone, NatCPublic);
+        var simA = t.Sim.Hosts.First(h => h.Name == "A");
+        bool oldGone = false;
+        bool everBroken = false;
+        var aAddr = RelayTopology.HostAAddress;
+
+        // The old path works until its address is removed; from then on only a path through natC does.
+        PumpTraffic(t, () =>
+        {
+            var a = InfoA(t);
+            var b = InfoB(t);
+            bool works = !oldGone ? a.PeerAddress?.Address.Equals(RelayTopology.NatBPublic) == true
+                : a.LocalAddress?.Address.Equals(HostAMoved) == true && b.PeerAddress?.Address.Equals(NatCPublic) == true;
+            everBroken |= !works && oldGone;
+            return works;
+        }, TimeSpan.FromSeconds(8));
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        t.Sim.AddAddress(simA, lanC, HostAMoved);
+        t.A.Invoke((h, now) => h.SetLocalLocators([TransportAddress.Udp(aAddr, 10500), TransportAddress.Udp(HostAMoved, 10500)], now));
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+
+        // Both uplinks work: the association kept (or re-selected) a working direct pair.
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+        Assert.False(InfoA(t).Pairs.Single(p => p.Local == InfoA(t).LocalAddress && p.Peer == InfoA(t).PeerAddress).RelayedTo is not null);
+
+        // The old address goes; the move must already be possible at once (ICE knows the new host candidate).
+        var removedAt = t.Sim.Now;
+        t.Sim.RemoveAddress(simA, aAddr);
+        oldGone = true;
+        t.A.Invoke((h, now) => h.SetLocalLocators([TransportAddress.Udp(HostAMoved, 10500)], now));
+        Assert.True(t.Sim.RunUntil(() => InfoB(t).PeerAddress?.Address.Equals(NatCPublic) == true && InfoA(t).LocalAddress?.Address.Equals(HostAMoved) == true,
+            TimeSpan.FromSeconds(5)), t.Sim.TraceText());
+        Assert.True(t.Sim.Now - removedAt < TimeSpan.FromMilliseconds(500), $"moved {(t.Sim.Now - removedAt).TotalMilliseconds} ms after the old address went");
+        Assert.Equal(AssociationState.Established, t.B.Host.GetState(t.A.Host.LocalHit));
+    }
+
+    [Fact]
+    public void WithoutIceInUdpEncapsulationModeTheMoveIsVerifiedByReturnRoutability()
+    {
+        // Draft §5.1.3: UDP-ENCAPSULATION mode; the mobile host's UPDATE reaches the peer through the relay and each
+        // new locator is verified with a signed echo before use (RFC 8046 §5.4).
+        var t = Associated(NatBehavior.FullCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.UdpEncapsulation]);
+        Assert.Null(t.A.Host.GetIceSession(t.B.Host.LocalHit));
+        Assert.True(t.Sim.RunUntil(() => InfoA(t).PeerAddress?.Address.Equals(RelayTopology.NatBPublic) == true, TimeSpan.FromSeconds(10)),
+            "the relayed exchange moved to a direct path");
+        var spis = InfoA(t).SaPairs.Select(s => (s.InboundSpi, s.OutboundSpi)).ToList();
+        var at = t.Sim.Now;
+        MoveA(t, NatBehavior.FullCone);
+
+        Assert.True(t.Sim.RunUntil(() => InfoB(t).PeerAddress?.Address.Equals(NatCPublic) == true && InfoA(t).PeerAddress?.Address.Equals(RelayTopology.NatBPublic) == true,
+            TimeSpan.FromSeconds(5)), t.Sim.TraceText());
+        Assert.True(t.Sim.Now - at < TimeSpan.FromSeconds(1), $"direct again after {(t.Sim.Now - at).TotalMilliseconds} ms");
+        Assert.Equal(spis, InfoA(t).SaPairs.Select(s => (s.InboundSpi, s.OutboundSpi)).ToList());
+        Assert.True(t.B.Host.Counters.ProbesSent > 0 || t.A.Host.Counters.ProbesSent > 0);
+        Assert.Null(t.B.Host.GetIceSession(t.A.Host.LocalHit));
+    }
 }
