@@ -15,6 +15,7 @@ public sealed class DaemonMetrics : IDisposable
     public const string MeterName = "hipnat";
 
     private readonly Counter<long> _registrationEvents;
+    private readonly Counter<long> _localAddressChanges;
     private MetricsSnapshot _snapshot = new();
 
     public DaemonMetrics()
@@ -45,6 +46,8 @@ public sealed class DaemonMetrics : IDisposable
         m.CreateObservableGauge("hipnat.uptime", () => Snapshot.UptimeSeconds, "s", "Seconds since the daemon started");
         _registrationEvents = m.CreateCounter<long>("hipnat.registration.events", "{event}",
             "Registration events by role (client, server), event (granted, refused, ended) and service");
+        _localAddressChanges = m.CreateCounter<long>("hipnat.local_address.changes", "{change}",
+            "Changes of the local locator set after start-up (interface addresses appeared or went away)");
     }
 
     public Meter Meter { get; }
@@ -61,6 +64,9 @@ public sealed class DaemonMetrics : IDisposable
             new KeyValuePair<string, object?>("role", role),
             new KeyValuePair<string, object?>("event", outcome),
             new KeyValuePair<string, object?>("service", SettingParsers.ServiceName(service)));
+
+    /// <summary>Counts one change of the local locator set (driver thread).</summary>
+    public void LocalAddressesChanged() => _localAddressChanges.Add(1);
 
     public void Dispose() => Meter.Dispose();
 
