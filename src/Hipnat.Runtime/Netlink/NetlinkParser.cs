@@ -249,7 +249,7 @@ public static class NetlinkParser
         var ip = new IPAddress(bytes);
         if (ip.IsIPv6LinkLocal)
         {
-            ip.ScopeId = index;
+            ip.ScopeId = (uint)index;
         }
 
         address = new InterfaceAddress(index, ip, prefix, flags, scope);
