@@ -6,6 +6,7 @@ using Hipnat.Core.Transport;
 using Hipnat.Runtime.Configuration;
 using Hipnat.Runtime.Control;
 using Hipnat.Runtime.Metrics;
+using Hipnat.Runtime.Netlink;
 using Hipnat.Runtime.Transports;
 using Hipnat.Wire.Parameters;
 using Microsoft.Extensions.Logging;
@@ -40,13 +41,16 @@ public static class DaemonRunner
         }
 
         var transports = OpenTransports(settings, logger);
+        AddressMonitor? monitor = null;
         HipDaemon? daemon = null;
         ControlServer? control = null;
         MetricsServer? metricsServer = null;
         PrometheusExporter? exporter = null;
         try
         {
-            var locals = LocalLocators(transports, settings.Ice, settings.Tun.Name, logger);
+            // A wildcard listener's locators are the interfaces' addresses: watch them (rtnetlink) and follow changes.
+            monitor = ListensOnWildcard(transports) ? OpenAddressMonitor(settings.Mobility, logger) : null;
+            var locals = LocalLocators(transports, settings.Ice, settings.Tun.Name, logger, monitor?.Snapshot);
             var registrar = settings.Registrar is { } r ? r.ToOptions(ResolveRelayAddress(r, transports, locals)) : null;
             if (settings.Transport == TransportMode.Raw && settings.Protocol.NatTraversalModes is null)
             {
@@ -75,7 +79,7 @@ public static class DaemonRunner
             }
 
             daemon.ConfigureIce(settings.Ice, options.EffectiveNatTraversalModes,
-                settings.Transport == TransportMode.Udp ? settings.StunServers : [], locals, InterfaceAddresses());
+                settings.Transport == TransportMode.Udp ? settings.StunServers : [], locals, InterfaceAddresses(monitor?.Snapshot));
             daemon.ConfigureTurn(settings.Transport == TransportMode.Udp ? settings.TurnServers : [], turnRelays);
             foreach (var (peer, locators) in settings.Peers)
             {
@@ -114,6 +118,11 @@ public static class DaemonRunner
             }
 
             daemon.Start();
+            if (monitor is not null)
+            {
+                FollowAddresses(daemon, monitor, transports, settings);
+            }
+
             control.Start();
             logger.LogInformation("control socket {Path}", controlPath);
             if (metricsServer is not null)
@@ -152,6 +161,7 @@ public static class DaemonRunner
         }
         finally
         {
+            monitor?.Dispose();
             metricsServer?.Dispose();
             exporter?.Dispose();
             control?.Dispose();
@@ -223,7 +233,7 @@ public static class DaemonRunner
     /// <summary>
     /// The core's local locators: every bound address, then, for each wildcard bind, this host's unicast addresses
     /// of that family with the bound port, so LOCATOR_SET announces real addresses and ICE has a host candidate on
-    /// every interface (RFC 8445 §5.1.1.1). Interface addresses are read once, at start-up.
+    /// every interface (RFC 8445 §5.1.1.1). Interface addresses are read now, from rtnetlink.
     /// </summary>
     public static IReadOnlyList<TransportAddress> LocalLocators(IReadOnlyList<IHipTransport> transports) =>
         LocalLocators(transports, null, null, null);
@@ -233,27 +243,49 @@ public static class DaemonRunner
     /// interfaces of <see cref="IceSettings.Interfaces"/> (in that order, which is the order of preference) when it
     /// is set, never those of <see cref="IceSettings.IgnoreInterfaces"/> nor the data plane's TUN interface
     /// (<paramref name="tunName"/>: its HIT and LSI are no locators). Loopback, link-local, IPv6 site-local and
-    /// multicast addresses and HITs (ORCHID) are left out; IPv4, global IPv6 and ULAs are kept.
+    /// multicast addresses and HITs (ORCHID) are left out; IPv4, global IPv6 and ULAs are kept. The interfaces are
+    /// read from rtnetlink (<see cref="AddressMonitor.ReadSnapshot"/>), or from the system's interface list when
+    /// rtnetlink cannot be opened.
     /// </summary>
-    public static IReadOnlyList<TransportAddress> LocalLocators(IReadOnlyList<IHipTransport> transports, IceSettings? ice, string? tunName, ILogger? logger)
+    public static IReadOnlyList<TransportAddress> LocalLocators(IReadOnlyList<IHipTransport> transports, IceSettings? ice, string? tunName, ILogger? logger) =>
+        LocalLocators(transports, ice, tunName, logger, null);
+
+    /// <summary>
+    /// As <see cref="LocalLocators(IReadOnlyList{IHipTransport}, IceSettings?, string?, ILogger?)"/> with the
+    /// interfaces of <paramref name="snapshot"/> (usable links and addresses only); null reads them now. The daemon
+    /// computes its start-up locators and every later change (an <see cref="AddressMonitor"/> report) this way.
+    /// </summary>
+    public static IReadOnlyList<TransportAddress> LocalLocators(
+        IReadOnlyList<IHipTransport> transports, IceSettings? ice, string? tunName, ILogger? logger, InterfaceSnapshot? snapshot)
     {
         ArgumentNullException.ThrowIfNull(transports);
-        var list = transports.SelectMany(t => t.LocalAddresses).ToList();
-        var wildcards = list.Where(l => l.Address.Equals(IPAddress.Any) || l.Address.Equals(IPAddress.IPv6Any)).ToList();
-        if (wildcards.Count == 0)
+        var bound = transports.SelectMany(t => t.LocalAddresses).ToList();
+        if (!bound.Any(l => IsWildcard(l.Address)))
         {
-            return list;
+            return bound;
         }
 
-        List<(string Name, IReadOnlyList<IPAddress> Addresses)> interfaces;
-        try
-        {
-            interfaces = NetworkInterface.GetAllNetworkInterfaces()
-                .Where(n => n.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown)
-                .Select(n => (n.Name, (IReadOnlyList<IPAddress>)n.GetIPProperties().UnicastAddresses.Select(u => u.Address).ToList()))
-                .ToList();
-        }
-        catch (NetworkInformationException)
+        var interfaces = snapshot?.UsableInterfaces() ?? ReadInterfaces(logger);
+        return interfaces is null ? bound : LocatorsFor(bound, interfaces, ice, tunName, logger);
+    }
+
+    /// <summary>
+    /// The locator policy itself: <paramref name="bound"/> (the listen addresses) in order, then for each wildcard
+    /// among them the <see cref="HostCandidateAddresses"/> of <paramref name="interfaces"/> of its family, with its
+    /// port and kind.
+    /// </summary>
+    public static List<TransportAddress> LocatorsFor(
+        IReadOnlyList<TransportAddress> bound,
+        IReadOnlyList<(string Name, IReadOnlyList<IPAddress> Addresses)> interfaces,
+        IceSettings? ice,
+        string? tunName,
+        ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(bound);
+        ArgumentNullException.ThrowIfNull(interfaces);
+        var list = bound.ToList();
+        var wildcards = list.Where(l => IsWildcard(l.Address)).ToList();
+        if (wildcards.Count == 0)
         {
             return list;
         }
@@ -273,6 +305,65 @@ public static class DaemonRunner
 
         return list;
     }
+
+    /// <summary>True when a transport is bound to 0.0.0.0 or :: (then the daemon follows the interfaces).</summary>
+    public static bool ListensOnWildcard(IReadOnlyList<IHipTransport> transports)
+    {
+        ArgumentNullException.ThrowIfNull(transports);
+        return transports.SelectMany(t => t.LocalAddresses).Any(l => IsWildcard(l.Address));
+    }
+
+    /// <summary>
+    /// Opens the rtnetlink <see cref="AddressMonitor"/> with the configured debounce (not started). Null, with a
+    /// warning, when rtnetlink cannot be opened: the daemon then keeps the addresses it found at start-up.
+    /// </summary>
+    public static AddressMonitor? OpenAddressMonitor(MobilitySettings mobility, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(mobility);
+        try
+        {
+            return new AddressMonitor(mobility.AddressDebounce, logger: logger);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning("cannot watch interface addresses ({Message}); using the interface list read at start-up and not following address changes", e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Starts following <paramref name="monitor"/>: each change becomes a new locator set for the core (same policy as start-up).</summary>
+    private static void FollowAddresses(HipDaemon daemon, AddressMonitor monitor, IReadOnlyList<IHipTransport> transports, DaemonSettings settings)
+    {
+        daemon.FollowAddresses(monitor, snapshot => LocalLocators(transports, settings.Ice, settings.Tun.Name, null, snapshot));
+        monitor.Start();
+    }
+
+    /// <summary>Up interfaces and their addresses from rtnetlink, else (with a warning) from <see cref="NetworkInterface"/>; null if neither works.</summary>
+    private static List<(string Name, IReadOnlyList<IPAddress> Addresses)>? ReadInterfaces(ILogger? logger)
+    {
+        try
+        {
+            return AddressMonitor.ReadSnapshot().UsableInterfaces();
+        }
+        catch (IOException e)
+        {
+            logger?.LogWarning("cannot read interface addresses through rtnetlink ({Message}); using the system's interface list", e.Message);
+        }
+
+        try
+        {
+            return NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown)
+                .Select(n => (n.Name, (IReadOnlyList<IPAddress>)n.GetIPProperties().UnicastAddresses.Select(u => u.Address).ToList()))
+                .ToList();
+        }
+        catch (NetworkInformationException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsWildcard(IPAddress a) => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any);
 
     /// <summary>
     /// The addresses of <paramref name="interfaces"/> (name and addresses, in the system's order) that make host
@@ -313,9 +404,26 @@ public static class DaemonRunner
         return result;
     }
 
-    /// <summary>Which interface each local address belongs to (for status: the source of host candidates).</summary>
-    public static Dictionary<IPAddress, string> InterfaceAddresses()
+    /// <summary>
+    /// Which interface each local address belongs to (for status: the source of host candidates), from
+    /// <paramref name="snapshot"/>, else read now from rtnetlink, else from the system's interface list.
+    /// </summary>
+    public static Dictionary<IPAddress, string> InterfaceAddresses(InterfaceSnapshot? snapshot = null)
     {
+        if (snapshot is not null)
+        {
+            return snapshot.InterfaceOf();
+        }
+
+        try
+        {
+            return AddressMonitor.ReadSnapshot().InterfaceOf();
+        }
+        catch (IOException)
+        {
+            // Fall back to the system's list below.
+        }
+
         var map = new Dictionary<IPAddress, string>();
         try
         {

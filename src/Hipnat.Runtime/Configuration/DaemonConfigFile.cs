@@ -14,12 +14,12 @@ namespace Hipnat.Runtime.Configuration;
 public static class DaemonConfigFile
 {
     /// <summary>Every key the file may contain (top level, then the nested objects), for the documentation check.</summary>
-    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Distinct();
+    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Concat(MobilitySettings.Keys).Distinct();
 
     private static readonly string[] TopKeys =
     [
         "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "protocol", "relays", "registrar",
-        "stunServers", "turnServers", "metrics", "tun", "ice",
+        "stunServers", "turnServers", "metrics", "tun", "ice", "mobility",
     ];
 
     private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds"];
@@ -200,6 +200,9 @@ public static class DaemonConfigFile
                         break;
                     case "ice":
                         s.Ice = IceSettings.Read(p.Value, source);
+                        break;
+                    case "mobility":
+                        s.Mobility = MobilitySettings.Read(p.Value, source);
                         break;
                     default:
                         throw Unknown(p.Name, null, TopKeys);

@@ -50,6 +50,9 @@ public sealed class DaemonSettings
     /// <summary>ICE policy: candidate types, interfaces, pacing, nomination (config "ice", --ice-* flags).</summary>
     public IceSettings Ice { get; set; } = new();
 
+    /// <summary>Following the host's addresses at run time (config "mobility").</summary>
+    public MobilitySettings Mobility { get; set; } = new();
+
     public void AddPeer(Hit peer, TransportAddress locator)
     {
         if (!Peers.TryGetValue(peer, out var list))

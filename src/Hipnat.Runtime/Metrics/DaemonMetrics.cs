@@ -18,6 +18,7 @@ public sealed class DaemonMetrics : IDisposable
     private readonly Counter<long> _pathSwitches;
     private readonly Counter<long> _handovers;
     private readonly Histogram<double> _handoverDuration;
+    private readonly Counter<long> _localAddressChanges;
     private MetricsSnapshot _snapshot = new();
 
     public DaemonMetrics()
@@ -54,6 +55,8 @@ public sealed class DaemonMetrics : IDisposable
             "Handovers by role (mobile: our locators changed; correspondent: the peer moved) and event (started, completed)");
         _handoverDuration = m.CreateHistogram<double>("hipnat.handover.duration", "s",
             "Time from the start of a handover to a working path, by role");
+        _localAddressChanges = m.CreateCounter<long>("hipnat.local_address.changes", "{change}",
+            "Changes of the local locator set after start-up (interface addresses appeared or went away)");
     }
 
     public Meter Meter { get; }
@@ -85,6 +88,8 @@ public sealed class DaemonMetrics : IDisposable
             _handoverDuration.Record(d.TotalSeconds, role);
         }
     }
+    /// <summary>Counts one change of the local locator set (driver thread).</summary>
+    public void LocalAddressesChanged() => _localAddressChanges.Add(1);
 
     public void Dispose() => Meter.Dispose();
 
