@@ -9,8 +9,9 @@ namespace Hipnat.Lab;
 /// inside interface (<c>lan0</c>, the segment's .1 and gateway) serves its own private segment
 /// (<see cref="InsideSegment"/>). Translation is iptables MASQUERADE on wan0; <see cref="NatOptions"/> select the
 /// RFC 4787 mapping, filtering and hairpinning behaviour (see docs/lab.md for what each gives and how).
-/// Unsolicited packets from the outside are dropped before conntrack confirms them, so they never leave stale
-/// entries that would make a later outbound mapping pick another port.
+/// Unsolicited packets from the outside to the NAT itself are dropped before conntrack confirms them (unless
+/// <see cref="NatOptions.InputFirewall"/> is off), so they never leave stale entries that would make a later
+/// outbound mapping pick another port.
 /// </summary>
 public sealed class LabNat : LabRouter
 {
@@ -165,9 +166,19 @@ public sealed class LabNat : LabRouter
             -A HN-FWD -i {lan} -j ACCEPT
             -A HN-FWD -m conntrack --ctstate DNAT -j ACCEPT
             -A HN-FWD -i {wan} -j DROP
-            -A HN-IN -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-            -A HN-IN -i {wan} -p icmp --icmp-type echo-request -j ACCEPT
-            -A HN-IN -i {wan} -j DROP
+
+            """);
+        if (Options.InputFirewall)
+        {
+            rules.Append(CultureInfo.InvariantCulture, $"""
+                -A HN-IN -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+                -A HN-IN -i {wan} -p icmp --icmp-type echo-request -j ACCEPT
+                -A HN-IN -i {wan} -j DROP
+
+                """);
+        }
+
+        rules.Append(CultureInfo.InvariantCulture, $"""
             -A HN-IN -i {lan} -d {pub} -p udp -j DROP
             COMMIT
 
