@@ -77,6 +77,28 @@ public sealed class LabNat : LabRouter
     /// <summary>The NAT's current translations: conntrack entries whose source it rewrote.</summary>
     public IReadOnlyList<ConntrackEntry> GetMappings() => GetConntrackEntries().Where(e => e.IsSourceTranslated).ToList();
 
+    /// <summary>
+    /// The NAT gets a new public address on its outside segment (<paramref name="newPublicAddress"/> or a free one)
+    /// and forgets every mapping, as when a provider renumbers a home router: hosts behind it see no local change,
+    /// but the outside sees their traffic come from the new address (and new mappings). Returns the new address.
+    /// </summary>
+    public IPAddress Renumber(IPAddress? newPublicAddress = null)
+    {
+        lock (Lab.Sync)
+        {
+            Lab.ThrowIfDisposed();
+            var address = newPublicAddress ?? Outside.Segment.AllocateAddress();
+            if (newPublicAddress is null)
+            {
+                Outside.Segment.Release(address); // MoveTo claims it again
+            }
+
+            Outside.SetAddress(address);
+            ResetMappings();
+            return address;
+        }
+    }
+
     /// <summary>Forgets every mapping and filter state at once (conntrack flush and the address-dependent filter's list), like a NAT reboot.</summary>
     public void ResetMappings()
     {
