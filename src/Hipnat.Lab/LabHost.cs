@@ -71,8 +71,81 @@ public partial class LabHost
         Interfaces.FirstOrDefault(i => i.Segment == segment) ?? throw new KeyNotFoundException($"{Name} has no interface on {segment.Name}");
 
     /// <summary>Adds an interface on <paramref name="segment"/> (multihoming); name defaults to ethN, address to a free one.</summary>
-    public LabInterface AddInterface(LabSegment segment, IPAddress? address = null, string? name = null) =>
-        AddInterfaceCore(segment, address, name, infrastructure: false);
+    /// <remarks>
+    /// Works while traffic flows: with <see cref="SetDefaultRoute"/> to the new segment's gateway and then
+    /// <see cref="RemoveInterface"/> of the old one it is a make-before-break handover. A host that becomes the first
+    /// behind a NAT becomes its <see cref="LabNat.ExposedHost"/>.
+    /// </remarks>
+    public LabInterface AddInterface(LabSegment segment, IPAddress? address = null, string? name = null)
+    {
+        lock (Lab.Sync)
+        {
+            var nic = AddInterfaceCore(segment, address, name, infrastructure: false);
+            segment.Nat?.OnHostAttached(this);
+            return nic;
+        }
+    }
+
+    /// <summary>
+    /// Unplugs and deletes <paramref name="nic"/> (its veth and switch port go, its address is released): the host
+    /// gets a link event and its kernel drops every route through it. The default route goes with it when its gateway
+    /// was on that interface's segment and no other interface is; <see cref="PrimaryInterface"/> becomes the next one.
+    /// </summary>
+    public void RemoveInterface(LabInterface nic)
+    {
+        ArgumentNullException.ThrowIfNull(nic);
+        if (nic.Host != this)
+        {
+            throw new ArgumentException($"{nic} is not an interface of {Name}", nameof(nic));
+        }
+
+        lock (Lab.Sync)
+        {
+            Lab.ThrowIfDisposed();
+            if (!interfaces.Contains(nic))
+            {
+                throw new InvalidOperationException($"{nic} was already removed");
+            }
+
+            nic.OnRemoved();
+            Lab.Ip(Namespace, "link", "del", "dev", nic.Name);
+            interfaces.Remove(nic);
+            nic.Segment.Detach(nic);
+            nic.Segment.Release(nic.Address);
+            if (DefaultGateway is { } gateway && nic.Segment.Contains(gateway) && !interfaces.Any(i => i.Segment.Contains(gateway)))
+            {
+                DefaultGateway = null;
+            }
+
+            Lab.OnAddressChanged(this);
+        }
+    }
+
+    /// <summary>
+    /// Break-before-make handover of the first interface into <paramref name="segment"/> (e.g. another NAT's inside
+    /// segment): with an <paramref name="outage"/>, the switch port goes down first (carrier loss) and stays down that
+    /// long; then the interface is re-plugged, renumbered with a free address of the new segment and the default route
+    /// follows the new gateway (see <see cref="LabInterface.MoveTo"/>).
+    /// </summary>
+    public LabInterface MoveTo(LabSegment segment, TimeSpan? outage = null)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        var nic = PrimaryInterface;
+        if (outage is { } offline && offline > TimeSpan.Zero)
+        {
+            nic.SetLinkDown();
+            Thread.Sleep(offline);
+            nic.MoveTo(segment);
+            nic.SetLinkUp();
+        }
+        else
+        {
+            nic.MoveTo(segment);
+        }
+
+        segment.Nat?.OnHostAttached(this);
+        return nic;
+    }
 
     /// <summary>Sets (or replaces) the default route.</summary>
     public void SetDefaultRoute(IPAddress gateway)
@@ -387,6 +460,20 @@ public partial class LabHost
             interfaces.Add(nic);
             segment.Attach(nic);
             return nic;
+        }
+    }
+
+    /// <summary>Called under the lab lock after <paramref name="nic"/> came up again: re-adds the default route and routes its kernel dropped.</summary>
+    internal void RestoreRoutes(LabInterface nic)
+    {
+        if (DefaultGateway is { } gateway && nic.Segment.Contains(gateway))
+        {
+            Lab.Ip(Namespace, "route", "replace", "default", "via", gateway.ToString(), "dev", nic.Name);
+        }
+
+        foreach (var (prefix, via) in routes.Where(r => nic.Segment.Contains(r.Via)))
+        {
+            Lab.Ip(Namespace, "route", "replace", prefix.ToString(), "via", via.ToString());
         }
     }
 

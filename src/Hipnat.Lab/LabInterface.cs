@@ -48,6 +48,42 @@ public sealed class LabInterface
 
     private NetworkLab Lab => Host.Lab;
 
+    /// <summary>False after <see cref="SetAdminDown"/>: the host's own end is administratively down.</summary>
+    public bool IsAdminUp { get; private set; } = true;
+
+    /// <summary>
+    /// Takes the interface down on the host's side (<c>ip link set dev IF down</c> in its namespace), as a user turning
+    /// Wi-Fi off: the host gets a link event, its kernel removes every route through the interface (the default route
+    /// too), and the address stays. Compare <see cref="SetLinkDown"/> (switch side: carrier loss, routes stay) and
+    /// <c>SetLoss(1)</c> (a silent cut: no event on the host at all).
+    /// </summary>
+    public void SetAdminDown()
+    {
+        lock (Lab.Sync)
+        {
+            Lab.ThrowIfDisposed();
+            Lab.Ip(Host.Namespace, "link", "set", "dev", Name, "down");
+            IsAdminUp = false;
+        }
+    }
+
+    /// <summary>Brings the interface up again after <see cref="SetAdminDown"/> and restores the default route and routes through it.</summary>
+    public void SetAdminUp()
+    {
+        lock (Lab.Sync)
+        {
+            Lab.ThrowIfDisposed();
+            Lab.Ip(Host.Namespace, "link", "set", "dev", Name, "up");
+            if (IsLinkUp)
+            {
+                Lab.WaitForLink(Host.Namespace, Name, SwitchPort);
+            }
+
+            IsAdminUp = true;
+            Host.RestoreRoutes(this);
+        }
+    }
+
     /// <summary>Cuts the link: the switch port goes down and the host's interface loses carrier; addresses and routes stay.</summary>
     public void SetLinkDown() => SetLink(up: false);
 
@@ -124,7 +160,7 @@ public sealed class LabInterface
             if (oldSegment != segment)
             {
                 Lab.Ip(Lab.SwitchNamespace, "link", "set", SwitchPort, "master", segment.BridgeName);
-                if (IsLinkUp)
+                if (IsLinkUp && IsAdminUp)
                 {
                     Lab.WaitForLink(Host.Namespace, Name, SwitchPort);
                 }
@@ -147,13 +183,20 @@ public sealed class LabInterface
     /// <inheritdoc />
     public override string ToString() => $"{Host.Name}/{Name} {Address}/{PrefixLength} on {Segment.Name}";
 
+    /// <summary>Called under the lab lock when the host removes the interface: drops its switch-side loss rules.</summary>
+    internal void OnRemoved()
+    {
+        lossToHostRule = ReplaceLossRule(lossToHostRule, "--physdev-out", 0, "to");
+        lossFromHostRule = ReplaceLossRule(lossFromHostRule, "--physdev-in", 0, "from");
+    }
+
     private void SetLink(bool up)
     {
         lock (Lab.Sync)
         {
             Lab.ThrowIfDisposed();
             Lab.Ip(Lab.SwitchNamespace, "link", "set", SwitchPort, up ? "up" : "down");
-            if (up)
+            if (up && IsAdminUp)
             {
                 Lab.WaitForLink(Host.Namespace, Name, SwitchPort);
             }

@@ -9,8 +9,9 @@ namespace Hipnat.Lab;
 /// inside interface (<c>lan0</c>, the segment's .1 and gateway) serves its own private segment
 /// (<see cref="InsideSegment"/>). Translation is iptables MASQUERADE on wan0; <see cref="NatOptions"/> select the
 /// RFC 4787 mapping, filtering and hairpinning behaviour (see docs/lab.md for what each gives and how).
-/// Unsolicited packets from the outside are dropped before conntrack confirms them, so they never leave stale
-/// entries that would make a later outbound mapping pick another port.
+/// Unsolicited packets from the outside to the NAT itself are dropped before conntrack confirms them (unless
+/// <see cref="NatOptions.InputFirewall"/> is off), so they never leave stale entries that would make a later
+/// outbound mapping pick another port.
 /// </summary>
 public sealed class LabNat : LabRouter
 {
@@ -75,6 +76,28 @@ public sealed class LabNat : LabRouter
 
     /// <summary>The NAT's current translations: conntrack entries whose source it rewrote.</summary>
     public IReadOnlyList<ConntrackEntry> GetMappings() => GetConntrackEntries().Where(e => e.IsSourceTranslated).ToList();
+
+    /// <summary>
+    /// The NAT gets a new public address on its outside segment (<paramref name="newPublicAddress"/> or a free one)
+    /// and forgets every mapping, as when a provider renumbers a home router: hosts behind it see no local change,
+    /// but the outside sees their traffic come from the new address (and new mappings). Returns the new address.
+    /// </summary>
+    public IPAddress Renumber(IPAddress? newPublicAddress = null)
+    {
+        lock (Lab.Sync)
+        {
+            Lab.ThrowIfDisposed();
+            var address = newPublicAddress ?? Outside.Segment.AllocateAddress();
+            if (newPublicAddress is null)
+            {
+                Outside.Segment.Release(address); // MoveTo claims it again
+            }
+
+            Outside.SetAddress(address);
+            ResetMappings();
+            return address;
+        }
+    }
 
     /// <summary>Forgets every mapping and filter state at once (conntrack flush and the address-dependent filter's list), like a NAT reboot.</summary>
     public void ResetMappings()
@@ -165,9 +188,19 @@ public sealed class LabNat : LabRouter
             -A HN-FWD -i {lan} -j ACCEPT
             -A HN-FWD -m conntrack --ctstate DNAT -j ACCEPT
             -A HN-FWD -i {wan} -j DROP
-            -A HN-IN -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-            -A HN-IN -i {wan} -p icmp --icmp-type echo-request -j ACCEPT
-            -A HN-IN -i {wan} -j DROP
+
+            """);
+        if (Options.InputFirewall)
+        {
+            rules.Append(CultureInfo.InvariantCulture, $"""
+                -A HN-IN -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+                -A HN-IN -i {wan} -p icmp --icmp-type echo-request -j ACCEPT
+                -A HN-IN -i {wan} -j DROP
+
+                """);
+        }
+
+        rules.Append(CultureInfo.InvariantCulture, $"""
             -A HN-IN -i {lan} -d {pub} -p udp -j DROP
             COMMIT
 

@@ -92,6 +92,9 @@ public sealed class LabProcess : IDisposable, IAsyncDisposable
     /// <summary>Every line read so far, stdout and stderr interleaved in arrival order.</summary>
     public IReadOnlyList<OutputLine> Output => output.Snapshot();
 
+    /// <summary>The lines read so far from index <paramref name="index"/> on (for incremental readers).</summary>
+    internal IReadOnlyList<OutputLine> OutputFrom(int index) => output.SnapshotFrom(index);
+
     /// <summary>stdout so far, one line per line.</summary>
     public string StandardOutputText => output.Text(OutputStream.StandardOutput);
 

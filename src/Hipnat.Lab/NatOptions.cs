@@ -15,6 +15,16 @@ public sealed record NatOptions
     /// </summary>
     public bool Hairpinning { get; init; }
 
+    /// <summary>
+    /// True (default): router-like — unsolicited packets from the outside addressed to the NAT itself are dropped in
+    /// the filter INPUT chain, before conntrack confirms an entry for them (pings are answered). False: a bare Linux
+    /// host doing MASQUERADE — no INPUT filtering, the kernel answers ICMP port unreachable and conntrack keeps an
+    /// (unreplied) entry for the inbound flow, so a later outbound flow from an inside host to that same remote
+    /// address and port, from the same port, finds its port-preserving tuple taken and gets another external port.
+    /// Combines with any mapping and filtering.
+    /// </summary>
+    public bool InputFirewall { get; init; } = true;
+
     /// <summary>conntrack's timeout of a UDP flow that has seen no reply yet (Linux default 30 s).</summary>
     public TimeSpan UdpTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

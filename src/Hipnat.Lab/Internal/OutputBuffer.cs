@@ -67,6 +67,14 @@ internal sealed class OutputBuffer
         }
     }
 
+    public IReadOnlyList<OutputLine> SnapshotFrom(int index)
+    {
+        lock (gate)
+        {
+            return index >= lines.Count ? [] : lines.GetRange(index, lines.Count - index);
+        }
+    }
+
     public string Text(OutputStream? stream)
     {
         var builder = new StringBuilder();
