@@ -198,6 +198,10 @@ internal sealed class HostAssociation
     /// retransmissions that fall back to it (RFC 9028 §4.8).</summary>
     public byte[]? PendingUpdateViaRelay { get; set; }
 
+    /// <summary>The pending UPDATE belongs to a handover: retransmitted from a short interval, and when it is never
+    /// acknowledged it is given up without failing the association (keepalives and the peer timeout decide that).</summary>
+    public bool PendingUpdateSoft { get; set; }
+
     /// <summary>The pending UPDATE is a handover's (ESP_INFO Old SPI = New SPI with our LOCATOR_SET).</summary>
     public bool PendingUpdateIsHandover { get; set; }
 

@@ -44,7 +44,7 @@ public sealed partial class HipHost
     }
 
     private bool IsOurAddress(TransportAddress t) =>
-        IsWildcardAddress(t.Address) || _localLocators.Exists(l => l.Address.Equals(t.Address)) || _localLocators.Exists(l => IsWildcardAddress(l.Address) && l.IsIPv4 == t.IsIPv4 && _localLocators.Count == 1);
+        IsWildcardAddress(t.Address) || _localLocators.Exists(l => l.Address.Equals(t.Address));
 
     private void OnLocalLocatorsChanged(List<TransportAddress> old, TimeSpan now)
     {
@@ -75,6 +75,7 @@ public sealed partial class HipHost
                 if (StartUpdate(a.PeerHit, now, UpdateKind.Registration, null))
                 {
                     _handoverRegistrars.Add(a.PeerHit);
+                    RetransmitSoon(a, now);
                 }
 
                 continue;
@@ -139,6 +140,7 @@ public sealed partial class HipHost
         a.PendingUpdateId = null;
         a.PendingUpdateIsRekey = false;
         a.PendingUpdateIsHandover = false;
+        a.PendingUpdateSoft = false;
         a.NextUpdateRetransmit = TimeSpan.MaxValue;
     }
 
@@ -222,12 +224,17 @@ public sealed partial class HipHost
         a.PendingUpdateId = id;
         a.PendingUpdateIsHandover = true;
         a.UpdateRetries = 0;
-        a.UpdateInterval = _options.RetransmitInitial;
-        a.NextUpdateRetransmit = now + a.UpdateInterval;
+        RetransmitSoon(a, now);
         if (a.TryGetRoute(out var local, out var remote))
         {
             EmitCopy(local, remote, a.PendingUpdate);
             a.LastSent = now;
+        }
+
+        if (a.PendingUpdateViaRelay is { } viaRelay && RelayPair(a) is { } relayRoute)
+        {
+            // The old pair may be gone already: the relay gets a copy at once (RFC 9028 §4.8).
+            EmitCopy(relayRoute.Local, relayRoute.Peer, viaRelay);
         }
 
         a.LastHandover?.Step(route?.IsRelayed == true ? "UPDATE sent through the relay" : "UPDATE sent on the old pair", now);
@@ -502,6 +509,7 @@ public sealed partial class HipHost
                 {
                     r.PendingRegistration = new RegistrationRequest(r.PeerHit, regs.Select(x => x.Type).ToArray(), regs.Max(x => x.RequestedLifetime));
                     StartUpdate(r.PeerHit, now, UpdateKind.Registration, null);
+                    RetransmitSoon(r, now);
                     ScheduleTimer(r);
                 }
             }
@@ -545,4 +553,26 @@ public sealed partial class HipHost
         HipHeader.PatchLength(hip, packet.Length + written);
         Emit(relay.Local, relay.Peer, buf, packet.Length + written);
     }
+
+    /// <summary>
+    /// A handover's UPDATEs are retransmitted sooner than RFC 7401's usual start (a few round trips, at least
+    /// 100 ms): the first copy often leaves while the new link is still coming up (address resolution, a bridge or
+    /// access point not forwarding yet), and every retransmission interval is time without a path.
+    /// </summary>
+    private void RetransmitSoon(HostAssociation a, TimeSpan now)
+    {
+        if (a.PendingUpdateId is null)
+        {
+            return;
+        }
+
+        var rtt = a.ActivePair?.Rtt ?? TimeSpan.Zero;
+        var rto = rtt * 3 > HandoverRetransmitInitial ? rtt * 3 : HandoverRetransmitInitial;
+        a.UpdateInterval = rto < _options.RetransmitInitial ? rto : _options.RetransmitInitial;
+        a.NextUpdateRetransmit = now + a.UpdateInterval;
+        a.PendingUpdateSoft = true;
+        ScheduleTimer(a);
+    }
+
+    private static readonly TimeSpan HandoverRetransmitInitial = TimeSpan.FromMilliseconds(100);
 }

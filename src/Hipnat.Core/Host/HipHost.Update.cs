@@ -92,6 +92,7 @@ public sealed partial class HipHost
         a.PendingUpdate = hip[..len].ToArray();
         a.PendingUpdateLength = len;
         a.PendingUpdateId = id;
+        a.PendingUpdateSoft = false;
         a.PendingUpdateIsRekey = kind is UpdateKind.Rekey or UpdateKind.NewSa;
         a.UpdateRetries = 0;
         a.UpdateInterval = _options.RetransmitInitial;
@@ -129,6 +130,13 @@ public sealed partial class HipHost
         if (a.PendingUpdate is null)
         {
             a.NextUpdateRetransmit = TimeSpan.MaxValue;
+            return;
+        }
+
+        if (a.UpdateRetries >= _options.UpdateRetriesMax && a.PendingUpdateSoft)
+        {
+            DebugLog?.Invoke($"UPDATE {a.PendingUpdateId} to {a.PeerHit} not acknowledged after {a.UpdateRetries + 1} transmissions; given up (handover)");
+            AbandonPendingUpdate(a);
             return;
         }
 
@@ -343,6 +351,7 @@ public sealed partial class HipHost
                 a.PendingUpdate = hip[..len].ToArray();
                 a.PendingUpdateLength = len;
                 a.PendingUpdateId = ourSeq;
+                a.PendingUpdateSoft = false;
                 a.PendingUpdateIsRekey = false;
                 a.UpdateRetries = 0;
                 a.UpdateInterval = _options.RetransmitInitial;
@@ -409,6 +418,7 @@ public sealed partial class HipHost
 
             a.PendingUpdate = null;
             a.PendingUpdateId = null;
+            a.PendingUpdateSoft = false;
             a.NextUpdateRetransmit = TimeSpan.MaxValue;
             Raise(new UpdateCompleted(now, peer, done, rekeyed || a.PendingUpdateIsRekey));
             a.PendingUpdateIsRekey = false;

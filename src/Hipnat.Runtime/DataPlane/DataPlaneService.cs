@@ -419,9 +419,10 @@ public sealed class DataPlaneService : IDisposable
             }
         }
 
-        // While ICE is still looking for a path, a control relay is no path for ESP (RFC 9028 §4.6: its address
-        // is not a data plane destination): hold the packets in the per-peer queue until a pair is selected.
-        if (controlRelayOnly && _host.GetIceSession(peer) is { Selected: null, Failed: false })
+        // While ICE is still looking for a path (first checks, or new ones after a handover), a control relay is no
+        // path for ESP (RFC 9028 §4.6: its address is not a data plane destination): hold the packets in the
+        // per-peer queue until a pair is selected.
+        if (controlRelayOnly && _host.GetIceSession(peer) is { Failed: false })
         {
             Engine.SetRoute(peer, null, null, false);
             return;
@@ -457,9 +458,10 @@ public sealed class DataPlaneService : IDisposable
                 {
                     Engine.FlushPending(peer);
                 }
-                else if (_host.GetIceSession(peer) is { Selected: null, Failed: false })
+                else if (_host.GetIceSession(peer) is { Failed: false })
                 {
-                    // ICE is still choosing the path: the packets wait in the queue for ActivePathChanged.
+                    // ICE is still choosing the path (or choosing again after a handover): the packets wait in the
+                    // queue for ActivePathChanged.
                 }
                 else
                 {
