@@ -9,6 +9,7 @@ return args.Length > 0 ? args[0] switch
     "ice-matrix" => IceMatrixBench.Run(args[1..]),
     "ice-time" => IceTimeBench.Run(args[1..]),
     "ice-trace" => IceMatrixBench.Trace(args[1..]),
+    "mobility-matrix" or "mobility-trace" => MobilityMatrixBench.Dispatch(args),
     _ => Usage(),
 } : Usage();
 

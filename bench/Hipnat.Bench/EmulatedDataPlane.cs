@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using Hipnat.Core.Association;
+using Hipnat.Core.Host;
+using Hipnat.Core.Transport;
+using Hipnat.Simulator;
+using Hipnat.Simulator.Hip;
+using Hipnat.Wire;
+
+namespace Hipnat.Bench;
+
+/// <summary>
+/// Stands in for a host's ESP data plane in the simulator (what src/Hipnat.Runtime/DataPlane does for real): every
+/// tick it sends one small UDP-encapsulated "ESP" datagram (the association's outbound SPI, a sequence number) from
+/// the association's local address to its peer address, through the simulated network, relays and NATs; a datagram
+/// that arrives with one of our inbound SPIs counts as received ESP. As the runtime does, it tells the core
+/// (<see cref="HipHost.NoteTraffic"/>) whether ESP was sent and received since the last tick, reports ESP from a new
+/// source address on a direct route (<see cref="HipHost.NotePeerAddress"/>), and holds packets while the only path
+/// is the control relay and ICE is still looking for a pair. Everything else goes to the HIP node it wraps.
+/// </summary>
+internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
+{
+    /// <summary>Length of an emulated ESP datagram: odd, so no HIP control packet or STUN message has it.</summary>
+    public const int DatagramLength = 61;
+
+    private bool _sent;
+    private bool _received;
+    private (TransportAddress Local, TransportAddress From)? _newSource;
+
+    public HipSimNode Node { get; } = node;
+
+    public string Name { get; } = name;
+
+    /// <summary>The association's peer; set once it exists.</summary>
+    public Hit Peer { get; set; }
+
+    /// <summary>Virtual time at which datagram n was offered (index = sequence number).</summary>
+    public List<TimeSpan> Offered { get; } = [];
+
+    /// <summary>Whether datagram n was sent (false: no route, held back).</summary>
+    public List<bool> WasSent { get; } = [];
+
+    /// <summary>Datagrams of the peer that arrived here: (arrival time, peer's sequence number).</summary>
+    public List<(TimeSpan At, long Seq)> Arrivals { get; } = [];
+
+    /// <summary>ESP that arrived with an SPI that is not (or no longer) ours.</summary>
+    public int UnknownSpi { get; private set; }
+
+    public void OnDatagram(SimContext ctx, SimEndpoint local, SimEndpoint remote, ReadOnlySpan<byte> payload)
+    {
+        if (HipUdpFraming.Classify(payload) != UdpPayloadKind.Esp || payload.Length != DatagramLength)
+        {
+            Node.OnDatagram(ctx, local, remote, payload);
+            return;
+        }
+
+        uint spi = BinaryPrimitives.ReadUInt32BigEndian(payload);
+        var info = Node.Host.GetAssociation(Peer);
+        if (info is null || !info.SaPairs.Any(s => s.InboundSpi == spi))
+        {
+            UnknownSpi++;
+            return;
+        }
+
+        Arrivals.Add((ctx.Now, BinaryPrimitives.ReadInt64BigEndian(payload[8..])));
+        _received = true;
+        var from = TransportAddress.Udp(remote.Address, (ushort)remote.Port);
+        if (TryRoute(Node.Host, Peer, info, out _, out var routeRemote, out bool relayed) && !relayed && routeRemote != from)
+        {
+            _newSource = (TransportAddress.Udp(local.Address, (ushort)local.Port), from);
+        }
+    }
+
+    public void OnTimer(SimContext ctx) => Node.OnTimer(ctx);
+
+    /// <summary>One tick: offer a datagram (send it if there is a route), then report the last interval's traffic.</summary>
+    public void Tick()
+    {
+        Node.Invoke((h, now) =>
+        {
+            long seq = Offered.Count;
+            Offered.Add(now);
+            bool sent = false;
+            var info = h.GetAssociation(Peer);
+            if (info is { State: AssociationState.Established } && info.SaPairs.Count > 0 && TryRoute(h, Peer, info, out var local, out var remote, out _))
+            {
+                var ctx = Node.SimHost!.Context;
+                Span<byte> d = stackalloc byte[DatagramLength];
+                d.Clear();
+                BinaryPrimitives.WriteUInt32BigEndian(d, info.SaPairs[^1].OutboundSpi);
+                BinaryPrimitives.WriteUInt32BigEndian(d[4..], (uint)seq); // ESP sequence number
+                BinaryPrimitives.WriteInt64BigEndian(d[8..], seq);
+                var from = local.Address.Equals(System.Net.IPAddress.Any) ? new SimEndpoint(ctx.Address, Node.Port) : new SimEndpoint(local.Address, local.Port);
+                ctx.Send(from, new SimEndpoint(remote.Address, remote.Port), d);
+                sent = true;
+                _sent = true;
+            }
+
+            WasSent.Add(sent);
+            if (_sent)
+            {
+                h.NoteTraffic(Peer, now, sent: true);
+                _sent = false;
+            }
+
+            if (_received)
+            {
+                h.NoteTraffic(Peer, now, sent: false);
+                _received = false;
+            }
+
+            if (_newSource is { } s)
+            {
+                _newSource = null;
+                h.NotePeerAddress(Peer, s.Local, s.From, now);
+            }
+        });
+    }
+
+    /// <summary>
+    /// The route the runtime's data plane would use (DataPlaneService.RefreshRoute): the active pair's local and peer
+    /// address; relayed when a pair to that address goes through a relay; none while the only path is the control
+    /// relay (RFC 9028 §4.6: not a data plane destination) and ICE has selected nothing yet.
+    /// </summary>
+    public static bool TryRoute(HipHost host, Hit peer, AssociationInfo info, out TransportAddress local, out TransportAddress remote, out bool relayed)
+    {
+        local = default;
+        remote = default;
+        relayed = false;
+        if (info.PeerAddress is not { } r)
+        {
+            return false;
+        }
+
+        bool controlRelayOnly = false;
+        foreach (var pair in info.Pairs)
+        {
+            if (pair.Peer == r && (pair.RelayedTo is not null || pair.ThroughRelay || pair.ViaDataRelay))
+            {
+                relayed = true;
+                controlRelayOnly |= !pair.ViaDataRelay;
+            }
+        }
+
+        if (controlRelayOnly && host.GetIceSession(peer) is { Selected: null, Failed: false })
+        {
+            return false;
+        }
+
+        remote = r;
+        local = info.LocalAddress ?? TransportAddress.Udp(System.Net.IPAddress.Any, TransportAddress.DefaultHipPort);
+        return true;
+    }
+}
