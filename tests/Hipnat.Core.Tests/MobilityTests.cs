@@ -264,4 +264,16 @@ public class MobilityTests
         Assert.True(t.B.Host.Counters.ProbesSent > 0 || t.A.Host.Counters.ProbesSent > 0);
         Assert.Null(t.B.Host.GetIceSession(t.A.Host.LocalHit));
     }
+
+    [Fact]
+    public void AQuietPathIsNotSuspectedAndItsLivenessCheckEnds()
+    {
+        // One packet heard, then silence with nothing sent: an idle association, left to keepalives. (The check
+        // once re-armed itself for the same instant and the timer loop never returned.)
+        var t = Associated(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone);
+        t.A.Invoke((h, now) => h.NoteTraffic(t.B.Host.LocalHit, now, sent: false));
+        t.Sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, t.A.Host.Counters.PathsSuspected);
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+    }
 }

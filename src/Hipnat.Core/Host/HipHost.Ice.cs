@@ -950,6 +950,7 @@ public sealed partial class HipHost
         }
 
         a.ActivePair = lp;
+        a.LastHeardOnPath = now;
         a.Probes.Clear();
         a.ProbeDue = TimeSpan.MaxValue;
         Counters.IceSelections++;

@@ -89,7 +89,7 @@ public sealed partial class HipHost
             Counters.HandoversStarted++;
             a.LastHandover = new HandoverRecord(now, activeLost ? "our address of the active path was removed" : "our locators changed", mobile: true);
             Raise(new HandoverStarted(now, a.PeerHit, Mobile: true, a.LastHandover.Reason));
-            if (activeLost)
+            if (activeLost && !TakeCheckedPair(a, now))
             {
                 FallBackToRelay(a, now, "our address of the active path was removed");
             }
@@ -193,6 +193,7 @@ public sealed partial class HipHost
 
         relay.State = LocatorPairState.Active;
         a.ActivePair = relay;
+        a.LastHeardOnPath = now;
         a.LastHandover?.Step("control through the relay", now);
         DebugLog?.Invoke($"path to {a.PeerHit}: {reason}; control through the relay {relay}");
         Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, relay.RelayedTo ?? relay.Peer, Direct: false, reason));
@@ -238,6 +239,7 @@ public sealed partial class HipHost
         }
 
         a.LastHandover?.Step(route?.IsRelayed == true ? "UPDATE sent through the relay" : "UPDATE sent on the old pair", now);
+        DebugLog?.Invoke($"handover UPDATE {id} to {a.PeerHit} on {route}{(a.PendingUpdateViaRelay is null ? string.Empty : " and through the relay")}");
         RestartIce(a, now, "our locators changed");
         ScheduleTimer(a);
     }
@@ -473,14 +475,19 @@ public sealed partial class HipHost
         }
 
         // Suspect only a path that carried traffic: we sent since it was last heard, or packets were arriving
-        // several times per window (an idle association is left to keepalives).
+        // several times per window (an idle association is left to keepalives; traffic re-arms the check).
         bool expecting = a.LastSent > a.LastHeardOnPath || a.ReceiveInterval * 2 < window;
-        if (expecting)
+        if (!expecting)
         {
-            OnPathSuspect(a, now, $"nothing heard on {a.ActivePair} for {(now - a.LastHeardOnPath).TotalMilliseconds:F0} ms while traffic flowed");
+            return;
         }
 
+        OnPathSuspect(a, now, $"nothing heard on {a.ActivePair} for {(now - a.LastHeardOnPath).TotalMilliseconds:F0} ms while traffic flowed");
         ScheduleLiveness(a, now);
+        if (a.LivenessDue <= now)
+        {
+            a.LivenessDue = now + window; // never due again in the same instant: the timer loop would not end
+        }
     }
 
     /// <summary>
@@ -575,4 +582,30 @@ public sealed partial class HipHost
     }
 
     private static readonly TimeSpan HandoverRetransmitInitial = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Make-before-break (draft §3.1): the active pair's address went, but the checklist already holds a working
+    /// direct pair from an address we still have (checked while both uplinks were up): it carries the traffic at
+    /// once, while the handover's UPDATE and new checks follow.
+    /// </summary>
+    private bool TakeCheckedPair(HostAssociation a, TimeSpan now)
+    {
+        if (a.Ice is not { } ice)
+        {
+            return false;
+        }
+
+        foreach (var p in ice.CheckList.Pairs.OrderByDescending(p => p.Priority))
+        {
+            if (p.State == Ice.CandidatePairState.Succeeded && !p.IsRelayed && !ReferenceEquals(p, ice.Selected)
+                && _localLocators.Exists(l => l.Address.Equals(p.Local.Base.Address)))
+            {
+                ice.Selected = null;
+                Select(a, ice, p, now, "checked before the old address went (make-before-break)");
+                return ReferenceEquals(ice.Selected, p);
+            }
+        }
+
+        return false;
+    }
 }

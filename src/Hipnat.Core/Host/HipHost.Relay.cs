@@ -122,6 +122,11 @@ public sealed partial class HipHost
         HipMac.Compute(ta.Suite, ta.OurIntegrityKey, outPkt[..len], mac[..macLen]);
         len = AppendRaw(outPkt, len, relay ? ParameterType.RelayHmac : ParameterType.RvsHmac, mac[..macLen]);
         Emit(target.LocalAddress, target.ClientAddress, buf, len);
+        if (packet.Type != HipPacketType.Update || !packet.Has(ParameterType.CandidatePriority))
+        {
+            DebugLog?.Invoke($"relayed {packet.Type} of {sender} from {remote} to {receiver} at {target.ClientAddress}");
+        }
+
         target.RelayedPackets++;
         target.RelayedBytes += len;
         Counters.Relayed++;
