@@ -438,6 +438,12 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             wake = d;
         }
 
+        if (_dataPlane?.TickDue is { } tickDue && tickDue < wake)
+        {
+            // ESP bypasses this thread: the data plane's tick is how the core hears of it (path liveness).
+            wake = tickDue < now ? now : tickDue;
+        }
+
         if (StunDue() is { } stunDue && stunDue < wake)
         {
             wake = stunDue;

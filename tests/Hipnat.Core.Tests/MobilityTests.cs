@@ -276,4 +276,44 @@ public class MobilityTests
         Assert.Equal(0, t.A.Host.Counters.PathsSuspected);
         Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
     }
+
+    [Fact]
+    public void WhenTheRepliersNatIsRenumberedTheReplierNoticesTheSilenceToo()
+    {
+        // As ping over hip0 does it: A sends every 10 ms, B answers only what it receives. After B's NAT is
+        // renumbered B sends nothing at all; only the silence tells it.
+        var t = Associated(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone);
+        var natBNew = IPAddress.Parse("203.0.113.21");
+        bool renumbered = false;
+        bool Works() => !renumbered || (InfoA(t).PeerAddress?.Address.Equals(natBNew) == true && InfoB(t).PeerAddress?.Address.Equals(RelayTopology.NatAPublic) == true);
+        var end = t.Sim.Now + TimeSpan.FromSeconds(8);
+        void Tick()
+        {
+            bool works = Works();
+            t.A.Invoke((h, now) => h.NoteTraffic(t.B.Host.LocalHit, now, sent: true));
+            if (works)
+            {
+                t.B.Invoke((h, now) =>
+                {
+                    h.NoteTraffic(t.A.Host.LocalHit, now, sent: false);
+                    h.NoteTraffic(t.A.Host.LocalHit, now, sent: true);
+                });
+                t.A.Invoke((h, now) => h.NoteTraffic(t.B.Host.LocalHit, now, sent: false));
+            }
+
+            if (t.Sim.Now < end)
+            {
+                t.Sim.ScheduleAfter(TimeSpan.FromMilliseconds(50), Tick);
+            }
+        }
+
+        t.Sim.ScheduleAfter(TimeSpan.Zero, Tick);
+        t.Sim.RunFor(TimeSpan.FromSeconds(2));
+        var at = t.Sim.Now;
+        t.NatB.Renumber(natBNew);
+        renumbered = true;
+        Assert.True(t.Sim.RunUntil(Works, TimeSpan.FromSeconds(5)), $"A: {InfoA(t).LastHandover}; B: {InfoB(t).LastHandover}\n{t.Sim.TraceText()}");
+        Assert.True(t.Sim.Now - at < TimeSpan.FromSeconds(1), $"after {(t.Sim.Now - at).TotalMilliseconds} ms");
+        Assert.True(t.B.Host.Counters.PathsSuspected >= 1);
+    }
 }

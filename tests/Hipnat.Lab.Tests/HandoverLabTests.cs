@@ -83,6 +83,21 @@ public class HandoverLabTests
         Assert.Fail($"{host.Name} cannot reach {gateway.Name} at {gateway.Inside.Address} after moving there");
     }
 
+    /// <summary>
+    /// A second uplink the way a multihomed host has one: its own interface, a routing table for its source address
+    /// (so what is sent from it leaves through it), and a default route of lower preference that takes over when
+    /// the first uplink goes.
+    /// </summary>
+    private static LabInterface AddUplink(LabHost host, LabNat nat)
+    {
+        var nic = host.AddInterface(nat.InsideSegment);
+        string gateway = nat.Inside.Address.ToString();
+        host.Run("ip", "rule", "add", "from", nic.Address.ToString(), "table", "100").EnsureSuccess();
+        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "table", "100").EnsureSuccess();
+        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "metric", "100").EnsureSuccess();
+        return nic;
+    }
+
     private static TimeSpan P95(List<TimeSpan> values)
     {
         var sorted = values.Order().ToList();
@@ -144,7 +159,7 @@ public class HandoverLabTests
         HipLab.WaitForPath(m.Alice, m.Lab.BobHit, p => p.Address.Equals(m.Lab.Nat2.PublicAddress), TimeSpan.FromSeconds(10), "a direct path to bob");
         var ping = StartPing(m);
         var first = m.Lab.AliceHost.PrimaryInterface;
-        var second = m.Lab.AliceHost.AddInterface(m.Nat3.InsideSegment);
+        var second = AddUplink(m.Lab.AliceHost, m.Nat3);
         ping.Mark("second uplink up");
         Thread.Sleep(TimeSpan.FromSeconds(2));
         m.Lab.AliceHost.RemoveInterface(first);

@@ -215,6 +215,12 @@ internal sealed class HostAssociation
     /// <summary>When something (ESP, as the driver reports it, or a probe answer) last arrived on the active path.</summary>
     public TimeSpan LastHeardOnPath { get; set; }
 
+    /// <summary>When we first sent after the path was last heard: an answer is expected from then on.</summary>
+    public TimeSpan ExpectingSince { get; set; }
+
+    /// <summary>Since when the active path has been silent as far as liveness is concerned.</summary>
+    public TimeSpan SilentSince => ExpectingSince > LastHeardOnPath ? ExpectingSince : LastHeardOnPath;
+
     /// <summary>When the silence window of the active path ends (liveness check).</summary>
     public TimeSpan LivenessDue { get; set; } = TimeSpan.MaxValue;
 

@@ -480,9 +480,9 @@ public sealed partial class HipHost
         ice.Nominating = pair;
         ice.NominationAttempts = 0;
         pair.NominationInFlight = true;
-        if (!pair.IsRelayed)
+        if (!pair.IsRelayed && !ice.IsRestart)
         {
-            ice.CheckList.StopChecks();
+            ice.CheckList.StopChecks(); // after a handover the other pairs are still checked: backups (draft §3.2)
         }
 
         DebugLog?.Invoke($"ICE with {a.PeerHit}: nominating {pair}");
@@ -673,7 +673,7 @@ public sealed partial class HipHost
         if (answersNomination && !ice.Concluded)
         {
             ice.Concluded = true;
-            if (ice.Selected is { IsRelayed: false })
+            if (ice.Selected is { IsRelayed: false } && !ice.IsRestart)
             {
                 ice.CheckList.StopChecks(); // a relayed selection keeps looking for a direct pair
             }
@@ -891,13 +891,14 @@ public sealed partial class HipHost
             ice.PeerNominated = pair;
             pair.Nominated = true;
             Select(a, ice, pair, now, $"nominated by the peer ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)})");
-            if (!pair.IsRelayed)
+            if (!pair.IsRelayed && !ice.IsRestart)
             {
                 list.StopChecks();
             }
         }
-        else if (pair.State != CandidatePairState.Succeeded && !list.Completed)
+        else if (pair.State != CandidatePairState.Succeeded && (!list.Completed || ice.IsRestart))
         {
+            list.Resume();
             list.Trigger(pair);
         }
     }

@@ -21,6 +21,11 @@ public sealed partial class HipHost
         {
             if (sent)
             {
+                if (a.LastSent <= a.LastHeardOnPath || a.ExpectingSince <= a.LastHeardOnPath)
+                {
+                    a.ExpectingSince = now; // the first packet after the path was last heard starts the wait for an answer
+                }
+
                 a.LastSent = now;
             }
             else

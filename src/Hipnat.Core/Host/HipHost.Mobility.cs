@@ -4,6 +4,7 @@ using Hipnat.Core.Transport;
 using Hipnat.Wire;
 using Hipnat.Wire.Packets;
 using Hipnat.Wire.Parameters;
+using CandidateKind = Hipnat.Wire.Parameters.CandidateKind;
 
 namespace Hipnat.Core.Host;
 
@@ -98,9 +99,11 @@ public sealed partial class HipHost
             peers.Add(a);
         }
 
+        // In parallel with the registrations: the reflexive address of every base (Figure 4).
+        GatherReflexivePerBase(now);
         foreach (var a in peers)
         {
-            if (_handoverRegistrars.Count == 0)
+            if (_handoverRegistrars.Count == 0 && ReflexiveQueriesPending == 0)
             {
                 SendHandoverUpdate(a, now);
             }
@@ -147,7 +150,16 @@ public sealed partial class HipHost
     /// <summary>A registrar answered: once all have, the handover UPDATEs go to the peers (draft §5.1 step 4).</summary>
     private void OnRegistrarAnswered(HostAssociation registrar, TimeSpan now)
     {
-        if (!_handoverRegistrars.Remove(registrar.PeerHit) || _handoverRegistrars.Count > 0)
+        if (_handoverRegistrars.Remove(registrar.PeerHit))
+        {
+            TrySendWaitingHandovers(now);
+        }
+    }
+
+    /// <summary>Once registrations and reflexive queries are answered, the waiting handover UPDATEs go out.</summary>
+    private void TrySendWaitingHandovers(TimeSpan now)
+    {
+        if (_handoverRegistrars.Count > 0 || ReflexiveQueriesPending > 0)
         {
             return;
         }
@@ -315,16 +327,16 @@ public sealed partial class HipHost
                 }
             }
 
-            if (a.ActivePair is { IsRelayed: false } && !a.PeerLocators.Contains(a.ActivePair.Peer))
+            if (a.ActivePair is { IsRelayed: false } && !TakeCheckedPair(a, now))
             {
-                FallBackToRelay(a, now, "the peer withdrew the address of the active path");
-            }
-            else if (a.ActivePair is { IsRelayed: false })
-            {
-                FallBackToRelay(a, now, "the peer moved and reached us through the relay");
+                FallBackToRelay(a, now, a.PeerLocators.Contains(a.ActivePair.Peer) ? "the peer moved and reached us through the relay" : "the peer withdrew the address of the active path");
             }
         }
-        else if (a.ActivePair is { IsRelayed: false } ap && ap.Peer != remote)
+        else if (a.ActivePair is { IsRelayed: false } ap && ap.Peer != remote && !a.PeerLocators.Contains(ap.Peer) && TakeCheckedPair(a, now))
+        {
+            // Its address of the active path is withdrawn, and a pair to another of its addresses is checked already.
+        }
+        else if (a.ActivePair is { IsRelayed: false } ap2 && ap2.Peer != remote)
         {
             // Directly from its new address: answer there; the echo in our answer verifies it.
             NoteNewPeerAddress(a, remote, now);
@@ -356,6 +368,15 @@ public sealed partial class HipHost
             return; // from the relay itself
         }
 
+
+        if (a.Ice is { } ice && ice.CheckList.Pairs.FirstOrDefault(p => p.State == Ice.CandidatePairState.Succeeded && !p.IsRelayed && p.Remote.Address == remote) is { } verified)
+        {
+            // ICE has checked that address already (RFC 9028 §4.6): no further verification needed.
+            Select(a, ice, verified, now, "the peer's traffic arrives from a checked address");
+            ScheduleTimer(a);
+            return;
+        }
+
         NoteNewPeerAddress(a, remote, now, local);
         ScheduleTimer(a);
     }
@@ -367,6 +388,12 @@ public sealed partial class HipHost
         if (remote.Kind != TransportKind.Udp || a.Probes.Exists(p => p.Peer == remote) || a.Probes.Count >= 8)
         {
             return;
+        }
+
+        if (a.SuspectedAt is null && a.ActivePair is { IsRelayed: false, ViaDataRelay: false }
+            && (a.PeerCandidates.Exists(c => c.Address == remote && c.Type == CandidateKind.Relayed) || FindDataRelayFor(remote) is not null))
+        {
+            return; // through a data relay while our direct path works: no reason to move there
         }
 
         if (!a.PeerLocators.Contains(remote))
@@ -434,7 +461,7 @@ public sealed partial class HipHost
             return;
         }
 
-        var due = a.LastHeardOnPath + window;
+        var due = a.SilentSince + window;
         if (a.SuspectedAt is { } s && s + (window * 4) > due)
         {
             due = s + (window * 4);
@@ -463,12 +490,12 @@ public sealed partial class HipHost
     {
         a.LivenessDue = TimeSpan.MaxValue;
         var window = SilenceWindow(a);
-        if (a.State != AssociationState.Established || window <= TimeSpan.Zero || now - a.LastHeardOnPath > LivenessHorizon)
+        if (a.State != AssociationState.Established || window <= TimeSpan.Zero || now - a.SilentSince > LivenessHorizon)
         {
             return;
         }
 
-        if (now - a.LastHeardOnPath < window || (a.SuspectedAt is { } s && now - s < window * 4))
+        if (now - a.SilentSince < window || (a.SuspectedAt is { } s && now - s < window * 4))
         {
             ScheduleLiveness(a, now);
             return;
@@ -476,7 +503,7 @@ public sealed partial class HipHost
 
         // Suspect only a path that carried traffic: we sent since it was last heard, or packets were arriving
         // several times per window (an idle association is left to keepalives; traffic re-arms the check).
-        bool expecting = a.LastSent > a.LastHeardOnPath || a.ReceiveInterval * 2 < window;
+        bool expecting = a.LastSent > a.LastHeardOnPath || a.ReceiveInterval < window / 2;
         if (!expecting)
         {
             return;
@@ -598,7 +625,8 @@ public sealed partial class HipHost
         foreach (var p in ice.CheckList.Pairs.OrderByDescending(p => p.Priority))
         {
             if (p.State == Ice.CandidatePairState.Succeeded && !p.IsRelayed && !ReferenceEquals(p, ice.Selected)
-                && _localLocators.Exists(l => l.Address.Equals(p.Local.Base.Address)))
+                && _localLocators.Exists(l => l.Address.Equals(p.Local.Base.Address))
+                && (a.PeerCandidates.Exists(c => c.Address == p.Remote.Address) || p.Remote.Type == Wire.Parameters.CandidateKind.PeerReflexive))
             {
                 ice.Selected = null;
                 Select(a, ice, p, now, "checked before the old address went (make-before-break)");

@@ -12,6 +12,8 @@ public sealed partial class HipHost
             _r1.Rotate(now);
         }
 
+        OnReflexiveTimer(now);
+
         while (_timers.TryPeek(out var a, out var due) && due <= now)
         {
             _timers.Dequeue();

@@ -56,6 +56,11 @@ public sealed partial class HipHost
         get
         {
             var due = _r1.NextRotation;
+            if (_reflexiveClient?.NextTimeout is { } stunDue && stunDue < due)
+            {
+                due = stunDue;
+            }
+
             while (_timers.TryPeek(out var a, out var t))
             {
                 if (a.NextDue != t || !_associations.TryGetValue(a.PeerHit, out var cur) || !ReferenceEquals(cur, a))
@@ -138,6 +143,11 @@ public sealed partial class HipHost
             if (kind == UdpPayloadKind.Esp && _options.Registrar is not null)
             {
                 RelayEsp(local, remote, payload, now);
+                return;
+            }
+
+            if (kind == UdpPayloadKind.Stun && TryHandleReflexiveAnswer(remote, payload, now))
+            {
                 return;
             }
 

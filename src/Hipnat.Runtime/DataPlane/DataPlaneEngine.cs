@@ -95,6 +95,14 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     /// </summary>
     public Action<Hit>? ConnectRequested { get; set; }
 
+    /// <summary>Receive threads: a peer's ESP began to arrive from a new source address (called once per change,
+    /// not per packet); the driver takes it with <see cref="TakeNewSource"/> at once instead of at the next tick.</summary>
+    public Action<Hit>? NewSourceNoted { get; set; }
+
+    /// <summary>Driver thread: the new source address noted for <paramref name="peer"/>, if any (local, source).</summary>
+    public (TransportAddress Local, TransportAddress From)? TakeNewSource(Hit peer) =>
+        _peers.TryGetValue(peer, out var entry) && entry.TakeSource() is { } note ? (note.Local, note.From) : null;
+
     /// <summary>When true, ESP with an unknown SPI is left to the HIP core (a registrar relays it, RFC 9028 §4.12).</summary>
     public bool PassUnknownSpiToCore { get; set; }
 
@@ -310,9 +318,9 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         }
 
         peer.MarkReceived();
-        if (from.Address is not null && peer.Route is { Relayed: false } route && route.Remote != from)
+        if (from.Address is not null && peer.Route is { Relayed: false } route && route.Remote != from && peer.NoteSource(local, from))
         {
-            peer.NoteSource(local, from);
+            NewSourceNoted?.Invoke(peer.Hit);
         }
 
         Deliver(buffer, length, nextHeader, peer);
@@ -598,13 +606,16 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         private SourceNote? _newSource;
 
         /// <summary>ESP arrived from <paramref name="from"/>, not the route's address (allocates only when it changes).</summary>
-        public void NoteSource(in TransportAddress local, in TransportAddress from)
+        public bool NoteSource(in TransportAddress local, in TransportAddress from)
         {
             var current = Volatile.Read(ref _newSource);
             if (current is null || current.From != from)
             {
                 Volatile.Write(ref _newSource, new SourceNote(local, from));
+                return true;
             }
+
+            return false;
         }
 
         public SourceNote? TakeSource() => Interlocked.Exchange(ref _newSource, null);

@@ -54,6 +54,7 @@ public sealed class DataPlaneService : IDisposable
         _espTransport = espTransport;
         _rawEsp = rawEsp;
         engine.ConnectRequested = OnConnectRequested;
+        engine.NewSourceNoted = OnNewSourceNoted;
     }
 
     public DataPlaneEngine Engine { get; }
@@ -230,6 +231,9 @@ public sealed class DataPlaneService : IDisposable
                 break;
         }
     }
+
+    /// <summary>When the driver should run <see cref="OnTurn"/> next, so ESP activity reaches the core every tick.</summary>
+    public TimeSpan? TickDue => _lastTick is { } last ? last + TickInterval : null;
 
     /// <summary>Driver thread, every turn: periodic engine work (rate-limited here) and route refreshes.</summary>
     public void OnTurn(TimeSpan now)
@@ -434,6 +438,16 @@ public sealed class DataPlaneService : IDisposable
     }
 
     /// <summary>TUN reader thread: the first packet to a peer without SA was queued; start a base exchange on the driver.</summary>
+    /// <summary>Receive thread: a peer's ESP comes from a new address; the core hears of it on the driver at once
+    /// (draft §3.3), so a path it has checked already is taken within a packet or two.</summary>
+    private void OnNewSourceNoted(Hit peer) => _post?.Invoke(() =>
+    {
+        if (Engine.TakeNewSource(peer) is { } note)
+        {
+            _host.NotePeerAddress(peer, note.Local, note.From, _clock());
+        }
+    });
+
     private void OnConnectRequested(Hit peer)
     {
         var post = _post;
