@@ -205,6 +205,9 @@ internal sealed class HostAssociation
     /// <summary>The pending UPDATE is a handover's (ESP_INFO Old SPI = New SPI with our LOCATOR_SET).</summary>
     public bool PendingUpdateIsHandover { get; set; }
 
+    /// <summary>The locators our last handover UPDATE offered (to offer again if they change before it settles).</summary>
+    public string? HandoverOffered { get; set; }
+
     /// <summary>Nonce of the ECHO_REQUEST_SIGNED we sent the peer after it moved.</summary>
     public byte[]? HandoverEchoNonce { get; set; }
 

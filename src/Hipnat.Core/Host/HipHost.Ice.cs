@@ -759,9 +759,9 @@ public sealed partial class HipHost
         {
             Select(a, ice, pair, now, "first working pair (aggressive)");
         }
-        else if (ice.IsRestart && ice.Selected is null && !pair.IsRelayed)
+        else if (ice.IsRestart && ice.Selected is null && (!pair.IsRelayed || ice.PreviousWasRelayed))
         {
-            Select(a, ice, pair, now, "first working direct pair after a handover");
+            Select(a, ice, pair, now, pair.IsRelayed ? "first working pair after a handover (relayed before it)" : "first working direct pair after a handover");
         }
     }
 

@@ -147,9 +147,9 @@ public sealed partial class HipHost
     /// ECHO_REQUEST_SIGNED, retransmitted with backoff; answered from that address, the pair becomes active.</summary>
     private void StartProbe(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now, bool schedule = true)
     {
-        if (a.Probes.Exists(p => p.Peer == peer) || a.PendingUpdateId is not null && !a.PendingUpdateIsHandover)
+        if (a.Probes.Exists(p => p.Peer == peer))
         {
-            return; // a probe's SEQ must not overtake an outstanding UPDATE's (RFC 7401 §6.11: one at a time)
+            return;
         }
 
         Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];

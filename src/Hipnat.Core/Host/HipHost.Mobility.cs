@@ -156,9 +156,23 @@ public sealed partial class HipHost
         }
     }
 
-    /// <summary>Once registrations and reflexive queries are answered, the waiting handover UPDATEs go out.</summary>
+    private static string OfferDigest(LocatorSetParameter set) =>
+        string.Join(",", set.Locators.Select(l => $"{l.Address}:{l.Port}").Order(StringComparer.Ordinal));
+
+    /// <summary>Once registrations and reflexive queries are answered, the waiting handover UPDATEs go out; one that
+    /// went out before them (a registrar slow to answer) is sent again if our candidates changed since.</summary>
     private void TrySendWaitingHandovers(TimeSpan now)
     {
+        foreach (var a in _associations.Values.ToList())
+        {
+            if (!a.HandoverUpdateWanted && a.HandoverOffered is { } offered && a.LastHandover is { Mobile: true } h && now - h.Started < TimeSpan.FromSeconds(30)
+                && a.State == AssociationState.Established && (OurLocatorSet(a) ?? LocatorSetFor(_localLocators, a)) is { } current && OfferDigest(current) != offered)
+            {
+                a.LastHandover?.Step("candidates changed after the UPDATE: offered again", now);
+                SendHandoverUpdate(a, now);
+            }
+        }
+
         if (_handoverRegistrars.Count > 0 || ReflexiveQueriesPending > 0)
         {
             return;
@@ -229,6 +243,7 @@ public sealed partial class HipHost
         AbandonPendingUpdate(a);
         uint id = a.NextUpdateId++;
         var locators = OurLocatorSet(a) ?? LocatorSetFor(_localLocators, a);
+        a.HandoverOffered = OfferDigest(locators);
         var route = a.ActivePair;
         var relay = RelayPair(a);
         a.PendingUpdate = BuildHandoverUpdate(a, id, locators, route);
@@ -291,12 +306,16 @@ public sealed partial class HipHost
             return;
         }
 
+        // A restart that replaces another before it selected anything keeps what was true before that one.
+        bool wasRelayed = a.Ice is { } previous && (previous.Selected is { IsRelayed: true } || (previous.Selected is null && previous.PreviousWasRelayed))
+            || a.ActivePair is { ViaDataRelay: true };
         a.Ice = null;
         a.EarlyChecks.Clear();
         StartIce(a, now);
         if (a.Ice is { } ice)
         {
             ice.IsRestart = true;
+            ice.PreviousWasRelayed = wasRelayed;
             Counters.IceRestarts++;
             a.LastHandover?.Step("checks restarted", now);
             DebugLog?.Invoke($"ICE with {a.PeerHit}: restarted ({why})");
@@ -318,7 +337,14 @@ public sealed partial class HipHost
         DebugLog?.Invoke($"{a.PeerHit} moved: {withdrawn} locators withdrawn, now {string.Join(", ", a.PeerCandidates.Select(c => c.Address))}");
         if (via is { Rendezvous: false } v)
         {
-            // It reached us through a relay: its address behind the relay is the one the relay saw now.
+            // It reached us through a relay: its address behind the relay is the one the relay saw now, and that
+            // address is a candidate of its own (as RELAY_FROM of an I2 is, RFC 9028 §4.2), whatever it offered.
+            AddObservedCandidate(a, v.From);
+            if (!a.PeerLocators.Contains(v.From) && a.PeerLocators.Count < MaxPeerLocators)
+            {
+                a.PeerLocators.Add(v.From);
+            }
+
             foreach (var p in a.Pairs)
             {
                 if (p.RelayedTo is not null && p.Peer == remote)
@@ -550,7 +576,7 @@ public sealed partial class HipHost
         }
 
         a.Probes.RemoveAll(p => a.ActivePair is { } ap && p.Peer == ap.Peer);
-        if (a.ActivePair is { IsRelayed: false } direct && a.PendingUpdateId is null)
+        if (a.ActivePair is { IsRelayed: false } direct)
         {
             // RFC 8046 §5.4 on the pair in use; the copy through the relay reaches a peer whose NAT dropped us.
             StartProbe(a, direct.Local, direct.Peer, now);

@@ -270,8 +270,14 @@ public sealed partial class HipHost
         if (hasSeq)
         {
             uint id = seq.UpdateId;
-            bool duplicate = a.LastPeerUpdateId is uint last && id <= last;
-            if (!duplicate)
+
+            // Only an UPDATE that changes state is processed once; a return-routability probe (SEQ and a signed
+            // echo, nothing else) is answered whenever it comes, so probes may run beside an outstanding UPDATE
+            // without making its retransmission look like a duplicate (RFC 7401 §6.12; RFC 8046 §5.4).
+            bool stateful = packet.Has(ParameterType.EspInfo) || packet.Has(ParameterType.LocatorSet) || packet.Has(ParameterType.Encrypted)
+                || packet.Has(ParameterType.RegRequest) || packet.Has(ParameterType.PeerPermission);
+            bool duplicate = stateful && a.LastPeerUpdateId is uint last && id <= last;
+            if (!duplicate && stateful)
             {
                 a.LastPeerUpdateId = id;
             }

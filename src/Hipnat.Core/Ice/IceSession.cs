@@ -42,6 +42,10 @@ public sealed class IceSession
     /// pair carries traffic at once (draft-melen-hip-nat-mm §5.1.4), the nomination follows.</summary>
     public bool IsRestart { get; internal set; }
 
+    /// <summary>The checklist this one replaced had selected a relayed pair: where no direct pair worked before a
+    /// move, a working relayed pair is used at once rather than after the relay fallback delay.</summary>
+    public bool PreviousWasRelayed { get; internal set; }
+
     /// <summary>Every pair failed; CONNECTIVITY_CHECKS_FAILED was sent.</summary>
     public bool Failed { get; internal set; }
 

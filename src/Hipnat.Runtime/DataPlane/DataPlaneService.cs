@@ -404,6 +404,27 @@ public sealed class DataPlaneService : IDisposable
         }
     }
 
+    /// <summary>The association's active locator pair (the one towards its peer address).</summary>
+    private static LocatorPairInfo? ActivePairOf(AssociationInfo info, TransportAddress remote) =>
+        info.Pairs.FirstOrDefault(p => p.State == LocatorPairState.Active && p.Peer == remote && p.Local == info.LocalAddress)
+        ?? info.Pairs.FirstOrDefault(p => p.State == LocatorPairState.Active && p.Peer == remote)
+        ?? info.Pairs.FirstOrDefault(p => p.Peer == remote);
+
+    /// <summary>ICE is choosing a path (the first time or after a handover) and control runs through a control
+    /// relay meanwhile: ESP waits in the queue.</summary>
+    private bool WaitsForIce(Hit peer, AssociationInfo? info = null)
+    {
+        info ??= _host.GetAssociation(peer);
+        if (info?.PeerAddress is not { } remote || _host.GetIceSession(peer) is not { Failed: false } ice)
+        {
+            return false;
+        }
+
+        var active = ActivePairOf(info, remote);
+        bool controlRelay = active is { ViaDataRelay: false } && (active.RelayedTo is not null || active.ThroughRelay);
+        return ice.Selected is null ? controlRelay || active is null : controlRelay;
+    }
+
     private void RefreshRoute(Hit peer)
     {
         var info = _host.GetAssociation(peer);
@@ -412,21 +433,13 @@ public sealed class DataPlaneService : IDisposable
             return;
         }
 
-        bool relayed = false;
-        bool controlRelayOnly = false;
-        foreach (var pair in info.Pairs)
-        {
-            if (pair.Peer == remote && (pair.RelayedTo is not null || pair.ThroughRelay || pair.ViaDataRelay))
-            {
-                relayed = true;
-                controlRelayOnly |= !pair.ViaDataRelay;
-            }
-        }
+        var active = ActivePairOf(info, remote);
+        bool relayed = active is not null && (active.RelayedTo is not null || active.ThroughRelay || active.ViaDataRelay);
 
         // While ICE is still looking for a path (first checks, or new ones after a handover), a control relay is no
         // path for ESP (RFC 9028 §4.6: its address is not a data plane destination): hold the packets in the
         // per-peer queue until a pair is selected.
-        if (controlRelayOnly && _host.GetIceSession(peer) is { Failed: false })
+        if (WaitsForIce(peer, info))
         {
             Engine.SetRoute(peer, null, null, false);
             return;
@@ -472,7 +485,7 @@ public sealed class DataPlaneService : IDisposable
                 {
                     Engine.FlushPending(peer);
                 }
-                else if (_host.GetIceSession(peer) is { Failed: false })
+                else if (WaitsForIce(peer))
                 {
                     // ICE is still choosing the path (or choosing again after a handover): the packets wait in the
                     // queue for ActivePathChanged.
