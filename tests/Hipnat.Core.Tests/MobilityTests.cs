@@ -316,4 +316,30 @@ public class MobilityTests
         Assert.True(t.Sim.Now - at < TimeSpan.FromSeconds(1), $"after {(t.Sim.Now - at).TotalMilliseconds} ms");
         Assert.True(t.B.Host.Counters.PathsSuspected >= 1);
     }
+
+    [Fact]
+    public void WhenDirectChecksFailedAtFirstTheyAreRetriedLaterAndTrafficLeavesTheDataRelay()
+    {
+        // Something between A and B drops their direct packets for the first 20 s (a NAT that remembered an early
+        // unanswered check, a filter): ICE selects the data relay. Once it passes, the retried checks find the
+        // direct pair and the controlling side moves the traffic there.
+        var registrar = new RegistrarOptions { AllowAnyone = true, Services = [RegistrationType.RelayUdpHip, RegistrationType.RelayUdpEsp] };
+        var t = new RelayTopology(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, 1, registrar);
+        Assert.True(t.Register(t.B, TimeSpan.FromMinutes(10), RegistrationType.RelayUdpHip, RegistrationType.RelayUdpEsp));
+        Assert.True(t.Register(t.A, TimeSpan.FromMinutes(10), RegistrationType.RelayUdpHip, RegistrationType.RelayUdpEsp));
+        var blockedUntil = t.Sim.Now + TimeSpan.FromSeconds(20);
+        bool Direct(SimEndpoint to) => to.Address.Equals(RelayTopology.NatAPublic) || to.Address.Equals(RelayTopology.NatBPublic);
+        t.A.SendFilter = (ctx, from, to, payload) => ctx.Now < blockedUntil && Direct(to);
+        t.B.SendFilter = (ctx, from, to, payload) => ctx.Now < blockedUntil && Direct(to);
+        t.A.Host.AddPeerLocator(t.B.Host.LocalHit, TransportAddress.Udp(RelayTopology.RelayAddress, 10500));
+        t.A.Invoke((h, now) => h.Connect(t.B.Host.LocalHit, now));
+        Assert.True(t.Sim.RunUntil(() => t.A.Host.GetIceSession(t.B.Host.LocalHit)?.Selected is { IsRelayed: true }, TimeSpan.FromSeconds(15)), t.Sim.TraceText());
+
+        Assert.True(t.Sim.RunUntil(() => t.A.Host.GetIceSession(t.B.Host.LocalHit)?.Selected is { IsRelayed: false }
+            && t.B.Host.GetIceSession(t.A.Host.LocalHit)?.Selected is { IsRelayed: false }, TimeSpan.FromSeconds(120)), t.Sim.TraceText());
+        var ice = t.A.Host.GetIceSession(t.B.Host.LocalHit)!;
+        Assert.True(ice.DirectRetries >= 1);
+        Assert.True(t.Sim.Now < blockedUntil + TimeSpan.FromSeconds(60), $"direct only at {t.Sim.Now}");
+        Assert.Equal(RelayTopology.NatBPublic, InfoA(t).PeerAddress!.Value.Address);
+    }
 }

@@ -276,4 +276,46 @@ public class HandoverLabTests
         Assert.Equal("ESTABLISHED", HipnatStatus.State(m.Alice.Status(), m.Lab.BobHit));
         Assert.True(gaps.Max() <= TimeSpan.FromSeconds(2), $"gaps {string.Join(", ", gaps.Select(Ms))}\n{m.Logs()}");
     }
+
+    [Fact]
+    public void TsharkDecodesEveryHipPacketOfAHandoverCapture()
+    {
+        using var m = new Moving(NatOptions.PortRestrictedCone);
+        HipLab.WaitForPath(m.Alice, m.Lab.BobHit, p => p.Address.Equals(m.Lab.Nat2.PublicAddress), TimeSpan.FromSeconds(10), "a direct path to bob");
+        using var atBob = m.Lab.BobHost.Capture("eth0", $"udp port {HipnatTool.Port}");
+        using var atRelay = m.Lab.RelayHost.Capture("eth0", $"udp port {HipnatTool.Port}");
+        var (gaps, trace) = MoveBackAndForth(m, 2);
+        Report("break-before-make under capture", gaps, trace);
+        var pcaps = new[] { atBob.Stop(), atRelay.Stop() };
+
+        var seen = new List<string>();
+        foreach (var pcap in pcaps)
+        {
+            // HIP control only (RFC 9028 §5.1: 32 zero bits first); ESP and STUN share the port.
+            var packets = LabTshark.Pdml(pcap, "udp.payload[0:4] == 00:00:00:00").Root!.Elements("packet").ToList();
+            Assert.NotEmpty(packets);
+            foreach (var p in packets)
+            {
+                var protocols = p.Elements("proto").Select(x => (string?)x.Attribute("name")).ToList();
+                Assert.True(protocols.Contains("hip"), $"not decoded as HIP ({string.Join(":", protocols)}): {p}");
+                Assert.DoesNotContain("_ws.malformed", protocols);
+                var errors = p.Descendants("field").Where(f => (string?)f.Attribute("name") == "_ws.expert")
+                    .Where(f => f.Descendants("field").Any(x => (string?)x.Attribute("name") == "_ws.expert.severity"
+                        && long.TryParse((string?)x.Attribute("show"), CultureInfo.InvariantCulture, out var sev) && sev >= 0x00800000))
+                    .Select(f => (string?)f.Attribute("showname")).ToList();
+                Assert.True(errors.Count == 0, $"error expert items: {string.Join("; ", errors)}\n{p}");
+                var types = p.Descendants("field").Where(f => (string?)f.Attribute("name") == "hip.type")
+                    .Select(f => ((string?)f.Attribute("showname") ?? string.Empty).Split(' ')[0]).ToList();
+                seen.Add(string.Join(" ", types));
+            }
+        }
+
+        // The handover's own packets are there: the registration UPDATE with REG_REQUEST/REG_FROM, the UPDATE with
+        // ESP_INFO and ENCRYPTED (the locator set) relayed with RELAY_FROM, checks with CANDIDATE_PRIORITY.
+        Assert.Contains(seen, t => t.Contains("REG_REQUEST", StringComparison.Ordinal));
+        Assert.Contains(seen, t => t.Contains("REG_FROM", StringComparison.Ordinal));
+        Assert.Contains(seen, t => t.Contains("ESP_INFO", StringComparison.Ordinal) && t.Contains("ENCRYPTED", StringComparison.Ordinal));
+        Assert.Contains(seen, t => t.Contains("RELAY_FROM", StringComparison.Ordinal));
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", seen.Distinct()));
+    }
 }

@@ -54,6 +54,9 @@ public sealed class HipCounters
     /// <summary>A known peer's authenticated packet or ESP came from a new address, and it was verified.</summary>
     public long PeerAddressChanges { get; internal set; }
 
+    /// <summary>Failed direct pairs checked again while a relayed pair carried the traffic.</summary>
+    public long IceDirectRetries { get; internal set; }
+
     /// <summary>The active path went silent while traffic flowed (or an UPDATE on it went unanswered).</summary>
     public long PathsSuspected { get; internal set; }
 

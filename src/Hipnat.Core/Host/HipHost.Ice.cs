@@ -380,6 +380,7 @@ public sealed partial class HipHost
         }
 
         MaybeNominate(a, ice, now);
+        RetryDirectLater(a, ice, now);
         if (!ice.Failed && ice.Selected is null && list.AllFailed && ice.Nominating is null)
         {
             ice.Failed = true;
@@ -411,7 +412,55 @@ public sealed partial class HipHost
             due = at < now ? now : at;
         }
 
+        if (ice.DirectRetryAt is { } retry && retry < due)
+        {
+            due = retry < now ? now : retry;
+        }
+
         a.IceDue = due;
+    }
+
+    /// <summary>
+    /// Draft §3.2 / RFC 8445 §9 spirit: while a relayed pair carries the traffic and every direct pair has failed,
+    /// the direct pairs are checked again later with exponential backoff; a pair that works then is nominated by the
+    /// controlling side as usual, and the traffic leaves the relay.
+    /// </summary>
+    private void RetryDirectLater(HostAssociation a, IceSession ice, TimeSpan now)
+    {
+        var opts = _options.Ice;
+        var list = ice.CheckList;
+        bool waitingForDirect = ice.Selected is { IsRelayed: true } && opts.DirectRetryInitial > TimeSpan.Zero
+            && list.Pairs.Any(p => !p.IsRelayed) && list.DirectExhausted;
+        if (!waitingForDirect)
+        {
+            if (ice.Selected is { IsRelayed: false })
+            {
+                ice.DirectRetryAt = null;
+            }
+
+            return;
+        }
+
+        if (ice.DirectRetryAt is null)
+        {
+            ice.DirectRetryInterval = ice.DirectRetryInterval == TimeSpan.Zero ? opts.DirectRetryInitial : ice.DirectRetryInterval;
+            ice.DirectRetryAt = now + ice.DirectRetryInterval;
+            return;
+        }
+
+        if (ice.DirectRetryAt > now)
+        {
+            return;
+        }
+
+        ice.DirectRetryAt = null;
+        ice.DirectRetries++;
+        var next = ice.DirectRetryInterval * 2;
+        ice.DirectRetryInterval = next > opts.DirectRetryMax ? opts.DirectRetryMax : next;
+        int n = list.RetryFailedDirect();
+        Counters.IceDirectRetries++;
+        DebugLog?.Invoke($"ICE with {a.PeerHit}: checking {n} failed direct pairs again (try {ice.DirectRetries}; next in {ice.DirectRetryInterval.TotalSeconds:F0} s if they fail)");
+        OnIceTimer(a, now);
     }
 
     /// <summary>Controlling side (RFC 9028 §4.6.3): nominate the best pair that works — a direct one as soon as no

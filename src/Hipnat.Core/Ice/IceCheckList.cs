@@ -402,4 +402,29 @@ public sealed class IceCheckList
 
     /// <summary>Starts checking again (new candidates after completion, e.g. a better pair appeared).</summary>
     public void Resume() => Completed = false;
+
+    /// <summary>Failed direct pairs go back to Waiting and checking resumes: a NAT state that made them fail (an
+    /// early unanswered check remembered by a NAT, a filter that has since opened) may have passed. Returns how
+    /// many pairs are checked again.</summary>
+    public int RetryFailedDirect()
+    {
+        int n = 0;
+        foreach (var p in _pairs)
+        {
+            if (p.State == CandidatePairState.Failed && !p.IsRelayed)
+            {
+                p.State = CandidatePairState.Waiting;
+                p.Attempts = 0;
+                p.NextRetransmitAt = TimeSpan.MaxValue;
+                n++;
+            }
+        }
+
+        if (n > 0)
+        {
+            Completed = false;
+        }
+
+        return n;
+    }
 }

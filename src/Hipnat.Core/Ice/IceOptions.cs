@@ -33,6 +33,17 @@ public sealed class IceOptions
     /// started, or when every direct pair failed.</summary>
     public TimeSpan RelayFallbackDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// While a relayed pair carries the traffic because every direct pair failed, the direct pairs are checked
+    /// again after this long, then after twice as long each time up to <see cref="DirectRetryMax"/>: NAT state that
+    /// made them fail (a Linux NAT remembers an early unanswered check for 30 s) does not pin the pair to the relay
+    /// forever. Zero turns it off.
+    /// </summary>
+    public TimeSpan DirectRetryInitial { get; init; } = TimeSpan.FromSeconds(35);
+
+    /// <summary>The longest interval between retries of the direct pairs.</summary>
+    public TimeSpan DirectRetryMax { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Use the first pair that works for HIP and ESP at once, before nomination completes, and nominate it
     /// without waiting (the draft §5.1.4 faster recovery).</summary>
     public bool Aggressive { get; init; }

@@ -42,6 +42,15 @@ public sealed class IceSession
     /// pair carries traffic at once (draft-melen-hip-nat-mm §5.1.4), the nomination follows.</summary>
     public bool IsRestart { get; internal set; }
 
+    /// <summary>While traffic runs through a relay because every direct pair failed: when the direct pairs are
+    /// checked again, and the interval that doubles after each try.</summary>
+    public TimeSpan? DirectRetryAt { get; internal set; }
+
+    internal TimeSpan DirectRetryInterval { get; set; }
+
+    /// <summary>How many times the failed direct pairs were checked again.</summary>
+    public int DirectRetries { get; internal set; }
+
     /// <summary>The checklist this one replaced had selected a relayed pair: where no direct pair worked before a
     /// move, a working relayed pair is used at once rather than after the relay fallback delay.</summary>
     public bool PreviousWasRelayed { get; internal set; }
