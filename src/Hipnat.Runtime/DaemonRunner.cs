@@ -63,7 +63,8 @@ public static class DaemonRunner
                 locals,
                 settings.Transport == TransportMode.Raw ? TransportKind.RawHip : TransportKind.Udp,
                 registrar,
-                settings.Ice);
+                settings.Ice,
+                settings.Mobility);
             var host = new HipHost(options);
             if (logger.IsEnabled(LogLevel.Debug))
             {

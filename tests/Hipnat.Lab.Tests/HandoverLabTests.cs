@@ -289,6 +289,7 @@ public class HandoverLabTests
         var pcaps = new[] { atBob.Stop(), atRelay.Stop() };
 
         var seen = new List<string>();
+        var timeline = new List<(double At, string Line)>();
         foreach (var pcap in pcaps)
         {
             // HIP control only (RFC 9028 §5.1: 32 zero bits first); ESP and STUN share the port.
@@ -307,6 +308,9 @@ public class HandoverLabTests
                 var types = p.Descendants("field").Where(f => (string?)f.Attribute("name") == "hip.type")
                     .Select(f => ((string?)f.Attribute("showname") ?? string.Empty).Split(' ')[0]).ToList();
                 seen.Add(string.Join(" ", types));
+                string Show(string name) => p.Descendants("field").Where(f => (string?)f.Attribute("name") == name).Select(f => (string?)f.Attribute("show")).FirstOrDefault() ?? "?";
+                timeline.Add((double.Parse(Show("frame.time_epoch"), CultureInfo.InvariantCulture),
+                    $"{(pcap == pcaps[0] ? "at bob  " : "at relay")} {Show("ip.src"),-13} -> {Show("ip.dst"),-13} {PacketName(Show("hip.packet_type"))} {string.Join(" ", types)}"));
             }
         }
 
@@ -316,6 +320,26 @@ public class HandoverLabTests
         Assert.Contains(seen, t => t.Contains("REG_FROM", StringComparison.Ordinal));
         Assert.Contains(seen, t => t.Contains("ESP_INFO", StringComparison.Ordinal) && t.Contains("ENCRYPTED", StringComparison.Ordinal));
         Assert.Contains(seen, t => t.Contains("RELAY_FROM", StringComparison.Ordinal));
-        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", seen.Distinct()));
+        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
+        if (!string.IsNullOrEmpty(dir) && timeline.Count > 0)
+        {
+            Directory.CreateDirectory(dir);
+            double t0 = timeline.Min(x => x.At);
+            File.WriteAllLines(Path.Combine(dir, "handover-capture.txt"),
+                timeline.OrderBy(x => x.At).Select(x => string.Create(CultureInfo.InvariantCulture, $"{(x.At - t0) * 1000,9:0.0} ms  {x.Line}")));
+        }
     }
+
+    private static string PacketName(string type) => type switch
+    {
+        "1" => "I1",
+        "2" => "R1",
+        "3" => "I2",
+        "4" => "R2",
+        "16" => "UPDATE",
+        "17" => "NOTIFY",
+        "18" => "CLOSE",
+        "19" => "CLOSE_ACK",
+        _ => "type " + type,
+    };
 }

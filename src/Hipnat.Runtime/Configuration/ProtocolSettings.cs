@@ -68,9 +68,13 @@ public sealed class ProtocolSettings
         IReadOnlyList<Hipnat.Core.Transport.TransportAddress> localLocators,
         Hipnat.Core.Transport.TransportKind defaultTransport,
         Hipnat.Core.Registration.RegistrarOptions? registrar = null,
-        IceSettings? ice = null)
+        IceSettings? ice = null,
+        MobilitySettings? mobility = null)
     {
         var d = new HipHostOptions { Identity = identity };
+        var pathSilence = d.PathSilenceTimeout;
+        var handoverWait = d.HandoverRegistrationWait;
+        mobility?.ApplyTo(ref pathSilence, ref handoverWait);
         return new HipHostOptions
         {
             Identity = identity,
@@ -102,6 +106,8 @@ public sealed class ProtocolSettings
             ProbeDirectPaths = ProbeDirectPaths ?? d.ProbeDirectPaths,
             DirectProbeAttempts = DirectProbeAttempts ?? d.DirectProbeAttempts,
             AnswerStun = AnswerStun ?? d.AnswerStun,
+            PathSilenceTimeout = pathSilence,
+            HandoverRegistrationWait = handoverWait,
             LocalLocators = localLocators,
             DefaultTransport = defaultTransport,
             Registrar = registrar,
