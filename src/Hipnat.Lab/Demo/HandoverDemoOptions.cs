@@ -1,0 +1,29 @@
+namespace Hipnat.Lab.Demo;
+
+/// <summary>What <see cref="HandoverDemo"/> builds and how it reports.</summary>
+public sealed record HandoverDemoOptions
+{
+    /// <summary>The longest gap after a new uplink that still counts as recovered.</summary>
+    public static readonly TimeSpan RecoveryLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>The hipnat.dll the daemons run (<c>dotnet hipnat.dll ...</c> inside the namespaces).</summary>
+    public required string HipnatDll { get; init; }
+
+    /// <summary>The NATs alice moves between (nat1 and nat3).</summary>
+    public DemoNat AliceNat { get; init; } = DemoNat.Eim;
+
+    /// <summary>The NAT in front of bob (nat2).</summary>
+    public DemoNat BobNat { get; init; } = DemoNat.Eim;
+
+    /// <summary>How many times alice moves (nat1 → nat3 → nat1 ...).</summary>
+    public int Moves { get; init; } = 4;
+
+    /// <summary>How long alice has no link at each move (break-before-make).</summary>
+    public TimeSpan Outage { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Where the SVG plot goes.</summary>
+    public required string PlotPath { get; init; }
+
+    /// <summary>Where the progress, time line and summary go.</summary>
+    public TextWriter Output { get; init; } = Console.Out;
+}
