@@ -81,7 +81,10 @@ internal sealed class HostAssociation
     public byte[] PuzzleJ { get; set; } = [];
 
     // ---- locators (RFC 8046 §5; the draft §4) ----
-    public List<TransportAddress> PeerLocators { get; } = [];
+    /// <summary>The peer's locators and ICE candidates: one owner, <see cref="Paths.PeerLocatorSet"/>.</summary>
+    public Paths.PeerLocatorSet Peer { get; set; } = new();
+
+    public List<TransportAddress> PeerLocators => Peer.Locators;
 
     public List<LocatorPair> Pairs { get; } = [];
 
@@ -171,8 +174,8 @@ internal sealed class HostAssociation
     public TimeSpan ProbeDue { get; set; } = TimeSpan.MaxValue;
 
     // ---- ICE (RFC 9028 §4.6; RFC 5770 §4.6) ----
-    /// <summary>The peer's candidates from its LOCATOR_SET in I2/R2 (bounded).</summary>
-    public List<Ice.IceCandidate> PeerCandidates { get; } = [];
+    /// <summary>The peer's candidates from its LOCATOR_SET in I2/R2 (bounded; owned by <see cref="Peer"/>).</summary>
+    public List<Ice.IceCandidate> PeerCandidates => Peer.Candidates;
 
     public Ice.IceSession? Ice { get; set; }
 
@@ -211,24 +214,11 @@ internal sealed class HostAssociation
     /// <summary>Nonce of the ECHO_REQUEST_SIGNED we sent the peer after it moved.</summary>
     public byte[]? HandoverEchoNonce { get; set; }
 
-    /// <summary>When the active path was last suspected (nothing heard on it for the silence window while traffic
-    /// flowed); cleared when something is heard on it again.</summary>
-    public TimeSpan? SuspectedAt { get; set; }
-
-    /// <summary>When something (ESP, as the driver reports it, or a probe answer) last arrived on the active path.</summary>
-    public TimeSpan LastHeardOnPath { get; set; }
-
-    /// <summary>When we first sent after the path was last heard: an answer is expected from then on.</summary>
-    public TimeSpan ExpectingSince { get; set; }
-
-    /// <summary>Since when the active path has been silent as far as liveness is concerned.</summary>
-    public TimeSpan SilentSince => ExpectingSince > LastHeardOnPath ? ExpectingSince : LastHeardOnPath;
+    /// <summary>Liveness of the active path (draft §5.2): one owner, <see cref="Paths.PathLiveness"/>.</summary>
+    public Paths.PathLiveness Liveness { get; } = new();
 
     /// <summary>When the silence window of the active path ends (liveness check).</summary>
     public TimeSpan LivenessDue { get; set; } = TimeSpan.MaxValue;
-
-    /// <summary>Smoothed interval between the receipts the driver reports (ESP) — short while traffic flows.</summary>
-    public TimeSpan ReceiveInterval { get; set; } = TimeSpan.MaxValue;
 
     /// <summary>The last handover, for status.</summary>
     public HandoverRecord? LastHandover { get; set; }

@@ -241,15 +241,7 @@ public sealed partial class HipHost
 
     /// <summary>The address a base exchange packet of the peer came from (directly, or as the relay saw it in
     /// RELAY_FROM) is a candidate too: the peer's NAT mapping towards the relay, often valid towards us as well.</summary>
-    private void AddObservedCandidate(HostAssociation a, TransportAddress observed)
-    {
-        if (observed.Kind != TransportKind.Udp || a.PeerCandidates.Exists(c => c.Address == observed) || a.PeerCandidates.Count >= _options.Ice.MaxRemoteCandidates)
-        {
-            return;
-        }
-
-        a.PeerCandidates.Add(new IceCandidate(observed, observed, CandidateKind.ServerReflexive, IcePriority.Compute(CandidateKind.ServerReflexive, 65535)));
-    }
+    private static void AddObservedCandidate(HostAssociation a, TransportAddress observed) => a.Peer.AddObserved(observed);
 
     /// <summary>Starts connectivity checks once both candidate sets are known (RFC 9028 §4.6).</summary>
     private void StartIce(HostAssociation a, TimeSpan now)
@@ -1000,7 +992,7 @@ public sealed partial class HipHost
         }
 
         a.ActivePair = lp;
-        a.LastHeardOnPath = now;
+        a.Liveness.Reset(now);
         a.Probes.Clear();
         a.ProbeDue = TimeSpan.MaxValue;
         Counters.IceSelections++;

@@ -33,7 +33,7 @@ public sealed partial class HipHost
             return;
         }
 
-        var a = new HostAssociation(LocalHit, peer, now) { IsInitiator = true, ExchangeStarted = now };
+        var a = new HostAssociation(LocalHit, peer, now) { IsInitiator = true, ExchangeStarted = now, Peer = NewPeerLocatorSet() };
         a.PeerLocators.AddRange(locators);
         _associations[peer] = a;
         SetState(a, AssociationState.I1Sent, now);

@@ -21,24 +21,13 @@ public sealed partial class HipHost
         {
             if (sent)
             {
-                if (a.LastSent <= a.LastHeardOnPath || a.ExpectingSince <= a.LastHeardOnPath)
-                {
-                    a.ExpectingSince = now; // the first packet after the path was last heard starts the wait for an answer
-                }
-
                 a.LastSent = now;
+                a.Liveness.NoteSent(now);
             }
             else
             {
-                if (a.LastHeardOnPath < now)
-                {
-                    var gap = now - a.LastHeardOnPath;
-                    a.ReceiveInterval = a.ReceiveInterval == TimeSpan.MaxValue ? gap : ((a.ReceiveInterval * 3) + gap) / 4;
-                }
-
                 a.LastSeen = now;
-                a.LastHeardOnPath = now;
-                a.SuspectedAt = null;
+                a.Liveness.NoteHeard(now);
             }
 
             ScheduleLiveness(a, now);
@@ -238,8 +227,7 @@ public sealed partial class HipHost
         pair.Rtt = now - probe.NextAt + probe.Interval / 2;
         a.Probes.Clear();
         a.ProbeDue = TimeSpan.MaxValue;
-        a.LastHeardOnPath = now;
-        a.SuspectedAt = null;
+        a.Liveness.NoteHeard(now);
         if (ReferenceEquals(old, pair))
         {
             return;

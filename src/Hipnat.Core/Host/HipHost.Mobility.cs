@@ -219,7 +219,7 @@ public sealed partial class HipHost
 
         relay.State = LocatorPairState.Active;
         a.ActivePair = relay;
-        a.LastHeardOnPath = now;
+        a.Liveness.Reset(now);
         a.LastHandover?.Step("control through the relay", now);
         DebugLog?.Invoke($"path to {a.PeerHit}: {reason}; control through the relay {relay}");
         Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, relay.RelayedTo ?? relay.Peer, Direct: false, reason));
@@ -340,10 +340,6 @@ public sealed partial class HipHost
             // It reached us through a relay: its address behind the relay is the one the relay saw now, and that
             // address is a candidate of its own (as RELAY_FROM of an I2 is, RFC 9028 §4.2), whatever it offered.
             AddObservedCandidate(a, v.From);
-            if (!a.PeerLocators.Contains(v.From) && a.PeerLocators.Count < MaxPeerLocators)
-            {
-                a.PeerLocators.Add(v.From);
-            }
 
             foreach (var p in a.Pairs)
             {
@@ -416,20 +412,15 @@ public sealed partial class HipHost
             return;
         }
 
-        if (a.SuspectedAt is null && a.ActivePair is { IsRelayed: false, ViaDataRelay: false }
+        if (a.Liveness.SuspectedAt is null && a.ActivePair is { IsRelayed: false, ViaDataRelay: false }
             && (a.PeerCandidates.Exists(c => c.Address == remote && c.Type == CandidateKind.Relayed) || FindDataRelayFor(remote) is not null))
         {
             return; // through a data relay while our direct path works: no reason to move there
         }
 
-        if (!a.PeerLocators.Contains(remote))
+        if (!a.PeerLocators.Contains(remote) && !a.Peer.AddLocator(remote))
         {
-            if (a.PeerLocators.Count >= MaxPeerLocators)
-            {
-                return;
-            }
-
-            a.PeerLocators.Add(remote);
+            return;
         }
 
         a.LastHandover ??= new HandoverRecord(now, "the peer's packets came from a new address", mobile: false);
@@ -446,8 +437,7 @@ public sealed partial class HipHost
         }
 
         h.Complete(how, now);
-        a.LastHeardOnPath = now;
-        a.SuspectedAt = null;
+        a.Liveness.Reset(now);
         Counters.HandoversCompleted++;
         DebugLog?.Invoke($"handover with {a.PeerHit} done in {(now - h.Started).TotalMilliseconds:F0} ms: {h}");
         Raise(new HandoverCompleted(now, a.PeerHit, h.Mobile, now - h.Started, how));
@@ -476,8 +466,7 @@ public sealed partial class HipHost
         }
     }
 
-    /// <summary>Arms the silence window of the active path (draft §5.2): due one window after it was last heard, or
-    /// four windows after the last suspicion while it stays silent.</summary>
+    /// <summary>Arms the silence window of the active path (draft §5.2; <see cref="Paths.PathLiveness.Due"/>).</summary>
     private void ScheduleLiveness(HostAssociation a, TimeSpan now)
     {
         var window = SilenceWindow(a);
@@ -487,12 +476,7 @@ public sealed partial class HipHost
             return;
         }
 
-        var due = a.SilentSince + window;
-        if (a.SuspectedAt is { } s && s + (window * 4) > due)
-        {
-            due = s + (window * 4);
-        }
-
+        var due = a.Liveness.Due(window);
         a.LivenessDue = due > now ? due : now;
     }
 
@@ -516,26 +500,21 @@ public sealed partial class HipHost
     {
         a.LivenessDue = TimeSpan.MaxValue;
         var window = SilenceWindow(a);
-        if (a.State != AssociationState.Established || window <= TimeSpan.Zero || now - a.SilentSince > LivenessHorizon)
+        if (a.State != AssociationState.Established || window <= TimeSpan.Zero)
         {
             return;
         }
 
-        if (now - a.SilentSince < window || (a.SuspectedAt is { } s && now - s < window * 4))
+        switch (a.Liveness.Judge(now, window, LivenessHorizon))
         {
-            ScheduleLiveness(a, now);
-            return;
+            case Paths.PathVerdict.Wait:
+                ScheduleLiveness(a, now);
+                return;
+            case Paths.PathVerdict.Idle:
+                return; // traffic re-arms the check (NoteTraffic)
         }
 
-        // Suspect only a path that carried traffic: we sent since it was last heard, or packets were arriving
-        // several times per window (an idle association is left to keepalives; traffic re-arms the check).
-        bool expecting = a.LastSent > a.LastHeardOnPath || a.ReceiveInterval < window / 2;
-        if (!expecting)
-        {
-            return;
-        }
-
-        OnPathSuspect(a, now, $"nothing heard on {a.ActivePair} for {(now - a.LastHeardOnPath).TotalMilliseconds:F0} ms while traffic flowed");
+        OnPathSuspect(a, now, $"nothing heard on {a.ActivePair} for {(now - a.Liveness.LastHeard).TotalMilliseconds:F0} ms while traffic flowed");
         ScheduleLiveness(a, now);
         if (a.LivenessDue <= now)
         {
@@ -550,12 +529,12 @@ public sealed partial class HipHost
     /// </summary>
     private void OnPathSuspect(HostAssociation a, TimeSpan now, string why)
     {
-        if (a.SuspectedAt is { } s && now - s < SilenceWindow(a))
+        if (a.Liveness.SuspectedAt is { } s && now - s < SilenceWindow(a))
         {
             return;
         }
 
-        a.SuspectedAt = now;
+        a.Liveness.Suspect(now);
         Counters.PathsSuspected++;
         DebugLog?.Invoke($"path to {a.PeerHit} suspected: {why}");
         Raise(new PathSuspected(now, a.PeerHit, why));

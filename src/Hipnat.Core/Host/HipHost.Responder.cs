@@ -225,6 +225,7 @@ public sealed partial class HipHost
         // Accepted: build state (Table 2/6: an I2 for an established association replaces it).
         var a = new HostAssociation(LocalHit, peer, now)
         {
+            Peer = NewPeerLocatorSet(),
             IsInitiator = false,
             ExchangeStarted = now,
             PeerIdentity = peerId,

@@ -394,7 +394,7 @@ public sealed partial class HipHost
 
         ApplyPeerPermissions(packet, a, now);
         if (via is null && a.ActivePair is { IsRelayed: true } relayedPair && remote != relayedPair.Peer && !a.PeerLocators.Contains(remote)
-            && a.PeerLocators.Count < MaxPeerLocators)
+            && a.PeerLocators.Count < a.Peer.Cap)
         {
             // An authenticated packet straight from an address we did not know: a peer-reflexive candidate
             // (RFC 8445 §7.3.1.3). Probe it; the peer's NAT has just opened a path from there.
