@@ -179,7 +179,10 @@ public sealed partial class HipHost
                 EmitCopy(p.Local, p.Peer, p.Packet);
                 p.Attempts++;
                 p.NextAt = now + p.Interval;
-                p.Interval *= 2;
+                if (p.Attempts >= 3)
+                {
+                    p.Interval *= 2; // the first few at the pacing interval: the peer's probe may open its NAT any moment
+                }
                 Counters.ProbesSent++;
             }
 
