@@ -356,6 +356,11 @@ internal sealed class DaemonCommandLine
                 "milliseconds between connectivity checks, 5-10000 (default 50; RFC 9028 §4.4 forbids less than 5 ms)", IceSettings.MinPacingMs, IceSettings.MaxPacingMs, whole: true));
         }
 
+        if (f.IceDirectRetry is not null)
+        {
+            ice.DirectRetry = TimeSpan.FromMilliseconds(Number(f.IceDirectRetry, "--ice-direct-retry", "milliseconds, 0 (off) or up to 3600000 (default 35000)", 0, 3600000, whole: true));
+        }
+
         if (f.IceRelayFallback is not null)
         {
             ice.RelayFallback = TimeSpan.FromMilliseconds(Number(f.IceRelayFallback, "--ice-relay-fallback", "milliseconds, 0-600000 (default 2000)", 0, 600000, whole: true));

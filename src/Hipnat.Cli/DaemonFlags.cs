@@ -50,6 +50,8 @@ internal sealed record DaemonFlags
 
     public string? IceRelayFallback { get; init; }
 
+    public string? IceDirectRetry { get; init; }
+
     public string? IceNominationWait { get; init; }
 
     public bool IceAggressive { get; init; }

@@ -57,6 +57,7 @@ internal static class RunCommand
         };
         var icePacing = new Option<string?>("--ice-pacing") { Description = "Milliseconds between connectivity checks (Ta), 5-10000 (default 50)", HelpName = "MS" };
         var iceFallback = new Option<string?>("--ice-relay-fallback") { Description = "Milliseconds without a working direct pair before a relayed pair is nominated (default 2000)", HelpName = "MS" };
+        var iceDirectRetry = new Option<string?>("--ice-direct-retry") { Description = "Milliseconds on a relayed pair before failed direct pairs are checked again, doubling each time; 0 off (default 35000)", HelpName = "MS" };
         var iceWait = new Option<string?>("--ice-nomination-wait") { Description = "Milliseconds to wait for a better pair after the first direct one works (default 150)", HelpName = "MS" };
         var iceAggressive = new Option<bool>("--ice-aggressive") { Description = "Use the first pair that works at once and nominate it without waiting" };
         var stun = new Option<string[]>("--stun")
@@ -79,6 +80,7 @@ internal static class RunCommand
         command.Add(iceIgnore);
         command.Add(icePacing);
         command.Add(iceFallback);
+        command.Add(iceDirectRetry);
         command.Add(iceWait);
         command.Add(iceAggressive);
         command.Add(stun);
@@ -97,6 +99,7 @@ internal static class RunCommand
                 IceIgnoreInterfaces = parse.GetValue(iceIgnore) ?? [],
                 IcePacing = parse.GetValue(icePacing),
                 IceRelayFallback = parse.GetValue(iceFallback),
+                IceDirectRetry = parse.GetValue(iceDirectRetry),
                 IceNominationWait = parse.GetValue(iceWait),
                 IceAggressive = parse.GetValue(iceAggressive),
                 StunServers = parse.GetValue(stun) ?? [],

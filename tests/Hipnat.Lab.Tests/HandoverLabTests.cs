@@ -18,9 +18,10 @@ public class HandoverLabTests
     /// direct pair, and a ping from alice to bob's HIT running.</summary>
     private sealed class Moving : IDisposable
     {
-        public Moving(NatOptions nat, string[]? extra = null, NatOptions? bobNat = null, bool bobMoves = false, LabCapture? captureOnRelay = null)
+        public Moving(NatOptions nat, string[]? extra = null, NatOptions? bobNat = null, bool bobMoves = false, LabCapture? captureOnRelay = null, NatOptions? aliceNat = null,
+            Action<HipLab>? beforeConnect = null)
         {
-            Lab = HipLab.Create(nat, bobNat ?? nat);
+            Lab = HipLab.Create(aliceNat ?? nat, bobNat ?? nat);
             Nat3 = Lab.Lab.AddNat("nat3", Lab.Public, "198.18.3.0/24", nat);
             Nat4 = bobMoves ? Lab.Lab.AddNat("nat4", Lab.Public, "198.18.4.0/24", bobNat ?? nat) : null;
             _ = captureOnRelay;
@@ -30,6 +31,7 @@ public class HandoverLabTests
             Alice = Lab.Tool.StartHost(Lab.AliceHost, Lab.Ids["alice"], [.. register, "--peer", $"{Lab.BobHit}={Lab.RelayEndpoint}"]);
             HipLab.WaitForRegistration(Bob, Lab.RelayHit);
             HipLab.WaitForRegistration(Alice, Lab.RelayHit);
+            beforeConnect?.Invoke(Lab);
             var connect = HipLab.Connect(Alice, Lab.BobHit);
             Assert.True(connect.Succeeded, $"{connect}\n{Logs()}");
         }
@@ -100,6 +102,38 @@ public class HandoverLabTests
         host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "table", "100").EnsureSuccess();
         host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "metric", "100").EnsureSuccess();
         return nic;
+    }
+
+    /// <summary>A UDP datagram with a chosen source (a raw IPv4 socket in <paramref name="host"/>'s namespace).</summary>
+    private static void SendFrom(LabHost host, IPAddress source, int sourcePort, IPAddress destination, int destinationPort)
+    {
+        host.InNamespace(() =>
+        {
+            using var raw = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Raw, System.Net.Sockets.ProtocolType.Raw);
+            var packet = new byte[20 + 8 + 4];
+            packet[0] = 0x45;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)packet.Length);
+            packet[8] = 64;
+            packet[9] = 17;
+            source.TryWriteBytes(packet.AsSpan(12, 4), out _);
+            destination.TryWriteBytes(packet.AsSpan(16, 4), out _);
+            uint sum = 0;
+            for (int i = 0; i < 20; i += 2)
+            {
+                sum += System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(i));
+            }
+
+            while (sum > 0xFFFF)
+            {
+                sum = (sum & 0xFFFF) + (sum >> 16);
+            }
+
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), (ushort)~sum);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(20), (ushort)sourcePort);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(22), (ushort)destinationPort);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(24), 12);
+            raw.SendTo(packet, new IPEndPoint(destination, 0));
+        });
     }
 
     private static TimeSpan P95(List<TimeSpan> values)
@@ -342,4 +376,27 @@ public class HandoverLabTests
         "19" => "CLOSE_ACK",
         _ => "type " + type,
     };
+
+    [Fact]
+    public void BehindABareLinuxNatThatRemapsTheFirstFlowToThePeerTheDirectPairIsStillFound()
+    {
+        // alice's NAT has no input firewall: a packet from bob's public HIP endpoint that reaches it before alice
+        // has sent to bob (as bob's first check would) leaves a conntrack entry, and alice's own flow to bob is
+        // remapped to another port. Her checks then come from an address bob never heard of: bob learns it as a
+        // peer-reflexive candidate (through the data relay), checks it, and the direct pair works after all.
+        var bare = NatOptions.PortRestrictedCone with { InputFirewall = false };
+        using var m = new Moving(NatOptions.PortRestrictedCone, ["--relay-esp"], aliceNat: bare,
+            beforeConnect: lab => SendFrom(lab.RelayHost, lab.Nat2.PublicAddress, HipnatTool.Port, lab.Nat1.PublicAddress, HipnatTool.Port));
+        var ping = StartPing(m);
+        HipLab.WaitForPath(m.Alice, m.Lab.BobHit, p => p.Address.Equals(m.Lab.Nat2.PublicAddress), TimeSpan.FromSeconds(10), "a direct path to bob");
+        var remapped = m.Lab.Nat1.GetConntrackEntries().Select(e => e.ToString())
+            .FirstOrDefault(e => e.StartsWith($"udp {m.Lab.AliceHost.Address}:{HipnatTool.Port} -> {m.Lab.Nat2.PublicAddress}:{HipnatTool.Port}", StringComparison.Ordinal));
+        Assert.NotNull(remapped);
+        Assert.DoesNotContain($"-> {m.Lab.Nat1.PublicAddress}:{HipnatTool.Port}", remapped.Split('|')[1], StringComparison.Ordinal); // alice's flow to bob left on another port
+        var bobPath = HipLab.WaitForPath(m.Bob, m.Lab.AliceHit, p => p.Address.Equals(m.Lab.Nat1.PublicAddress) && p.Port != HipnatTool.Port, TimeSpan.FromSeconds(10),
+            "bob's direct path to alice's remapped port");
+        Assert.True(ping.WaitForReplies(ping.ReplyCount + 50, TimeSpan.FromSeconds(5)), $"ping over the direct pair\n{m.Logs()}");
+        ping.Stop();
+        _ = bobPath;
+    }
 }

@@ -435,8 +435,10 @@ public sealed partial class HipHost
 
         if (ice.DirectRetryAt is null)
         {
+            // Counted from the last direct check: what a NAT remembered of the checks must have expired by then.
             ice.DirectRetryInterval = ice.DirectRetryInterval == TimeSpan.Zero ? opts.DirectRetryInitial : ice.DirectRetryInterval;
-            ice.DirectRetryAt = now + ice.DirectRetryInterval;
+            var lastCheck = list.Pairs.Where(p => !p.IsRelayed).Select(p => p.LastSentAt).DefaultIfEmpty(now).Max();
+            ice.DirectRetryAt = (lastCheck > now ? now : lastCheck) + ice.DirectRetryInterval;
             return;
         }
 
@@ -445,6 +447,18 @@ public sealed partial class HipHost
             return;
         }
 
+        // Whose packets arrive first matters behind a NAT without an input firewall: an unsolicited packet leaves a
+        // conntrack entry that remaps the host's own packets to that peer. The side behind such a NAT must send
+        // first, and neither side knows which it is: the sides take turns (controlling first, then controlled).
+        bool ourTurn = (ice.DirectRetries % 2 == 0) == list.Controlling;
+        if (!ourTurn && !ice.DirectRetryDeferred)
+        {
+            ice.DirectRetryDeferred = true;
+            ice.DirectRetryAt = now + DirectRetryStagger;
+            return;
+        }
+
+        ice.DirectRetryDeferred = false;
         ice.DirectRetryAt = null;
         ice.DirectRetries++;
         var next = ice.DirectRetryInterval * 2;
@@ -454,6 +468,8 @@ public sealed partial class HipHost
         DebugLog?.Invoke($"ICE with {a.PeerHit}: checking {n} failed direct pairs again (try {ice.DirectRetries}; next in {ice.DirectRetryInterval.TotalSeconds:F0} s if they fail)");
         OnIceTimer(a, now);
     }
+
+    private static readonly TimeSpan DirectRetryStagger = TimeSpan.FromSeconds(2);
 
     /// <summary>Controlling side (RFC 9028 §4.6.3): nominate the best pair that works — a direct one as soon as no
     /// better pair is still pending (or <see cref="IceOptions.NominationWait"/> after it succeeded), a relayed one

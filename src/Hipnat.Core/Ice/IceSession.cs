@@ -48,6 +48,9 @@ public sealed class IceSession
 
     internal TimeSpan DirectRetryInterval { get; set; }
 
+    /// <summary>This retry waits for the other side to check first (its turn, see HipHost.RetryDirectLater).</summary>
+    internal bool DirectRetryDeferred { get; set; }
+
     /// <summary>How many times the failed direct pairs were checked again.</summary>
     public int DirectRetries { get; internal set; }
 

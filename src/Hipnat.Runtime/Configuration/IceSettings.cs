@@ -12,7 +12,7 @@ namespace Hipnat.Runtime.Configuration;
 public sealed class IceSettings
 {
     /// <summary>The keys of the config file's "ice" object.</summary>
-    internal static readonly string[] Keys = ["candidates", "interfaces", "ignoreInterfaces", "pacingMs", "relayFallbackMs", "nominationWaitMs", "aggressive"];
+    internal static readonly string[] Keys = ["candidates", "interfaces", "ignoreInterfaces", "pacingMs", "relayFallbackMs", "nominationWaitMs", "aggressive", "directRetryMs"];
 
     /// <summary>RFC 9028 §4.4 / RFC 8445 §14.2: Ta is never below 5 ms.</summary>
     public const int MinPacingMs = 5;
@@ -36,6 +36,10 @@ public sealed class IceSettings
 
     public TimeSpan? RelayFallback { get; set; }
 
+    /// <summary>First interval before failed direct pairs are checked again while a relayed pair carries the
+    /// traffic (doubling after each try); zero turns retries off (config ice.directRetryMs).</summary>
+    public TimeSpan? DirectRetry { get; set; }
+
     public TimeSpan? NominationWait { get; set; }
 
     public bool? Aggressive { get; set; }
@@ -55,6 +59,7 @@ public sealed class IceSettings
             MaxCheckAttempts = d.MaxCheckAttempts,
             NominationWait = NominationWait ?? d.NominationWait,
             RelayFallbackDelay = RelayFallback ?? d.RelayFallbackDelay,
+            DirectRetryInitial = DirectRetry ?? d.DirectRetryInitial,
             Aggressive = Aggressive ?? d.Aggressive,
         };
     }
@@ -254,6 +259,9 @@ public sealed class IceSettings
                 case "pacingMs":
                     s.Pacing = TimeSpan.FromMilliseconds(Milliseconds(v, key, MinPacingMs, MaxPacingMs,
                         "milliseconds between connectivity checks, 5-10000 (default 50); RFC 9028 §4.4 forbids less than 5 ms"));
+                    break;
+                case "directRetryMs":
+                    s.DirectRetry = TimeSpan.FromMilliseconds(Milliseconds(v, key, 0, 3600000, "milliseconds, 0 (off) or up to 3600000 (default 35000)"));
                     break;
                 case "relayFallbackMs":
                     s.RelayFallback = TimeSpan.FromMilliseconds(Milliseconds(v, key, 0, 600000, "milliseconds, 0-600000 (default 2000)"));
