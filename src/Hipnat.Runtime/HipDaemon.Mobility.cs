@@ -53,6 +53,7 @@ public sealed partial class HipDaemon
         }
 
         _localLocators = locators;
+        ReallocateTurnAfterMove(Now);
         Interlocked.Increment(ref _localAddressChanges);
         Metrics.LocalAddressesChanged();
         var added = locators.Where(l => !old.Contains(l)).ToList();

@@ -377,6 +377,35 @@ public sealed partial class HipDaemon
         s.Retry = s.Retry * 2 > TurnRetryMax ? TurnRetryMax : s.Retry * 2;
     }
 
+    /// <summary>
+    /// Our addresses changed (draft-melen-hip-nat-mm §5.1 step 2): a TURN allocation is bound to the 5-tuple it was
+    /// made from (RFC 8656 §2.2), so the old one is useless from the new address and left to expire on the server;
+    /// a new one is made at once, and its relayed address is offered to the peers as a new candidate.
+    /// </summary>
+    private void ReallocateTurnAfterMove(TimeSpan now)
+    {
+        foreach (var s in _turnServers)
+        {
+            if (s.Client is null)
+            {
+                continue;
+            }
+
+            if (s.Relayed is { } old)
+            {
+                _logger.LogInformation("TURN server {Server}: our addresses changed; allocating again (the relayed address {Relayed} goes)", s.Server, old);
+            }
+
+            LoseTurnAllocation(s, null, now);
+            s.Client = null;
+            s.Relayed = null;
+            s.Mapped = null;
+            s.AllocatedAt = null;
+            s.Retry = TurnRetryMin;
+            s.NextAttempt = now;
+        }
+    }
+
     /// <summary>What a peer sent to our relayed address: ESP to the data plane, everything else to the core.</summary>
     private void DeliverFromTurn(TurnServerState s, TransportAddress peer, byte[] payload, TimeSpan now)
     {

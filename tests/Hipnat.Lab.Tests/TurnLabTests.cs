@@ -17,6 +17,46 @@ public class TurnLabTests
     private const int TurnPort = 3478;
     private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(60);
 
+    [Fact]
+    public void AfterAMoveTheTurnAllocationIsMadeAgainFromTheNewAddressAndCarriesTheTrafficAgain()
+    {
+        // draft-melen-hip-nat-mm §5.1 step 2: an allocation belongs to the 5-tuple it was made from (RFC 8656 §2.2);
+        // after alice moves behind another --random-fully NAT she allocates again and ICE selects the new relayed
+        // candidate.
+        using var lab = HipLab.Create(NatOptions.Symmetric, NatOptions.Symmetric);
+        var nat3 = lab.Lab.AddNat("nat3", lab.Public, "198.18.3.0/24", NatOptions.Symmetric);
+        var turnHost = lab.Lab.AddHost("turn", lab.Public);
+        Assert.True(turnHost.Run(TimeSpan.FromSeconds(10), "ip", "route", "add", "198.18.0.0/15", "via", "203.0.113.250").Succeeded);
+        using var coturn = StartCoturn(turnHost);
+        lab.StartRelay();
+        var turnServer = new IPEndPoint(turnHost.Address, TurnPort);
+        string config = Path.Combine(lab.Lab.WorkDirectory, "turn.json");
+        File.WriteAllText(config, $$"""{ "turnServers": [ { "address": "{{turnServer}}", "username": "lab", "password": "secret" } ] }""");
+        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}", "--log-level", "debug"];
+        using var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], register);
+        using var alice = lab.Tool.StartHost(lab.AliceHost, lab.Ids["alice"], [.. register, "--config", config, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}"]);
+        HipLab.WaitForRegistration(bob, lab.RelayHit);
+        HipLab.WaitForRegistration(alice, lab.RelayHit);
+        alice.WaitForStatus(s => IceLabTests.Candidates(s).Any(c => c.Type == "relay"), TimeSpan.FromSeconds(10), "a relayed candidate from TURN");
+        Assert.True(HipLab.Connect(alice, lab.BobHit).Succeeded);
+        IceLabTests.WaitForIce(alice, lab.BobHit, ice => ice.TryGetProperty("selected", out _), "a selected pair", alice, bob);
+
+        lab.AliceHost.MoveTo(nat3.InsideSegment, TimeSpan.FromMilliseconds(200));
+        var moved = alice.WaitForStatus(
+            s => s.GetProperty("turnServers")[0].GetProperty("state").GetString() == "allocated"
+                && s.GetProperty("turnServers")[0].TryGetProperty("mapped", out var mapped) && mapped.GetString() is { } m
+                && IPEndPoint.Parse(m).Address.Equals(nat3.PublicAddress),
+            TimeSpan.FromSeconds(15), "a TURN allocation made from behind nat3");
+        var relayed = moved.GetProperty("turnServers")[0].GetProperty("relayed").GetString()!;
+        var status = IceLabTests.WaitForIce(alice, lab.BobHit,
+            ice => ice.TryGetProperty("selected", out var sel) && sel.GetString()!.Contains(relayed, StringComparison.Ordinal),
+            "the new relayed candidate selected", alice, bob);
+        var ping = alice.Cli(CliTimeout, "ping", lab.BobHit, "--count", "3", "--interval", "0.2");
+        Assert.True(ping.Succeeded, $"{ping}\n{IceLabTests.Logs(alice, bob)}");
+        Assert.Contains("3 received", ping.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("ESTABLISHED", HipnatStatus.State(status, lab.BobHit), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
