@@ -86,9 +86,12 @@ internal sealed class HostAssociation
 
     public List<TransportAddress> PeerLocators => Peer.Locators;
 
-    public List<LocatorPair> Pairs { get; } = [];
+    /// <summary>The locator pairs and the active one: one owner, <see cref="Paths.LocatorPairSet"/>.</summary>
+    public Paths.LocatorPairSet Paths { get; } = new();
 
-    public LocatorPair? ActivePair { get; set; }
+    public List<LocatorPair> Pairs => Paths.All;
+
+    public LocatorPair? ActivePair => Paths.Active;
 
     // ---- ESP SA pairs (RFC 7402; RFC 8047 multihoming) ----
     public List<EspSaPair> SaPairs { get; } = [];

@@ -425,11 +425,10 @@ public sealed partial class HipHost
             && list.Pairs.Any(p => !p.IsRelayed) && list.DirectExhausted;
         if (!waitingForDirect)
         {
-            if (ice.Selected is { IsRelayed: false })
-            {
-                ice.DirectRetryAt = null;
-            }
-
+            // Checks are running (ours or triggered by the peer's), or a direct pair works: no retry is pending,
+            // and none may stay due in the past (the timer would fire at once, again and again).
+            ice.DirectRetryAt = null;
+            ice.DirectRetryDeferred = false;
             return;
         }
 
@@ -913,7 +912,7 @@ public sealed partial class HipHost
         }
 
         var list = ice.CheckList;
-        if (via is null && a.Pairs.Exists(p => p.IsRelayed && p.Peer == observed))
+        if (via is null && a.Paths.IsRelayAddress(observed))
         {
             // A check forwarded by the peer's control relay: that address is a relay, not a candidate of the peer.
             return;
@@ -990,24 +989,13 @@ public sealed partial class HipHost
             }
         }
 
-        if (lp is null)
-        {
-            lp = new LocatorPair(from, to) { RelayedTo = relayTo };
-            a.Pairs.Add(lp);
-        }
-
+        lp ??= new LocatorPair(from, to) { RelayedTo = relayTo };
         lp.Local = from;
         lp.ViaDataRelay = pair.IsRelayed;
         lp.ThroughRelay = false;
-        lp.State = LocatorPairState.Active;
         lp.LastReceived = now;
         lp.Rtt = pair.Rtt;
-        if (old is not null && !ReferenceEquals(old, lp))
-        {
-            old.State = LocatorPairState.Standby;
-        }
-
-        a.ActivePair = lp;
+        a.Paths.Activate(lp);
         a.Liveness.Reset(now);
         a.Probes.Clear();
         a.ProbeDue = TimeSpan.MaxValue;

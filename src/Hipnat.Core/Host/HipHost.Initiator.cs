@@ -473,25 +473,14 @@ public sealed partial class HipHost
             }
         }
 
-        if (pair is null)
-        {
-            pair = new LocatorPair(local, remote);
-            a.Pairs.Add(pair);
-        }
-
+        pair ??= new LocatorPair(local, remote);
         if (!a.PeerLocators.Contains(remote))
         {
             a.PeerLocators.Add(remote);
         }
 
-        if (a.ActivePair is { } old && !ReferenceEquals(old, pair) && old.State == LocatorPairState.Active)
-        {
-            old.State = LocatorPairState.Standby;
-        }
-
         pair.Local = local;
-        pair.State = LocatorPairState.Active;
         pair.LastReceived = now;
-        a.ActivePair = pair;
+        a.Paths.Activate(pair);
     }
 }

@@ -120,7 +120,7 @@ public sealed partial class HipHost
 
         foreach (var candidate in a.PeerLocators)
         {
-            if (candidate.Kind != TransportKind.Udp || a.Pairs.Exists(p => p.IsRelayed && p.Peer == candidate) || candidate.IsIPv4 != route.Local.IsIPv4
+            if (candidate.Kind != TransportKind.Udp || a.Paths.IsRelayAddress(candidate) || candidate.IsIPv4 != route.Local.IsIPv4
                 || (!route.IsRelayed && candidate == route.Peer))
             {
                 continue;
@@ -217,15 +217,8 @@ public sealed partial class HipHost
         }
 
         var old = a.ActivePair;
-        var pair = a.Pairs.Find(p => p.Peer == remote && !p.IsRelayed);
-        if (pair is null)
-        {
-            pair = new LocatorPair(local, remote);
-            a.Pairs.Add(pair);
-        }
-
+        var pair = a.Paths.DirectTo(remote, local);
         pair.Local = local;
-        pair.State = LocatorPairState.Active;
         pair.LastReceived = now;
         pair.Rtt = now - probe.NextAt + probe.Interval / 2;
         a.Probes.Clear();
@@ -236,12 +229,8 @@ public sealed partial class HipHost
             return;
         }
 
-        if (old is not null)
-        {
-            old.State = old.IsRelayed ? LocatorPairState.Standby : LocatorPairState.Deprecated;
-        }
-
-        a.ActivePair = pair;
+        // A relay pair stays as a standby to fall back to; a direct pair the peer left is deprecated.
+        a.Paths.Activate(pair, old is { IsRelayed: true } ? LocatorPairState.Standby : LocatorPairState.Deprecated);
         if (old is { IsRelayed: false })
         {
             Counters.PeerAddressChanges++;

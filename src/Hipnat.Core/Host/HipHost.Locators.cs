@@ -50,7 +50,7 @@ public sealed partial class HipHost
     /// address is never withdrawn; locators over the bound are counted.</summary>
     private (int Added, int Withdrawn) ApplyPeerLocatorSet(HostAssociation a, LocatorSetParameter set, bool fullSet, TransportAddress cameFrom)
     {
-        var result = a.Peer.Apply(set, fullSet, cameFrom, l => a.Pairs.Exists(p => p.IsRelayed && p.Peer == l));
+        var result = a.Peer.Apply(set, fullSet, cameFrom, l => a.Paths.IsRelayAddress(l));
         Counters.IceCandidatesDropped += a.Peer.LastDropped;
         return result;
     }

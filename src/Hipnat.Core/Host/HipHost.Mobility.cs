@@ -200,7 +200,7 @@ public sealed partial class HipHost
     }
 
     /// <summary>The relayed pair of an association (through its control relay), if it has one.</summary>
-    private static LocatorPair? RelayPair(HostAssociation a) => a.Pairs.Find(p => p.IsRelayed && !p.ViaDataRelay && p.State != LocatorPairState.Deprecated);
+    private static LocatorPair? RelayPair(HostAssociation a) => a.Paths.Relay;
 
     /// <summary>The active direct pair is gone: control traffic falls back to the relay (RFC 9028 §4.8, §4.11).</summary>
     private bool FallBackToRelay(HostAssociation a, TimeSpan now, string reason)
@@ -212,13 +212,7 @@ public sealed partial class HipHost
         }
 
         var old = a.ActivePair;
-        if (old is not null)
-        {
-            old.State = LocatorPairState.Failed;
-        }
-
-        relay.State = LocatorPairState.Active;
-        a.ActivePair = relay;
+        a.Paths.Activate(relay, LocatorPairState.Failed);
         a.Liveness.Reset(now);
         a.LastHandover?.Step("control through the relay", now);
         DebugLog?.Invoke($"path to {a.PeerHit}: {reason}; control through the relay {relay}");
@@ -385,7 +379,7 @@ public sealed partial class HipHost
             return;
         }
 
-        if (a.Pairs.Exists(p => p.IsRelayed && p.Peer == remote))
+        if (a.Paths.IsRelayAddress(remote))
         {
             return; // from the relay itself
         }

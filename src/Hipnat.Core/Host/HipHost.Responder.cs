@@ -249,8 +249,7 @@ public sealed partial class HipHost
         var pair = new LocatorPair(local, remote) { State = LocatorPairState.Active, LastReceived = now, RelayedTo = via?.From };
         LearnBaseExchangeLocators(packet, a, via?.From ?? remote, cipher, a.PeerEncryptionKey);
         AddObservedCandidate(a, via?.From ?? remote);
-        a.Pairs.Add(pair);
-        a.ActivePair = pair;
+        a.Paths.Activate(pair);
         uint ourSpi = _random.NextSpi();
         var sa = new EspSaPair(ourSpi, espInfo.NewSpi, espSuite, a.KeymatIndex);
         a.SaPairs.Add(sa);

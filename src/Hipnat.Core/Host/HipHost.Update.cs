@@ -385,7 +385,7 @@ public sealed partial class HipHost
             NoteNewPeerAddress(a, rv.From, now);
         }
         else if (via is null && !peerMoved && a.ActivePair is { IsRelayed: false } direct && direct.Peer != remote
-            && !a.Pairs.Exists(p => p.IsRelayed && p.Peer == remote))
+            && !a.Paths.IsRelayAddress(remote))
         {
             // Draft §3.3: an authenticated packet of the peer from an address that is not the active path's (its
             // NAT rebound, or its site changed uplink): verify the address and move there.
