@@ -16,6 +16,26 @@ internal static class IceMatrixBench
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(40);
 
+    /// <summary>Bare Linux cells are observed longer: the unsolicited conntrack entries live 30 s, and the failed
+    /// direct pairs are checked again 35 s after they failed (IceOptions.DirectRetryInitial).</summary>
+    private static readonly TimeSpan BareWindow = TimeSpan.FromSeconds(90);
+
+    /// <summary>Side indices of the bare Linux NATs (after no NAT and the nine router behaviours).</summary>
+    private const int BareMasquerade = 10;
+    private const int BareRandomFully = 11;
+
+    /// <summary>The bare Linux cells (A, B): both NAT kinds on both sides, and plain MASQUERADE against the router
+    /// with the same RFC 4787 behaviour (EIM/APDF, side 3).</summary>
+    private static readonly (int A, int B)[] BareCells =
+    [
+        (BareMasquerade, BareMasquerade),
+        (BareMasquerade, BareRandomFully),
+        (BareRandomFully, BareMasquerade),
+        (BareRandomFully, BareRandomFully),
+        (BareMasquerade, 3),
+        (3, BareMasquerade),
+    ];
+
     private static readonly (string Name, MappingBehavior M)[] Mappings =
     [
         ("EIM", MappingBehavior.EndpointIndependent),
@@ -30,27 +50,36 @@ internal static class IceMatrixBench
         ("APDF", FilteringBehavior.AddressAndPortDependent),
     ];
 
-    /// <summary>Index 0: no NAT; 1-9: mapping × filtering.</summary>
-    internal static (string Label, NatBehavior? Behavior) Side(int i) =>
-        i == 0 ? ("no NAT", null) : ($"{Mappings[(i - 1) / 3].Name}/{Filterings[(i - 1) % 3].Name}", new NatBehavior { Mapping = Mappings[(i - 1) / 3].M, Filtering = Filterings[(i - 1) % 3].F });
+    /// <summary>Index 0: no NAT; 1-9: mapping × filtering (routers); 10: bare Linux MASQUERADE; 11: the same with --random-fully.</summary>
+    internal static (string Label, NatBehavior? Behavior) Side(int i) => i switch
+    {
+        0 => ("no NAT", null),
+        BareMasquerade => ("bare EIM/APDF", NatBehavior.BareLinux),
+        BareRandomFully => ("bare APDM/APDF", NatBehavior.BareLinuxRandomFully),
+        _ => ($"{Mappings[(i - 1) / 3].Name}/{Filterings[(i - 1) % 3].Name}", new NatBehavior { Mapping = Mappings[(i - 1) / 3].M, Filtering = Filterings[(i - 1) % 3].F }),
+    };
+
+    private static TimeSpan WindowOf(int a, int b) => a >= BareMasquerade || b >= BareMasquerade ? BareWindow : Window;
 
     private sealed record Cell(int A, int B, IceOutcome[] Runs);
 
-    /// <summary>One run of one cell with the packet trace and both hosts' debug log: <c>ice-trace A B SEED</c>
-    /// with A, B the row / column index (0 = no NAT, 1-9 = EIM/EIF … APDM/APDF).</summary>
+    /// <summary>One run of one cell with the packet trace and both hosts' debug log: <c>ice-trace A B SEED [SECONDS]</c>
+    /// with A, B the row / column index (0 = no NAT, 1-9 = EIM/EIF … APDM/APDF, 10 = bare Linux MASQUERADE,
+    /// 11 = bare Linux MASQUERADE --random-fully).</summary>
     public static int Trace(string[] args)
     {
         int a = int.Parse(args[0], CultureInfo.InvariantCulture);
         int b = int.Parse(args[1], CultureInfo.InvariantCulture);
         long seed = long.Parse(args[2], CultureInfo.InvariantCulture);
-        var o = IceScenario.Run(Side(a).Behavior, Side(b).Behavior, seed, IceLinks.Matrix, Window, trace: true, debugLog: true);
+        var window = args.Length > 3 ? TimeSpan.FromSeconds(int.Parse(args[3], CultureInfo.InvariantCulture)) : WindowOf(a, b);
+        var o = IceScenario.Run(Side(a).Behavior, Side(b).Behavior, seed, IceLinks.Matrix, window, trace: true, debugLog: true);
         Console.WriteLine(o.Trace);
         foreach (var l in o.Log)
         {
             Console.WriteLine(l);
         }
 
-        Console.WriteLine($"A {Side(a).Label}, B {Side(b).Label}, seed {seed}: I1 {o.I1At}, BEX {o.BexAt}, selected {o.SelectedAt}; A {o.PairA?.ToString() ?? "none"}; B {o.PairB?.ToString() ?? "none"}; checks failed {o.ChecksFailed}");
+        Console.WriteLine($"A {Side(a).Label}, B {Side(b).Label}, seed {seed}: I1 {o.I1At}, BEX {o.BexAt}, selected {o.SelectedAt} (first {o.FirstSelectedAt}, relayed {o.FirstRelayed}; first direct {o.FirstDirectAt}); direct retries A {o.DirectRetriesA} B {o.DirectRetriesB}; port collisions {o.PortCollisions}; A {o.PairA?.ToString() ?? "none"}; B {o.PairB?.ToString() ?? "none"}; checks failed {o.ChecksFailed}");
         return 0;
     }
 
@@ -62,8 +91,9 @@ internal static class IceMatrixBench
         var links = IceLinks.Matrix;
 
         var sw = Stopwatch.StartNew();
+        bool bareOnly = args.Contains("--bare-only");
         var jobs = new List<(int A, int B, int Seed)>();
-        for (int a = 0; a < 10; a++)
+        for (int a = 0; a < (bareOnly ? 0 : 10); a++)
         {
             for (int b = 0; b < 10; b++)
             {
@@ -74,14 +104,24 @@ internal static class IceMatrixBench
             }
         }
 
+        // The bare Linux cells, with their own seed range.
+        int mainJobs = jobs.Count;
+        foreach (var (a, b) in BareCells)
+        {
+            for (int s = 1; s <= seeds; s++)
+            {
+                jobs.Add((a, b, s));
+            }
+        }
+
         var results = new IceOutcome[jobs.Count];
         int done = 0;
         Parallel.For(0, jobs.Count, i =>
         {
             var (a, b, s) = jobs[i];
             // Distinct seeds per cell so that no two cells replay the same jitter sequence.
-            long seed = (((a * 10) + b) * 1000) + s;
-            results[i] = IceScenario.Run(Side(a).Behavior, Side(b).Behavior, seed, links, Window);
+            long seed = a < BareMasquerade && b < BareMasquerade ? (((a * 10) + b) * 1000) + s : 1_000_000 + (((a * 100) + b) * 1000) + s;
+            results[i] = IceScenario.Run(Side(a).Behavior, Side(b).Behavior, seed, links, WindowOf(a, b));
             int n = Interlocked.Increment(ref done);
             if (n % 200 == 0)
             {
@@ -90,12 +130,18 @@ internal static class IceMatrixBench
         });
 
         var cells = new List<Cell>();
-        for (int c = 0; c < 100; c++)
+        for (int c = 0; c < mainJobs / seeds; c++)
         {
             cells.Add(new Cell(c / 10, c % 10, results.AsSpan(c * seeds, seeds).ToArray()));
         }
 
-        string md = Render(cells, seeds, links);
+        var bare = new List<Cell>();
+        for (int c = 0; c < BareCells.Length; c++)
+        {
+            bare.Add(new Cell(BareCells[c].A, BareCells[c].B, results.AsSpan(mainJobs + (c * seeds), seeds).ToArray()));
+        }
+
+        string md = (bareOnly ? "" : Render(cells, seeds, links)) + RenderBare(bare, seeds);
         if (outPath is null)
         {
             Console.Write(md);
@@ -107,7 +153,7 @@ internal static class IceMatrixBench
         }
 
         // Non-zero when a cell that the NATs allow to connect failed to select any pair.
-        return cells.Any(c => c.Runs.Any(r => r.PairA is null || r.PairB is null)) ? 1 : 0;
+        return cells.Concat(bare).Any(c => c.Runs.Any(r => r.PairA is null || r.PairB is null)) ? 1 : 0;
     }
 
     private static string Pct(int n, int of) => of == 0 ? "–" : (100.0 * n / of).ToString("0", CultureInfo.InvariantCulture) + " %";
@@ -262,6 +308,60 @@ internal static class IceMatrixBench
             sb.AppendLine();
         }
 
+        return sb.ToString();
+    }
+
+    private static string RenderBare(List<Cell> cells, int seeds)
+    {
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine();
+        sb.AppendLine("## Bare Linux NATs");
+        sb.AppendLine();
+        sb.AppendLine("The NATs above are routers with an input firewall: an unsolicited packet to the public address is dropped and");
+        sb.AppendLine("leaves no state. A bare Linux host doing MASQUERADE without INPUT filtering (`NatBehavior.BareLinux`) is");
+        sb.AppendLine("EIM/APDF with port preservation, but its connection tracking keeps an entry for an unanswered inbound flow");
+        sb.AppendLine("(remote R → public P:p) for 30 s, refreshed by further such packets; when the inside host then sends from the");
+        sb.AppendLine("endpoint mapped to P:p towards exactly R, the tuple collides with that entry and this one flow leaves from");
+        sb.AppendLine("another, random port, which R's NAT, if it filters, drops. Unreplied flows expire after 30 s, answered ones");
+        sb.AppendLine("after 120 s, refreshed both ways. \"bare APDM/APDF\" is the same host with `MASQUERADE --random-fully`");
+        sb.AppendLine("(`NatBehavior.BareLinuxRandomFully`: a random port per flow). \"EIM/APDF\" here is the router of the same");
+        sb.AppendLine($"name above. Same scenario, links and seeds 1–{seeds} (seed = 1 000 000 + (A × 100 + B) × 1000 + n), observed for");
+        sb.AppendLine($"{BareWindow.TotalSeconds:0} s after the first I1: the failed direct pairs are checked again 35 s after they failed");
+        sb.AppendLine("(`IceOptions.DirectRetryInitial`), once the 30 s entries of the first checks have expired.");
+        sb.AppendLine();
+        sb.AppendLine("- **direct / relayed / failed**: the pair selected at the end of the window, as above.");
+        sb.AppendLine("- **first relayed ms**: median time from the first I1 to the controlling side's first selection, over the runs");
+        sb.AppendLine("  where that was a relayed pair; **direct ms**: median time to its first selection of a direct pair (–: none).");
+        sb.AppendLine("- **retries A / B**: median `HipCounters.IceDirectRetries` at A and at B (times the failed direct pairs were");
+        sb.AppendLine("  checked again); **collisions**: median flows the two NATs moved to another port (`NatStatistics.PortCollisions`).");
+        sb.AppendLine();
+        sb.AppendLine("| A | B | runs | direct | relayed | failed | first relayed | first relayed ms | direct ms | retries A / B | collisions |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var c in cells)
+        {
+            int n = c.Runs.Length;
+            int d = c.Runs.Count(r => r.Direct);
+            int rl = c.Runs.Count(r => r.Relayed);
+            var firstRelayed = c.Runs.Where(r => r.FirstRelayed && r.FirstSelectedAt is not null).Select(r => (r.FirstSelectedAt!.Value - r.I1At).TotalMilliseconds).ToList();
+            var directAt = c.Runs.Where(r => r.FirstDirectAt is not null).Select(r => (r.FirstDirectAt!.Value - r.I1At).TotalMilliseconds).ToList();
+            string retries = $"{Ms(Median(c.Runs.Select(r => (double)r.DirectRetriesA)))} / {Ms(Median(c.Runs.Select(r => (double)r.DirectRetriesB)))}";
+            sb.Append(inv, $"| {Side(c.A).Label} | {Side(c.B).Label} | {n} | {Pct(d, n)} | {Pct(rl, n)} | {Pct(n - d - rl, n)} | {firstRelayed.Count} | ");
+            sb.Append(inv, $"{Ms(Stats.Median(firstRelayed))} | {Ms(Stats.Median(directAt))} | {retries} | {Ms(Median(c.Runs.Select(r => (double)r.PortCollisions)))} |");
+            sb.AppendLine();
+        }
+
+        int total = cells.Sum(c => c.Runs.Length);
+        int direct = cells.Sum(c => c.Runs.Count(r => r.Direct));
+        sb.AppendLine();
+        sb.AppendLine($"Bare Linux cells: {total} runs, {direct} direct at the end of the window ({Pct(direct, total)}).");
+        sb.AppendLine();
+        sb.AppendLine("How a bare MASQUERADE host on A's side loses the direct pair: B, the controlled Responder, starts its checks when");
+        sb.AppendLine("it sends R2, one relayed transit (about 70 ms here) before A starts on receiving it, so B's check to A's");
+        sb.AppendLine("server-reflexive address reaches A's NAT before A has sent anything to B and leaves a conntrack entry there; A's");
+        sb.AppendLine("own check to B then leaves from another port, which B's filtering drops. Both sides retry a fixed interval after");
+        sb.AppendLine("their own checks failed, so the retried checks keep that offset and collide again (`ice-trace 10 10 SEED [SECONDS]`");
+        sb.AppendLine("shows it). With the router on A's side, B's early check is dropped without state and the direct pair works.");
         return sb.ToString();
     }
 }

@@ -47,6 +47,19 @@ internal sealed class IceOutcome
 
     public bool FirstRelayed { get; set; }
 
+    /// <summary>The controlling side's first IceCompleted on a direct pair.</summary>
+    public TimeSpan? FirstDirectAt { get; set; }
+
+    /// <summary>Times the failed direct pairs were checked again while a relayed pair carried the traffic
+    /// (<c>HipCounters.IceDirectRetries</c>) at A and at B.</summary>
+    public long DirectRetriesA { get; set; }
+
+    public long DirectRetriesB { get; set; }
+
+    /// <summary>Outbound flows both NATs moved to another port because an unsolicited entry held their tuple
+    /// (<see cref="NatStatistics.PortCollisions"/>; only NATs with <see cref="NatBehavior.KeepsUnsolicitedState"/>).</summary>
+    public long PortCollisions { get; set; }
+
     /// <summary>Final selected pair at A and at B at the end of the run (null: none).</summary>
     public CandidatePair? PairA { get; set; }
 
@@ -215,6 +228,11 @@ internal static class IceScenario
                         o.FirstRelayed = ic.Relayed;
                     }
 
+                    if (!ic.Relayed)
+                    {
+                        o.FirstDirectAt ??= ic.At;
+                    }
+
                     break;
                 case AssociationFailed af when ReferenceEquals(node, a) && af.Peer == peerB:
                     o.AssociationFailure ??= af.Reason;
@@ -283,6 +301,9 @@ internal static class IceScenario
         o.SelectedAtB = b.Host.GetIceSession(peerA)?.SelectedAt;
         o.PairB = b.Host.GetIceSession(peerA)?.Selected;
         o.ChecksTotal = a.Host.Counters.IceChecksSent + b.Host.Counters.IceChecksSent;
+        o.DirectRetriesA = a.Host.Counters.IceDirectRetries;
+        o.DirectRetriesB = b.Host.Counters.IceDirectRetries;
+        o.PortCollisions = sim.Nats.Sum(n => n.Statistics.PortCollisions);
         if (relayAtDirect is { } at)
         {
             o.RelayPacketsAfterDirect = RelayForwarded() - at;

@@ -15,6 +15,6 @@ return args.Length > 0 ? args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Hipnat.Bench bex [--exchanges N] | scale [--initiators N] [--responders M] | relay-scale [--clients N] | relay-throughput [--seconds S] [--hipnat DLL] | ice-matrix [--seeds N] [--out FILE] | ice-time [--seeds N] [--trace SEED] | ice-trace A B SEED");
+    Console.Error.WriteLine("usage: Hipnat.Bench bex [--exchanges N] | scale [--initiators N] [--responders M] | relay-scale [--clients N] | relay-throughput [--seconds S] [--hipnat DLL] | ice-matrix [--seeds N] [--out FILE] [--bare-only] | ice-time [--seeds N] [--trace SEED] | ice-trace A B SEED [SECONDS]");
     return 2;
 }

@@ -5,7 +5,8 @@ namespace Hipnat.Simulator;
 /// <summary>
 /// A NAT joining an inside realm to an outside realm through one or more public addresses, with the RFC 4787
 /// behaviour given by <see cref="Behavior"/>. Mappings expire lazily: a mapping idle for the timeout is treated as
-/// gone the next time anything looks at it.
+/// gone the next time anything looks at it. With <see cref="NatBehavior.KeepsUnsolicitedState"/> it also remembers
+/// unsolicited inbound flows and moves an outbound flow that would collide with one to another port.
 /// </summary>
 public sealed class NatBox
 {
@@ -17,11 +18,15 @@ public sealed class NatBox
     private readonly Dictionary<NatMappingKey, NatMapping> _byKey = [];
     private readonly Dictionary<SimEndpoint, NatMapping> _byExternal = [];
     private readonly Dictionary<IPAddress, IPAddress> _pairing = [];
+
+    // Unsolicited inbound entries (remote endpoint, public endpoint) -> last packet seen (KeepsUnsolicitedState).
+    private readonly Dictionary<(SimEndpoint Remote, SimEndpoint Public), TimeSpan> _unsolicited = [];
     private readonly SimRandom _random;
     private int _nextPublic;
     private int _nextPort;
     private long _nextMappingId;
     private int _purgeThreshold = MinPurgeThreshold;
+    private int _unsolicitedPurgeThreshold = MinPurgeThreshold;
 
     internal NatBox(Simulation sim, int index, string name, Realm inside, Realm outside, NatBehavior behavior, IPAddress[] publicAddresses)
     {
@@ -86,9 +91,28 @@ public sealed class NatBox
     /// <summary>Whether <paramref name="address"/> is one of this NAT's public addresses.</summary>
     public bool IsPublicAddress(IPAddress address) => Array.IndexOf(_publicAddresses, address) >= 0;
 
+    /// <summary>Number of live unsolicited inbound entries (<see cref="NatBehavior.KeepsUnsolicitedState"/>).</summary>
+    public int ActiveUnsolicitedCount
+    {
+        get
+        {
+            PurgeUnsolicited();
+            return _unsolicited.Count;
+        }
+    }
+
+    /// <summary>Whether an unsolicited inbound entry from <paramref name="remote"/> to the public endpoint
+    /// <paramref name="external"/> is alive (<see cref="NatBehavior.KeepsUnsolicitedState"/>).</summary>
+    public bool HasUnsolicitedEntry(SimEndpoint remote, SimEndpoint external) => IsUnsolicited(remote, external);
+
     /// <summary>The live mapping that an inside packet from <paramref name="inside"/> to <paramref name="remote"/> would use.</summary>
     public NatMapping? FindMapping(SimEndpoint inside, SimEndpoint remote)
     {
+        if (Behavior.KeepsUnsolicitedState && _byKey.TryGetValue(FlowKey(inside, remote), out var flow) && flow.IsSingleFlow && !flow.IsExpired(_sim.Now))
+        {
+            return flow;
+        }
+
         var key = NatMappingKey.For(Behavior.Mapping, inside, remote);
         return _byKey.TryGetValue(key, out var m) && !m.IsExpired(_sim.Now) ? m : null;
     }
@@ -103,6 +127,7 @@ public sealed class NatBox
         _byKey.Clear();
         _byExternal.Clear();
         _pairing.Clear();
+        _unsolicited.Clear();
     }
 
     /// <summary>
@@ -164,6 +189,11 @@ public sealed class NatBox
         }
 
         var mapping = GetOrCreate(source, destination);
+        if (mapping is not null && Behavior.KeepsUnsolicitedState && !hairpin)
+        {
+            mapping = AvoidUnsolicitedCollision(mapping, source, destination);
+        }
+
         if (mapping is null)
         {
             Statistics.DroppedPortExhausted++;
@@ -212,6 +242,7 @@ public sealed class NatBox
             }
 
             Statistics.DroppedNoMapping++;
+            RecordUnsolicited(source, destination, hairpin);
             _sim.DropPacket(Name, id, originalSource, destination, buffer, length, DropReason.NoMapping);
             return;
         }
@@ -219,6 +250,7 @@ public sealed class NatBox
         if (!mapping.Allows(Behavior.Filtering, source))
         {
             Statistics.DroppedFiltered++;
+            RecordUnsolicited(source, destination, hairpin);
             _sim.DropPacket(Name, id, originalSource, destination, buffer, length, DropReason.Filtered);
             return;
         }
@@ -229,6 +261,7 @@ public sealed class NatBox
         }
 
         mapping.PacketsIn++;
+        mapping.Replied = true;
         _sim.Statistics.Translated++;
         if (hairpin)
         {
@@ -267,12 +300,14 @@ public sealed class NatBox
             _purgeThreshold = Math.Max(MinPurgeThreshold, _byExternal.Count * 2);
         }
 
-        if (!TryAllocate(inside, out var external))
+        // A per-destination mapping avoids an unsolicited entry's port up front; a shared one is split per flow later.
+        SimEndpoint? avoid = Behavior.KeepsUnsolicitedState && Behavior.Mapping == MappingBehavior.AddressAndPortDependent ? remote : null;
+        if (!TryAllocate(inside, avoid, out var external))
         {
             return null;
         }
 
-        var mapping = new NatMapping(++_nextMappingId, key, external, _sim.Now, Behavior.MappingTimeout);
+        var mapping = new NatMapping(++_nextMappingId, key, external, _sim.Now, Behavior.MappingTimeout, UnrepliedTimeout);
         _byKey.Add(key, mapping);
         _byExternal.Add(external, mapping);
         Statistics.MappingsCreated++;
@@ -284,7 +319,114 @@ public sealed class NatBox
         return mapping;
     }
 
-    private bool TryAllocate(SimEndpoint inside, out SimEndpoint external)
+    private TimeSpan? UnrepliedTimeout => Behavior.KeepsUnsolicitedState
+        ? (Behavior.UnsolicitedTimeout < Behavior.MappingTimeout ? Behavior.UnsolicitedTimeout : Behavior.MappingTimeout)
+        : null;
+
+    private static NatMappingKey FlowKey(SimEndpoint inside, SimEndpoint remote) => new(inside, remote.Address, remote.Port);
+
+    /// <summary>
+    /// Linux conntrack (nf_nat_used_tuple): the flow inside → remote through <paramref name="mapping"/> would have the
+    /// reply tuple remote → mapping.External; if an unsolicited entry already holds that tuple, the flow is given
+    /// another port, for this remote endpoint only.
+    /// </summary>
+    private NatMapping? AvoidUnsolicitedCollision(NatMapping mapping, SimEndpoint inside, SimEndpoint remote)
+    {
+        if (Behavior.Mapping == MappingBehavior.AddressAndPortDependent)
+        {
+            return mapping; // Already one mapping per remote endpoint, allocated around the entries.
+        }
+
+        var key = FlowKey(inside, remote);
+        if (_byKey.TryGetValue(key, out var flow))
+        {
+            if (!flow.IsExpired(_sim.Now))
+            {
+                return flow;
+            }
+
+            Expire(flow);
+        }
+
+        if (!IsUnsolicited(remote, mapping.External))
+        {
+            return mapping;
+        }
+
+        if (!TryAllocate(inside, remote, out var external))
+        {
+            return null;
+        }
+
+        flow = new NatMapping(++_nextMappingId, key, external, _sim.Now, Behavior.MappingTimeout, UnrepliedTimeout, singleFlow: true);
+        _byKey.Add(key, flow);
+        _byExternal.Add(external, flow);
+        Statistics.MappingsCreated++;
+        Statistics.PortCollisions++;
+        if (_sim.Tracing)
+        {
+            _sim.Record(TraceKind.MappingCreated, 0, Name, inside, external, 0, DropReason.None, default, default);
+        }
+
+        return flow;
+    }
+
+    private void RecordUnsolicited(SimEndpoint remote, SimEndpoint external, bool hairpin)
+    {
+        if (!Behavior.KeepsUnsolicitedState || hairpin)
+        {
+            return;
+        }
+
+        if (!IsUnsolicited(remote, external))
+        {
+            Statistics.UnsolicitedEntries++;
+            if (_unsolicited.Count >= _unsolicitedPurgeThreshold)
+            {
+                PurgeUnsolicited();
+                _unsolicitedPurgeThreshold = Math.Max(MinPurgeThreshold, _unsolicited.Count * 2);
+            }
+        }
+
+        _unsolicited[(remote, external)] = _sim.Now;
+    }
+
+    private bool IsUnsolicited(SimEndpoint remote, SimEndpoint external)
+    {
+        if (!_unsolicited.TryGetValue((remote, external), out var seen))
+        {
+            return false;
+        }
+
+        if (_sim.Now < seen + Behavior.UnsolicitedTimeout)
+        {
+            return true;
+        }
+
+        _unsolicited.Remove((remote, external));
+        return false;
+    }
+
+    private void PurgeUnsolicited()
+    {
+        TimeSpan now = _sim.Now;
+        List<(SimEndpoint, SimEndpoint)>? expired = null;
+        foreach (var (key, seen) in _unsolicited)
+        {
+            if (now >= seen + Behavior.UnsolicitedTimeout)
+            {
+                (expired ??= []).Add(key);
+            }
+        }
+
+        foreach (var key in expired ?? [])
+        {
+            _unsolicited.Remove(key);
+        }
+    }
+
+    /// <param name="remote">When set, ports whose tuple with this remote endpoint an unsolicited entry holds are skipped.</param>
+    private bool TryAllocate(SimEndpoint inside, SimEndpoint? remote, out SimEndpoint external)
     {
         // Paired address pooling (RFC 4787 REQ-2): an internal address always uses the same public address.
         if (!_pairing.TryGetValue(inside.Address, out var address))
@@ -294,7 +436,7 @@ public sealed class NatBox
             _pairing.Add(inside.Address, address);
         }
 
-        if (Behavior.PortPreservation && inside.Port > 0 && IsFree(external = new SimEndpoint(address, inside.Port)))
+        if (Behavior.PortPreservation && inside.Port > 0 && Usable(external = new SimEndpoint(address, inside.Port), remote))
         {
             return true;
         }
@@ -312,7 +454,7 @@ public sealed class NatBox
             for (int i = 0; i < RandomPortAttempts; i++)
             {
                 external = new SimEndpoint(address, start + (int)_random.NextInt64(size));
-                if (IsFree(external))
+                if (Usable(external, remote))
                 {
                     return true;
                 }
@@ -324,7 +466,7 @@ public sealed class NatBox
         {
             int port = start + ((offset + i) % size);
             external = new SimEndpoint(address, port);
-            if (IsFree(external))
+            if (Usable(external, remote))
             {
                 _nextPort = port == Behavior.PortRangeEnd ? start : port + 1;
                 return true;
@@ -334,6 +476,8 @@ public sealed class NatBox
         external = default;
         return false;
     }
+
+    private bool Usable(SimEndpoint external, SimEndpoint? remote) => IsFree(external) && (remote is not { } r || !IsUnsolicited(r, external));
 
     private bool IsFree(SimEndpoint external)
     {

@@ -8,10 +8,13 @@ public sealed class NatMapping
     private HashSet<IPAddress>? _permittedAddresses;
     private HashSet<SimEndpoint>? _permittedEndpoints;
 
-    internal NatMapping(long id, NatMappingKey key, SimEndpoint external, TimeSpan now, TimeSpan timeout)
+    internal NatMapping(long id, NatMappingKey key, SimEndpoint external, TimeSpan now, TimeSpan timeout, TimeSpan? unrepliedTimeout = null, bool singleFlow = false)
     {
         Id = id;
         Timeout = timeout;
+        UnrepliedTimeout = unrepliedTimeout ?? timeout;
+        Replied = unrepliedTimeout is null;
+        IsSingleFlow = singleFlow;
         Key = key;
         External = external;
         CreatedAt = now;
@@ -38,11 +41,25 @@ public sealed class NatMapping
     /// <summary>Last time traffic refreshed the mapping.</summary>
     public TimeSpan LastRefreshed { get; internal set; }
 
-    /// <summary>Idle time after which it expires.</summary>
+    /// <summary>Idle time after which it expires once it has been answered.</summary>
     public TimeSpan Timeout { get; }
 
+    /// <summary>Idle time after which it expires while no inbound packet has passed it (same as
+    /// <see cref="Timeout"/> unless the NAT keeps unsolicited state, as Linux conntrack does).</summary>
+    public TimeSpan UnrepliedTimeout { get; }
+
+    /// <summary>Whether an inbound packet has passed through it (or the NAT does not distinguish).</summary>
+    public bool Replied { get; internal set; }
+
+    /// <summary>
+    /// A mapping for one flow (internal endpoint, remote endpoint) that the NAT moved to another external port because
+    /// its usual one collided with an unsolicited inbound entry (<see cref="NatBehavior.KeepsUnsolicitedState"/>);
+    /// it only accepts packets from that remote endpoint.
+    /// </summary>
+    public bool IsSingleFlow { get; }
+
     /// <summary>When it expires unless refreshed first.</summary>
-    public TimeSpan ExpiresAt => LastRefreshed + Timeout;
+    public TimeSpan ExpiresAt => LastRefreshed + (Replied ? Timeout : UnrepliedTimeout);
 
     /// <summary>Packets translated outbound through it.</summary>
     public long PacketsOut { get; internal set; }
@@ -52,11 +69,11 @@ public sealed class NatMapping
 
     internal NatMappingKey Key { get; }
 
-    internal bool IsExpired(TimeSpan now) => now >= LastRefreshed + Timeout;
+    internal bool IsExpired(TimeSpan now) => now >= ExpiresAt;
 
     internal void Permit(FilteringBehavior filtering, SimEndpoint remote)
     {
-        switch (filtering)
+        switch (IsSingleFlow ? FilteringBehavior.AddressAndPortDependent : filtering)
         {
             case FilteringBehavior.AddressDependent:
                 (_permittedAddresses ??= []).Add(remote.Address);
@@ -67,7 +84,7 @@ public sealed class NatMapping
         }
     }
 
-    internal bool Allows(FilteringBehavior filtering, SimEndpoint remote) => filtering switch
+    internal bool Allows(FilteringBehavior filtering, SimEndpoint remote) => (IsSingleFlow ? FilteringBehavior.AddressAndPortDependent : filtering) switch
     {
         FilteringBehavior.EndpointIndependent => true,
         FilteringBehavior.AddressDependent => _permittedAddresses?.Contains(remote.Address) == true,

@@ -39,7 +39,13 @@ public sealed class NatStatistics
     /// <summary>Outbound packets dropped because no external port was free.</summary>
     public long DroppedPortExhausted { get; internal set; }
 
+    /// <summary>Unsolicited inbound entries recorded (<see cref="NatBehavior.KeepsUnsolicitedState"/>).</summary>
+    public long UnsolicitedEntries { get; internal set; }
+
+    /// <summary>Outbound flows moved to another external port because an unsolicited entry held their tuple.</summary>
+    public long PortCollisions { get; internal set; }
+
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"mappings={ActiveMappings} created={MappingsCreated} expired={MappingsExpired} out={OutboundTranslated} in={InboundTranslated} hairpin={Hairpinned} noMapping={DroppedNoMapping} filtered={DroppedFiltered}");
+        $"mappings={ActiveMappings} created={MappingsCreated} expired={MappingsExpired} out={OutboundTranslated} in={InboundTranslated} hairpin={Hairpinned} noMapping={DroppedNoMapping} filtered={DroppedFiltered} unsolicited={UnsolicitedEntries} collisions={PortCollisions}");
 }
