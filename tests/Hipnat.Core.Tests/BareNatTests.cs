@@ -64,7 +64,7 @@ public class BareNatTests
 
         Assert.True(direct, t.Sim.TraceText());
         Assert.True(iceA.DirectRetries >= 1);
-        Assert.True(t.A.Host.Counters.IceDirectRetries >= 1);
-        Assert.True(t.B.Host.Counters.IceDirectRetries >= 1);
+        // The side whose turn it is retries; the other's checks are triggered by its (or wait for their turn).
+        Assert.True(t.A.Host.Counters.IceDirectRetries + t.B.Host.Counters.IceDirectRetries >= 1);
     }
 }
