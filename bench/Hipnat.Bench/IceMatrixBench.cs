@@ -359,9 +359,12 @@ internal static class IceMatrixBench
         sb.AppendLine("How a bare MASQUERADE host on A's side loses the direct pair: B, the controlled Responder, starts its checks when");
         sb.AppendLine("it sends R2, one relayed transit (about 70 ms here) before A starts on receiving it, so B's check to A's");
         sb.AppendLine("server-reflexive address reaches A's NAT before A has sent anything to B and leaves a conntrack entry there; A's");
-        sb.AppendLine("own check to B then leaves from another port, which B's filtering drops. Both sides retry a fixed interval after");
-        sb.AppendLine("their own checks failed, so the retried checks keep that offset and collide again (`ice-trace 10 10 SEED [SECONDS]`");
-        sb.AppendLine("shows it). With the router on A's side, B's early check is dropped without state and the direct pair works.");
+        sb.AppendLine("own check to B then leaves from another port, which B's filtering drops, and the data relay is selected. With the");
+        sb.AppendLine("router on A's side, B's early check is dropped without state and the direct pair works at once. The retry");
+        sb.AppendLine("takes turns: the controlling side checks first and the controlled side two seconds later (the next retry the other");
+        sb.AppendLine("way round), so after the first checks' entries expired A's NAT sees A's packets to B first and lets B's answer in:");
+        sb.AppendLine("bare EIM/APDF cells go direct at the first retry. With `--random-fully` on either side no direct pair exists");
+        sb.AppendLine("(a fresh port per flow), retries or not (`ice-trace 10 10 SEED [SECONDS]` shows one run).");
         return sb.ToString();
     }
 }
