@@ -213,7 +213,14 @@ public class HandoverLabTests
         Report("make-before-break", [trace.GapAfter(gone.Label)?.Duration ?? TimeSpan.MaxValue], trace);
 
         HipLab.WaitForPath(m.Bob, m.Lab.AliceHit, p => p.Address.Equals(m.Nat3.PublicAddress), TimeSpan.FromSeconds(5), "bob's path to alice behind nat3");
-        Assert.True(trace.Lost <= 1, $"lost {trace.Lost} of {trace.Sent}; unanswered {string.Join(",", trace.Unanswered.Take(20))}\n{m.Logs()}");
+
+        // Lost: requests between the first and the last reply that never got one (the last request or two are
+        // still in flight when ping is stopped, and ping counts them as sent).
+        var answered = trace.Replies.Select(r => r.Sequence).ToHashSet();
+        var missing = Enumerable.Range(answered.Min(), answered.Max() - answered.Min() + 1).Where(s => !answered.Contains(s)).ToList();
+        // None in most runs; one when bob's kernel answers the first request from the new address before bob's
+        // driver has moved the route (docs/mobility.md, limits).
+        Assert.True(missing.Count <= 1, $"no reply to icmp_seq {string.Join(",", missing.Take(20))} ({trace.Sent} sent)\n{m.Logs()}");
         _ = second;
     }
 
