@@ -218,6 +218,12 @@ public class HandoverLabTests
         // still in flight when ping is stopped, and ping counts them as sent).
         var answered = trace.Replies.Select(r => r.Sequence).ToHashSet();
         var missing = Enumerable.Range(answered.Min(), answered.Max() - answered.Min() + 1).Where(s => !answered.Contains(s)).ToList();
+        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
+        if (!string.IsNullOrEmpty(dir))
+        {
+            File.AppendAllText(Path.Combine(dir, "handover-figures.txt"), $"make-before-break: {missing.Count} requests without a reply before the last reply{Environment.NewLine}");
+        }
+
         // None in most runs; one when bob's kernel answers the first request from the new address before bob's
         // driver has moved the route (docs/mobility.md, limits).
         Assert.True(missing.Count <= 1, $"no reply to icmp_seq {string.Join(",", missing.Take(20))} ({trace.Sent} sent)\n{m.Logs()}");

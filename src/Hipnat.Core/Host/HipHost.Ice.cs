@@ -795,6 +795,10 @@ public sealed partial class HipHost
         if (first)
         {
             DebugLog?.Invoke($"ICE with {a.PeerHit}: {pair} works, rtt {pair.Rtt.TotalMilliseconds:F1} ms, mapped {mapped}");
+            if (!pair.IsRelayed && !IsWildcardAddress(pair.Local.Base.Address))
+            {
+                Raise(new PairVerified(now, a.PeerHit, pair.Local.Base, pair.Remote.Address));
+            }
         }
 
         if (tx.Nominate && pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))

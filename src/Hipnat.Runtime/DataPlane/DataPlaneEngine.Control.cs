@@ -141,6 +141,27 @@ public sealed partial class DataPlaneEngine
     }
 
     /// <summary>Removes every SA of <paramref name="peer"/> (association closed or failed). The peer keeps its LSI.</summary>
+    /// <summary>Driver thread: keeps a route to an address of <paramref name="peer"/> that ICE verified, so the receive
+    /// path can move ESP there the moment the peer's traffic arrives from it.</summary>
+    public void AddAlternateRoute(Hit peer, TransportAddress local, TransportAddress remote)
+    {
+        var entry = GetOrCreatePeer(peer);
+        var current = entry.Alternates;
+        if (Array.Exists(current, r => r.Remote == remote && r.Local == local))
+        {
+            return;
+        }
+
+        if (_sender.CreateRoute(local, remote, false) is not { } route)
+        {
+            return;
+        }
+
+        var list = current.Where(r => r.Remote != remote).TakeLast(7).ToList();
+        list.Add(route);
+        entry.Alternates = [.. list];
+    }
+
     public void RemovePeer(Hit peer)
     {
         foreach (var pair in _sad.Remove(peer))
@@ -153,6 +174,7 @@ public sealed partial class DataPlaneEngine
         if (_peers.TryGetValue(peer, out var entry))
         {
             entry.Route = null;
+            entry.Alternates = [];
         }
     }
 

@@ -318,9 +318,19 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         }
 
         peer.MarkReceived();
-        if (from.Address is not null && peer.Route is { Relayed: false } route && route.Remote != from && peer.NoteSource(local, from))
+        if (from.Address is not null && peer.Route is { Relayed: false } route && route.Remote != from)
         {
-            NewSourceNoted?.Invoke(peer.Hit);
+            // ESP whose ICV checked out from an address ICE verified already: answer there at once, before the
+            // driver hears of it (make-before-break without a lost reply); the core confirms the move.
+            if (peer.FindAlternate(from) is { } verified)
+            {
+                peer.Route = verified;
+            }
+
+            if (peer.NoteSource(local, from))
+            {
+                NewSourceNoted?.Invoke(peer.Hit);
+            }
         }
 
         Deliver(buffer, length, nextHeader, peer);
@@ -593,6 +603,23 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         public int Id { get; } = id;
 
         public volatile EspRoute? Route;
+
+        /// <summary>Routes to other addresses of the peer that ICE has verified (copy-on-write, at most 8).</summary>
+        public volatile EspRoute[] Alternates = [];
+
+        /// <summary>A verified route to <paramref name="remote"/>, if one is kept (receive threads; no allocation).</summary>
+        public EspRoute? FindAlternate(in TransportAddress remote)
+        {
+            foreach (var r in Alternates)
+            {
+                if (r.Remote == remote)
+                {
+                    return r;
+                }
+            }
+
+            return null;
+        }
 
         /// <summary>Checks before writing, so a busy flow does not bounce the cache line between threads.</summary>
         public void MarkSent()

@@ -219,6 +219,9 @@ public sealed class DataPlaneService : IDisposable
             case ActivePathChanged e:
                 RefreshRoute(e.Peer);
                 break;
+            case PairVerified e:
+                Engine.AddAlternateRoute(e.Peer, e.Local, e.Remote);
+                break;
             case IceChecksFailed e:
                 RefreshRoute(e.Peer);
                 break;
