@@ -116,4 +116,42 @@ public class PathsTests
         Assert.Equal(PathVerdict.Idle, idle.Judge(TimeSpan.FromSeconds(3), w, horizon));
         Assert.Equal(PathVerdict.Idle, l.Judge(last + TimeSpan.FromMinutes(5), w, horizon));
     }
+
+    [Fact]
+    public void ReturnRoutabilityRetransmitsOnScheduleExpiresAndOnlyTheRightAnswerFromTheProbedAddressVerifies()
+    {
+        var rr = new ReturnRoutability();
+        var local = TransportAddress.Udp(IPAddress.Parse("198.18.1.10"), 10500);
+        var peer = TransportAddress.Udp(IPAddress.Parse("203.0.113.20"), 10500);
+        var t0 = TimeSpan.FromSeconds(5);
+        var probe = new Hipnat.Core.Association.PathProbe(local, peer, updateId: 7, nonce: [1, 2, 3, 4]) { Interval = TimeSpan.FromMilliseconds(100), NextAt = t0 };
+        rr.Add(probe);
+        Assert.True(rr.IsProbing(peer));
+
+        var sendTimes = new List<TimeSpan>();
+        var expired = new List<Hipnat.Core.Association.PathProbe>();
+        var now = t0;
+        while (rr.Count > 0 && now < t0 + TimeSpan.FromSeconds(60))
+        {
+            var send = new List<Hipnat.Core.Association.PathProbe>();
+            rr.TakeDue(now, maxAttempts: 6, send, expired);
+            if (send.Count > 0)
+            {
+                sendTimes.Add(now - t0);
+            }
+
+            now = rr.NextDue == TimeSpan.MaxValue ? now : rr.NextDue;
+        }
+
+        // 100, 100, 100 ms apart, then doubling: 0, 100, 200, 300, 500, 900 ms; then expired.
+        Assert.Equal([0, 100, 200, 300, 500, 900], sendTimes.Select(x => (int)x.TotalMilliseconds));
+        Assert.Single(expired);
+
+        rr.Add(new Hipnat.Core.Association.PathProbe(local, peer, updateId: 9, nonce: [9, 9, 9, 9]) { Interval = TimeSpan.FromMilliseconds(100), NextAt = now });
+        var elsewhere = TransportAddress.Udp(IPAddress.Parse("203.0.113.99"), 10500);
+        Assert.Null(rr.Answered(elsewhere, [9], [9, 9, 9, 9]));  // from another address
+        Assert.Null(rr.Answered(peer, [8], [9, 9, 9, 9]));       // another SEQ
+        Assert.Null(rr.Answered(peer, [9], [9, 9, 9, 8]));       // wrong nonce
+        Assert.NotNull(rr.Answered(peer, [9], [9, 9, 9, 9]));
+    }
 }

@@ -172,9 +172,8 @@ internal sealed class HostAssociation
     // ---- keepalives and direct-path probing (RFC 9028 §4.10, §4.8) ----
     public TimeSpan KeepaliveDue { get; set; } = TimeSpan.MaxValue;
 
-    public List<PathProbe> Probes { get; } = [];
-
-    public TimeSpan ProbeDue { get; set; } = TimeSpan.MaxValue;
+    /// <summary>Return-routability probes in flight: one owner, <see cref="Paths.ReturnRoutability"/>.</summary>
+    public Paths.ReturnRoutability ReturnRoutability { get; } = new();
 
     // ---- ICE (RFC 9028 §4.6; RFC 5770 §4.6) ----
     /// <summary>The peer's candidates from its LOCATOR_SET in I2/R2 (bounded; owned by <see cref="Peer"/>).</summary>
@@ -238,7 +237,7 @@ internal sealed class HostAssociation
             d = IceDue < d ? IceDue : d;
             d = HandoverDue < d ? HandoverDue : d;
             d = LivenessDue < d ? LivenessDue : d;
-            return ProbeDue < d ? ProbeDue : d;
+            return ReturnRoutability.NextDue < d ? ReturnRoutability.NextDue : d;
         }
     }
 

@@ -1001,8 +1001,7 @@ public sealed partial class HipHost
         lp.Rtt = pair.Rtt;
         a.Paths.Activate(lp);
         a.Liveness.Reset(now);
-        a.Probes.Clear();
-        a.ProbeDue = TimeSpan.MaxValue;
+        a.ReturnRoutability.Clear();
         Counters.IceSelections++;
         CompleteHandover(a, now, $"pair selected: {pair}");
         DebugLog?.Invoke($"ICE with {a.PeerHit}: selected {pair}: {reason}");

@@ -136,7 +136,7 @@ public sealed partial class HipHost
     /// ECHO_REQUEST_SIGNED, retransmitted with backoff; answered from that address, the pair becomes active.</summary>
     private void StartProbe(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now, bool schedule = true)
     {
-        if (a.Probes.Exists(p => p.Peer == peer))
+        if (a.ReturnRoutability.IsProbing(peer))
         {
             return;
         }
@@ -154,7 +154,7 @@ public sealed partial class HipHost
         AddMac(ref b, a.Suite, a.OurIntegrityKey);
         AddSignature(ref b);
         probe.Packet = hip[..b.Finish()].ToArray();
-        a.Probes.Add(probe);
+        a.ReturnRoutability.Add(probe);
         if (schedule)
         {
             OnProbeTimer(a, now);
@@ -163,55 +163,27 @@ public sealed partial class HipHost
 
     private void OnProbeTimer(HostAssociation a, TimeSpan now)
     {
-        var due = TimeSpan.MaxValue;
-        for (int i = a.Probes.Count - 1; i >= 0; i--)
+        var send = new List<PathProbe>();
+        var expired = new List<PathProbe>();
+        a.ReturnRoutability.TakeDue(now, _options.DirectProbeAttempts, send, expired);
+        foreach (var p in expired)
         {
-            var p = a.Probes[i];
-            if (p.NextAt <= now)
-            {
-                if (p.Attempts >= _options.DirectProbeAttempts)
-                {
-                    a.Probes.RemoveAt(i);
-                    DebugLog?.Invoke($"direct path to {a.PeerHit} at {p.Peer} did not answer after {p.Attempts} probes");
-                    continue;
-                }
-
-                EmitCopy(p.Local, p.Peer, p.Packet);
-                p.Attempts++;
-                p.NextAt = now + p.Interval;
-                if (p.Attempts >= 3)
-                {
-                    p.Interval *= 2; // the first few at the pacing interval: the peer's probe may open its NAT any moment
-                }
-                Counters.ProbesSent++;
-            }
-
-            due = p.NextAt < due ? p.NextAt : due;
+            DebugLog?.Invoke($"direct path to {a.PeerHit} at {p.Peer} did not answer after {p.Attempts} probes");
         }
 
-        a.ProbeDue = due;
+        foreach (var p in send)
+        {
+            EmitCopy(p.Local, p.Peer, p.Packet);
+            Counters.ProbesSent++;
+        }
     }
 
     /// <summary>An authenticated UPDATE carried ACK + ECHO_RESPONSE_SIGNED: if it answers a probe and came from the
     /// probed address, that direct path works both ways and becomes the active pair.</summary>
     private void CheckProbeAnswer(HipPacket packet, HostAssociation a, TransportAddress local, TransportAddress remote, TimeSpan now)
     {
-        if (a.Probes.Count == 0 || !packet.TryGet<AckParameter>(out var ack) || !packet.TryFind(ParameterType.EchoResponseSigned, out var echo))
-        {
-            return;
-        }
-
-        PathProbe? probe = null;
-        foreach (var p in a.Probes)
-        {
-            if (p.Peer == remote && ack.UpdateIds.Contains(p.UpdateId) && FixedEquals(echo.Contents, p.Nonce))
-            {
-                probe = p;
-                break;
-            }
-        }
-
-        if (probe is null)
+        if (a.ReturnRoutability.Count == 0 || !packet.TryGet<AckParameter>(out var ack) || !packet.TryFind(ParameterType.EchoResponseSigned, out var echo)
+            || a.ReturnRoutability.Answered(remote, ack.UpdateIds, echo.Contents) is not { } probe)
         {
             return;
         }
@@ -221,8 +193,7 @@ public sealed partial class HipHost
         pair.Local = local;
         pair.LastReceived = now;
         pair.Rtt = now - probe.NextAt + probe.Interval / 2;
-        a.Probes.Clear();
-        a.ProbeDue = TimeSpan.MaxValue;
+        a.ReturnRoutability.Clear();
         a.Liveness.NoteHeard(now);
         if (ReferenceEquals(old, pair))
         {

@@ -132,7 +132,7 @@ public sealed partial class HipHost
             }
         }
 
-        a.Probes.RemoveAll(p => removed.Exists(r => r.Address.Equals(p.Local.Address)));
+        a.ReturnRoutability.RemoveWhere(p => removed.Exists(r => r.Address.Equals(p.Local.Address)));
     }
 
     /// <summary>An outstanding UPDATE is superseded (its SEQ is never acknowledged): the next one carries its content.</summary>
@@ -401,7 +401,7 @@ public sealed partial class HipHost
     /// verify it (RFC 8046 §5.4 return routability) and move there when it answers.</summary>
     private void NoteNewPeerAddress(HostAssociation a, TransportAddress remote, TimeSpan now, TransportAddress? local = null)
     {
-        if (remote.Kind != TransportKind.Udp || a.Probes.Exists(p => p.Peer == remote) || a.Probes.Count >= 8)
+        if (remote.Kind != TransportKind.Udp || a.ReturnRoutability.IsProbing(remote) || a.ReturnRoutability.Count >= 8)
         {
             return;
         }
@@ -548,12 +548,12 @@ public sealed partial class HipHost
             }
         }
 
-        a.Probes.RemoveAll(p => a.ActivePair is { } ap && p.Peer == ap.Peer);
+        a.ReturnRoutability.RemoveWhere(p => a.ActivePair is { } ap && p.Peer == ap.Peer);
         if (a.ActivePair is { IsRelayed: false } direct)
         {
             // RFC 8046 §5.4 on the pair in use; the copy through the relay reaches a peer whose NAT dropped us.
             StartProbe(a, direct.Local, direct.Peer, now);
-            if (RelayPair(a) is { } relay && a.Probes.Find(p => p.Peer == direct.Peer) is { Packet: { } packet })
+            if (RelayPair(a) is { } relay && a.ReturnRoutability.For(direct.Peer) is { Packet: { } packet })
             {
                 EmitViaRelay(a, relay, packet);
             }

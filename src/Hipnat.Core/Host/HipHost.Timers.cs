@@ -47,7 +47,7 @@ public sealed partial class HipHost
             OnKeepaliveTimer(a, now);
         }
 
-        if (a.ProbeDue <= now)
+        if (a.ReturnRoutability.NextDue <= now)
         {
             OnProbeTimer(a, now);
         }
