@@ -877,16 +877,7 @@ public static class DaemonConfigFile
             return dir is null ? path : Path.Combine(dir, path);
         }
 
-        private ConfigException Fail(string key, JsonElement value, string problem, string fix)
-        {
-            var raw = value.GetRawText();
-            if (raw.Length > 80)
-            {
-                raw = raw[..77] + "...";
-            }
-
-            return new ConfigException($"config {source}: key {key} = {raw}: {problem}; {fix}");
-        }
+        private ConfigException Fail(string key, JsonElement value, string problem, string fix) => ConfigException.ForKey(source, key, value, problem, fix);
 
         private ConfigException Unknown(string name, string? parent, string[] valid)
         {

@@ -179,16 +179,7 @@ public sealed class IceSettings
     /// <summary>Reads the config file's "ice" object; errors name the key.</summary>
     internal static IceSettings Read(JsonElement value, string source)
     {
-        ConfigException Fail(string key, JsonElement v, string problem, string fix)
-        {
-            var raw = v.GetRawText();
-            if (raw.Length > 80)
-            {
-                raw = raw[..77] + "...";
-            }
-
-            return new ConfigException($"config {source}: key {key} = {raw}: {problem}; {fix}");
-        }
+        ConfigException Fail(string key, JsonElement v, string problem, string fix) => ConfigException.ForKey(source, key, v, problem, fix);
 
         if (value.ValueKind != JsonValueKind.Object)
         {

@@ -26,16 +26,7 @@ public sealed class MobilitySettings
     /// <summary>Reads the config file's "mobility" object; errors name the key.</summary>
     internal static MobilitySettings Read(JsonElement value, string source)
     {
-        ConfigException Fail(string key, JsonElement v, string problem, string fix)
-        {
-            var raw = v.GetRawText();
-            if (raw.Length > 80)
-            {
-                raw = raw[..77] + "...";
-            }
-
-            return new ConfigException($"config {source}: key {key} = {raw}: {problem}; {fix}");
-        }
+        ConfigException Fail(string key, JsonElement v, string problem, string fix) => ConfigException.ForKey(source, key, v, problem, fix);
 
         if (value.ValueKind != JsonValueKind.Object)
         {
@@ -50,21 +41,8 @@ public sealed class MobilitySettings
             switch (p.Name)
             {
                 case "addressDebounceMs":
-                    {
-                        const string expected = "milliseconds to wait after the last interface change, 0-5000 (default 50)";
-                        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long n))
-                        {
-                            throw Fail(key, v, "expected a whole number of milliseconds", "write " + expected);
-                        }
-
-                        if (n < 0 || n > MaxAddressDebounceMs)
-                        {
-                            throw Fail(key, v, $"out of range 0-{MaxAddressDebounceMs}", "write " + expected);
-                        }
-
-                        s.AddressDebounce = TimeSpan.FromMilliseconds(n);
-                        break;
-                    }
+                    s.AddressDebounce = TimeSpan.FromMilliseconds(ReadMs(key, v, 0, MaxAddressDebounceMs, "milliseconds to wait after the last interface change, 0-5000 (default 50)"));
+                    break;
 
                 case "pathSilenceMs":
                     s.PathSilence = TimeSpan.FromMilliseconds(ReadMs(key, v, 0, 10000, "milliseconds of silence on the active path while traffic flows before it is probed, 0 (off) or 100-10000 (default 400)", min: 100));
