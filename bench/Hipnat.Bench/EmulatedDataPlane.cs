@@ -14,8 +14,8 @@ namespace Hipnat.Bench;
 /// the association's local address to its peer address, through the simulated network, relays and NATs; a datagram
 /// that arrives with one of our inbound SPIs counts as received ESP. As the runtime does, it tells the core
 /// (<see cref="HipHost.NoteTraffic"/>) whether ESP was sent and received since the last tick, reports ESP from a new
-/// source address on a direct route (<see cref="HipHost.NotePeerAddress"/>), and holds packets while the only path
-/// is the control relay and ICE is still looking for a pair. Everything else goes to the HIP node it wraps.
+/// source address on a direct route (<see cref="HipHost.NotePeerAddress"/>), holds packets while the only path
+/// is the control relay and ICE is still looking for a pair, and sends to an unverified address only within credit. Everything else goes to the HIP node it wraps.
 /// </summary>
 internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
 {
@@ -42,6 +42,12 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
     /// <summary>Datagrams of the peer that arrived here: (arrival time, peer's sequence number).</summary>
     public List<(TimeSpan At, long Seq)> Arrivals { get; } = [];
 
+    /// <summary>What the peer's datagrams earned: the budget for an address not verified yet (RFC 8046 §5.6).</summary>
+    public Hipnat.Core.Paths.CreditCounter Credit { get; } = new();
+
+    /// <summary>Datagrams sent to an unverified address within credit.</summary>
+    public int SentWithinCredit { get; private set; }
+
     /// <summary>ESP that arrived with an SPI that is not (or no longer) ours.</summary>
     public int UnknownSpi { get; private set; }
 
@@ -62,6 +68,7 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
         }
 
         Arrivals.Add((ctx.Now, BinaryPrimitives.ReadInt64BigEndian(payload[8..])));
+        Credit.Earn(payload.Length);
         _received = true;
         var from = TransportAddress.Udp(remote.Address, (ushort)remote.Port);
         if (TryRoute(Node.Host, Peer, info, out _, out var routeRemote, out bool relayed) && !relayed && routeRemote != from)
@@ -81,8 +88,11 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
             Offered.Add(now);
             bool sent = false;
             var info = h.GetAssociation(Peer);
-            if (info is { State: AssociationState.Established } && info.SaPairs.Count > 0 && TryRoute(h, Peer, info, out var local, out var remote, out _))
+            Credit.Age(now);
+            if (info is { State: AssociationState.Established } && info.SaPairs.Count > 0 && TryRoute(h, Peer, info, out var local, out var remote, out _)
+                && (!IsCreditLimited(info, remote) || Credit.TrySpend(DatagramLength)))
             {
+                SentWithinCredit += IsCreditLimited(info, remote) ? 1 : 0;
                 var ctx = Node.SimHost!.Context;
                 Span<byte> d = stackalloc byte[DatagramLength];
                 d.Clear();
@@ -115,6 +125,9 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
             }
         });
     }
+
+    private static bool IsCreditLimited(AssociationInfo info, TransportAddress remote) =>
+        info.Pairs.Any(p => p.State == LocatorPairState.Active && p.Peer == remote && p.CreditLimited);
 
     /// <summary>
     /// The route the runtime's data plane would use (DataPlaneService.RefreshRoute): the active pair's local and peer

@@ -266,6 +266,48 @@ public class MobilityTests
     }
 
     [Fact]
+    public void ThePeersNewAddressCarriesDataWithinCreditUntilItsEchoIsAnswered()
+    {
+        // RFC 8046 §5.6: the mobile host's packets arrive straight from its new address, and its LOCATOR_SET
+        // withdraws the address of the active path: with no ACTIVE address left, the correspondent sends to the new
+        // one at once, within the credit the peer's traffic earned, and without limit once the signed echo is
+        // answered (held up here for 300 ms: the correspondent's first answers are lost).
+        var t = Associated(NatBehavior.FullCone, NatBehavior.FullCone, modes: [NatTraversalMode.UdpEncapsulation]);
+        Assert.True(t.Sim.RunUntil(() => InfoA(t).PeerAddress?.Address.Equals(RelayTopology.NatBPublic) == true, TimeSpan.FromSeconds(10)));
+        var at = t.Sim.Now;
+        t.B.SendFilter = (ctx, from, to, payload) => to.Address.Equals(NatCPublic) && ctx.Now < at + TimeSpan.FromMilliseconds(300); // dropped
+        MoveA(t, NatBehavior.FullCone);
+        Assert.True(t.Sim.RunUntil(() => t.B.Events.OfType<ActivePathChanged>().Any(e => e.At > at && e.Verified && e.To.Address.Equals(NatCPublic)),
+            TimeSpan.FromSeconds(5)), t.Sim.TraceText());
+
+        var changes = t.B.Events.OfType<ActivePathChanged>().Where(e => e.At > at).ToList();
+        var unverified = Assert.Single(changes, e => !e.Verified);
+        Assert.True(unverified.To.Address.Equals(NatCPublic), unverified.ToString());
+        Assert.True(unverified.At < at + TimeSpan.FromMilliseconds(300), unverified.ToString());
+        var verified = changes.First(e => e.Verified && e.To == unverified.To);
+        Assert.True(verified.At >= at + TimeSpan.FromMilliseconds(300), verified.ToString());
+        Assert.True(t.B.Host.Counters.CreditLimitedPaths >= 1);
+        Assert.False(InfoB(t).Pairs.Single(p => p.State == LocatorPairState.Active).CreditLimited);
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+    }
+
+    [Fact]
+    public void AnAddressUsedWithinCreditThatNeverAnswersGivesWayToTheRelay()
+    {
+        // The peer's new address does not answer its signed echo (its packets get out, nothing gets back in):
+        // the credit-limited path is dropped for the relay when the probes run out (RFC 8046 §5.4).
+        var t = Associated(NatBehavior.FullCone, NatBehavior.FullCone, modes: [NatTraversalMode.UdpEncapsulation]);
+        Assert.True(t.Sim.RunUntil(() => InfoA(t).PeerAddress?.Address.Equals(RelayTopology.NatBPublic) == true, TimeSpan.FromSeconds(10)));
+        var at = t.Sim.Now;
+        t.B.SendFilter = (ctx, from, to, payload) => to.Address.Equals(NatCPublic); // dropped
+        MoveA(t, NatBehavior.FullCone);
+        Assert.True(t.Sim.RunUntil(() => t.B.Events.OfType<ActivePathChanged>().Any(e => e.At > at && !e.Verified), TimeSpan.FromSeconds(5)), t.Sim.TraceText());
+        Assert.True(t.Sim.RunUntil(() => InfoB(t).Pairs.Single(p => p.State == LocatorPairState.Active).RelayedTo is not null, TimeSpan.FromSeconds(60)),
+            string.Join("\n", InfoB(t).Pairs));
+        Assert.Equal(AssociationState.Established, t.B.Host.GetState(t.A.Host.LocalHit));
+    }
+
+    [Fact]
     public void AQuietPathIsNotSuspectedAndItsLivenessCheckEnds()
     {
         // One packet heard, then silence with nothing sent: an idle association, left to keepalives. (The check

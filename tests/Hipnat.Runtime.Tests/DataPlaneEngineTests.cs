@@ -158,6 +158,44 @@ public sealed class DataPlaneEngineTests
     }
 
     [Fact]
+    public void ARouteToAnUnverifiedAddressCarriesNoMoreThanThePeerSent()
+    {
+        // RFC 8046 §5.6.1: B's route to A is not verified yet; A's five packets earned B credit for about five of
+        // the same size, the rest are dropped and counted, and once the route is verified everything goes again.
+        using var pair = new DataPlaneTestPair();
+        pair.Connect();
+        var (a, b) = (pair.A, pair.B);
+        uint bAtA = a.LsiOf(b);
+        uint aAtB = b.LsiOf(a);
+        for (ushort i = 0; i < 5; i++)
+        {
+            a.Send(DataPlanePackets.Echo4(a.Engine.LocalLsi, bAtA, 9, i));
+        }
+
+        pair.DeliverEsp();
+        Assert.Equal(5, b.Received.Count);
+        b.Engine.SetRoute(a.Hit, b.Address, a.Address, relayed: false, creditLimited: true);
+        for (ushort i = 0; i < 10; i++)
+        {
+            b.Send(DataPlanePackets.Echo4(b.Engine.LocalLsi, aAtB, 9, i));
+        }
+
+        pair.DeliverEsp();
+        Assert.InRange(a.Received.Count, 5, 6);
+        Assert.Equal(10 - a.Received.Count, b.Engine.Dropped(DataPlaneDrop.NoCredit));
+
+        a.Received.Clear();
+        b.Engine.SetRoute(a.Hit, b.Address, a.Address, relayed: false, creditLimited: false);
+        for (ushort i = 0; i < 10; i++)
+        {
+            b.Send(DataPlanePackets.Echo4(b.Engine.LocalLsi, aAtB, 9, i));
+        }
+
+        pair.DeliverEsp();
+        Assert.Equal(10, a.Received.Count);
+    }
+
+    [Fact]
     public void WrongSpiAndBadIcvAreDroppedAndCounted()
     {
         using var pair = new DataPlaneTestPair(options: o => o with { UnknownSpiHold = TimeSpan.FromMilliseconds(100) });

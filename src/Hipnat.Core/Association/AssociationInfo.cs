@@ -24,6 +24,6 @@ public sealed record AssociationInfo(
     public HandoverRecord? LastHandover { get; init; }
 }
 
-public sealed record LocatorPairInfo(TransportAddress Local, TransportAddress Peer, LocatorPairState State, TimeSpan Rtt, TimeSpan LastReceived, TransportAddress? RelayedTo = null, bool ThroughRelay = false, bool ViaDataRelay = false);
+public sealed record LocatorPairInfo(TransportAddress Local, TransportAddress Peer, LocatorPairState State, TimeSpan Rtt, TimeSpan LastReceived, TransportAddress? RelayedTo = null, bool ThroughRelay = false, bool ViaDataRelay = false, bool CreditLimited = false);
 
 public sealed record SaPairInfo(uint InboundSpi, uint OutboundSpi, ushort Suite, ushort KeymatIndex, int Generation);

@@ -31,6 +31,12 @@ public sealed class LocatorPair
     /// <summary>The ICE-selected pair uses a relayed candidate: ESP crosses a data relay (RFC 9028 §4.12).</summary>
     public bool ViaDataRelay { get; internal set; }
 
+    /// <summary>
+    /// Active before return routability verified the peer's address: data goes there only within the peer's credit
+    /// (RFC 8046 §5.6.1) until the signed echo is answered.
+    /// </summary>
+    public bool CreditLimited { get; internal set; }
+
     public TimeSpan LastReceived { get; internal set; }
 
     public TimeSpan LastSent { get; internal set; }

@@ -34,4 +34,8 @@ internal sealed class PathProbe
     public TimeSpan NextAt { get; set; }
 
     public TimeSpan FirstSent { get; set; }
+
+    /// <summary>An authenticated packet of the peer came straight from <see cref="Peer"/> (not just an offered
+    /// locator): the address may carry data within credit while this probe verifies it (RFC 8046 §5.6).</summary>
+    public bool HeardFrom { get; set; }
 }

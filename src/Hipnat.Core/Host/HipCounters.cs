@@ -54,6 +54,9 @@ public sealed class HipCounters
     /// <summary>A known peer's authenticated packet or ESP came from a new address, and it was verified.</summary>
     public long PeerAddressChanges { get; internal set; }
 
+    /// <summary>Peer addresses used for data within credit before return routability verified them (RFC 8046 §5.6).</summary>
+    public long CreditLimitedPaths { get; internal set; }
+
     /// <summary>Failed direct pairs checked again while a relayed pair carried the traffic.</summary>
     public long IceDirectRetries { get; internal set; }
 

@@ -40,7 +40,9 @@ public sealed record IceCompleted(TimeSpan At, Hit Peer, string Pair, int Checks
 public sealed record IceChecksFailed(TimeSpan At, Hit Peer, int ChecksSent) : HipEvent(At, Peer);
 
 /// <summary>The locator pair that carries an association's traffic changed (e.g. from the relay to a direct path).</summary>
-public sealed record ActivePathChanged(TimeSpan At, Hit Peer, TransportAddress From, TransportAddress To, bool Direct, string Reason) : HipEvent(At, Peer);
+/// <remarks><paramref name="Verified"/> false: the peer's new address is used before return routability verified it,
+/// for data only within credit-based authorization (RFC 8046 §5.6); a second event with true follows the answer.</remarks>
+public sealed record ActivePathChanged(TimeSpan At, Hit Peer, TransportAddress From, TransportAddress To, bool Direct, string Reason, bool Verified = true) : HipEvent(At, Peer);
 
 /// <summary>A handover began: our locators changed (<paramref name="Mobile"/>) or the peer announced new ones.</summary>
 public sealed record HandoverStarted(TimeSpan At, Hit Peer, bool Mobile, string Reason) : HipEvent(At, Peer);

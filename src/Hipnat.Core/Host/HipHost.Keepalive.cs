@@ -134,10 +134,11 @@ public sealed partial class HipHost
 
     /// <summary>A return-routability probe of <paramref name="peer"/> (RFC 8046 §5.4): an UPDATE with its own SEQ and
     /// ECHO_REQUEST_SIGNED, retransmitted with backoff; answered from that address, the pair becomes active.</summary>
-    private void StartProbe(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now, bool schedule = true)
+    private void StartProbe(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now, bool schedule = true, bool heardFrom = false)
     {
-        if (a.ReturnRoutability.IsProbing(peer))
+        if (a.ReturnRoutability.For(peer) is { } running)
         {
+            running.HeardFrom |= heardFrom;
             return;
         }
 
@@ -147,6 +148,7 @@ public sealed partial class HipHost
             Interval = a.Pacing > TimeSpan.Zero ? a.Pacing * 2 : TimeSpan.FromMilliseconds(100),
             NextAt = now,
             FirstSent = now,
+            HeardFrom = heardFrom,
         };
         var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
         b.Add(new SeqParameter(probe.UpdateId));
@@ -169,6 +171,11 @@ public sealed partial class HipHost
         foreach (var p in expired)
         {
             DebugLog?.Invoke($"direct path to {a.PeerHit} at {p.Peer} did not answer after {p.Attempts} probes");
+            if (a.ActivePair is { CreditLimited: true } unverified && unverified.Peer == p.Peer && a.Paths.Relay is not null)
+            {
+                // RFC 8046 §5.4: the address used within credit never answered; it is no path.
+                FallBackToRelay(a, now, "the peer's unverified address did not answer its return-routability probes");
+            }
         }
 
         foreach (var p in send)
@@ -197,6 +204,14 @@ public sealed partial class HipHost
         a.Liveness.NoteHeard(now);
         if (ReferenceEquals(old, pair))
         {
+            if (pair.CreditLimited)
+            {
+                // RFC 8046 §5.4: verified; data to it is no longer limited by credit.
+                pair.CreditLimited = false;
+                CompleteHandover(a, now, $"path verified by return routability: {pair}");
+                Raise(new ActivePathChanged(now, a.PeerHit, remote, remote, Direct: true, "the address used within credit answered its return-routability probe"));
+            }
+
             return;
         }
 

@@ -343,7 +343,7 @@ public sealed partial class HipHost
                 }
             }
 
-            if (a.ActivePair is { IsRelayed: false } && !TakeCheckedPair(a, now))
+            if (a.ActivePair is { IsRelayed: false } && !TakeCheckedPair(a, now) && !TryUseWithinCredit(a, now))
             {
                 FallBackToRelay(a, now, a.PeerLocators.Contains(a.ActivePair.Peer) ? "the peer moved and reached us through the relay" : "the peer withdrew the address of the active path");
             }
@@ -401,7 +401,14 @@ public sealed partial class HipHost
     /// verify it (RFC 8046 §5.4 return routability) and move there when it answers.</summary>
     private void NoteNewPeerAddress(HostAssociation a, TransportAddress remote, TimeSpan now, TransportAddress? local = null)
     {
-        if (remote.Kind != TransportKind.Udp || a.ReturnRoutability.IsProbing(remote) || a.ReturnRoutability.Count >= 8)
+        if (a.ReturnRoutability.For(remote) is { } probing)
+        {
+            probing.HeardFrom = true;
+            TryUseWithinCredit(a, now);
+            return;
+        }
+
+        if (remote.Kind != TransportKind.Udp || a.ReturnRoutability.Count >= 8)
         {
             return;
         }
@@ -419,7 +426,55 @@ public sealed partial class HipHost
 
         a.LastHandover ??= new HandoverRecord(now, "the peer's packets came from a new address", mobile: false);
         DebugLog?.Invoke($"{a.PeerHit}: authenticated traffic from new address {remote}; verifying it");
-        StartProbe(a, local ?? DefaultLocal(remote), remote, now);
+        StartProbe(a, local ?? DefaultLocal(remote), remote, now, heardFrom: true);
+        TryUseWithinCredit(a, now);
+    }
+
+    /// <summary>RFC 8046 §5.6.1: with no ACTIVE address left for data, an address the peer's authenticated packets
+    /// came from straight is used within credit while its probe runs. True when one is (or already was).</summary>
+    private bool TryUseWithinCredit(HostAssociation a, TimeSpan now)
+    {
+        if (a.ActivePair is { CreditLimited: true })
+        {
+            return true;
+        }
+
+        if (!NoActivePathForData(a) || a.ReturnRoutability.Probes.FirstOrDefault(p => p.HeardFrom && a.PeerLocators.Contains(p.Peer)) is not { } heard)
+        {
+            return false;
+        }
+
+        UseWithinCredit(a, heard.Local, heard.Peer, now);
+        return true;
+    }
+
+    /// <summary>RFC 8046 §5.6.1: whether no ACTIVE address of the peer is left for data — the one in use was withdrawn
+    /// by its LOCATOR_SET (§5.3: deprecated) or went silent, or only the control relay (no ESP path) remains.</summary>
+    private static bool NoActivePathForData(HostAssociation a) => a.ActivePair switch
+    {
+        null => true,
+        { CreditLimited: true } => false,
+        { IsRelayed: true, ViaDataRelay: false } => true,
+        { IsRelayed: false, ViaDataRelay: false } ap => !a.PeerLocators.Contains(ap.Peer) || a.Liveness.SuspectedAt is not null,
+        _ => false,
+    };
+
+    /// <summary>
+    /// RFC 8046 §5.6 credit-based authorization: with no ACTIVE address left, an address an authenticated packet of
+    /// the peer came from is used at once, data within the peer's credit (the data plane enforces it), while the
+    /// signed echo just sent verifies it; the answer lifts the limit, silence falls back to the relay.
+    /// </summary>
+    private void UseWithinCredit(HostAssociation a, TransportAddress local, TransportAddress remote, TimeSpan now)
+    {
+        var old = a.ActivePair;
+        var pair = a.Paths.DirectTo(remote, local);
+        pair.Local = local;
+        bool oldMayWork = old is { IsRelayed: true } || (old is not null && a.PeerLocators.Contains(old.Peer));
+        a.Paths.Activate(pair, oldMayWork ? LocatorPairState.Standby : LocatorPairState.Deprecated, verified: false);
+        Counters.CreditLimitedPaths++;
+        a.LastHandover?.Step("new address used within credit", now);
+        DebugLog?.Invoke($"{a.PeerHit}: data to {remote} within credit until it answers (RFC 8046 §5.6)");
+        Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, remote, Direct: true, "the peer's new address, within credit until verified", Verified: false));
     }
 
     /// <summary>A handover in progress has a working path again.</summary>

@@ -19,9 +19,11 @@ public sealed class LocatorPairSet
     /// <summary>
     /// Makes <paramref name="pair"/> (added if new) the active pair; the one it replaces becomes
     /// <paramref name="previousBecomes"/> (standby when it may still work, failed or deprecated when not). Returns
-    /// the replaced pair (null if none, or if <paramref name="pair"/> was active already).
+    /// the replaced pair (null if none, or if <paramref name="pair"/> was active already). A pair activated
+    /// before return routability verified it (<paramref name="verified"/> false) carries data only within credit
+    /// (RFC 8046 §5.6.1).
     /// </summary>
-    public LocatorPair? Activate(LocatorPair pair, LocatorPairState previousBecomes = LocatorPairState.Standby)
+    public LocatorPair? Activate(LocatorPair pair, LocatorPairState previousBecomes = LocatorPairState.Standby, bool verified = true)
     {
         ArgumentNullException.ThrowIfNull(pair);
         if (!All.Contains(pair))
@@ -31,6 +33,7 @@ public sealed class LocatorPairSet
 
         var old = Active;
         pair.State = LocatorPairState.Active;
+        pair.CreditLimited = !verified;
         Active = pair;
         if (old is null || ReferenceEquals(old, pair))
         {

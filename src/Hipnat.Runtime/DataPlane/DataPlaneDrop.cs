@@ -69,4 +69,7 @@ public enum DataPlaneDrop
 
     /// <summary>A packet from the local stack longer than the tunnel MTU; answered with ICMP "too big".</summary>
     TooBig,
+
+    /// <summary>To an address of the peer not verified yet, beyond the credit its own traffic earned (RFC 8046 §5.6.1).</summary>
+    NoCredit,
 }

@@ -107,9 +107,11 @@ public sealed partial class DataPlaneEngine
 
     /// <summary>
     /// Sets the locator pair ESP to <paramref name="peer"/> uses (the association's active pair); null
-    /// <paramref name="remote"/> clears it. The socket and serialized address are resolved here, once.
+    /// <paramref name="remote"/> clears it. The socket and serialized address are resolved here, once. A
+    /// <paramref name="creditLimited"/> route (the peer's address before return routability verified it) takes only
+    /// what the peer's credit allows (RFC 8046 §5.6.1).
     /// </summary>
-    public void SetRoute(Hit peer, TransportAddress? local, TransportAddress? remote, bool relayed)
+    public void SetRoute(Hit peer, TransportAddress? local, TransportAddress? remote, bool relayed, bool creditLimited = false)
     {
         var entry = GetOrCreatePeer(peer);
         if (remote is not { } r)
@@ -122,8 +124,16 @@ public sealed partial class DataPlaneEngine
         var current = entry.Route;
         if (current is not null && current.Local == l && current.Remote == r && current.Relayed == relayed)
         {
+            if (entry.CreditLimited != creditLimited)
+            {
+                entry.CreditLimited = creditLimited;
+                _logger.LogInformation("data plane: ESP with {Peer} goes {Route}{Limit}", peer, current, creditLimited ? " within credit" : ", verified");
+            }
+
             return;
         }
+
+        entry.CreditLimited = creditLimited;
 
         var route = _sender.CreateRoute(l, r, relayed);
         entry.Route = route;
@@ -133,7 +143,7 @@ public sealed partial class DataPlaneEngine
             return;
         }
 
-        _logger.LogInformation("data plane: ESP with {Peer} goes {Route}", peer, route);
+        _logger.LogInformation("data plane: ESP with {Peer} goes {Route}{Limit}", peer, route, creditLimited ? " within credit until verified" : string.Empty);
         if (_sad.TryGetActivePair(peer, out _))
         {
             FlushPending(peer);
@@ -264,8 +274,10 @@ public sealed partial class DataPlaneEngine
             }
         }
 
+        var age = _options.TimeProvider.GetElapsedTime(0, now);
         foreach (var entry in _peers.Values)
         {
+            entry.Credit.Age(age); // RFC 8046 §5.6.2
             if (entry.TakeSent())
             {
                 noteTraffic?.Invoke(entry.Hit, true);

@@ -235,6 +235,13 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             return false;
         }
 
+        if (peer!.CreditLimited && !peer.Credit.TrySpend(length))
+        {
+            // RFC 8046 §5.6.1: not more to an unverified address than the peer sent us.
+            Count(DataPlaneDrop.NoCredit);
+            return false;
+        }
+
         var sa = pair.Outbound;
         wireStart = payloadStart - sa.PayloadOffset;
         if (!sa.TrySeal(buffer.AsSpan(payloadStart, payload.Length), protocol, buffer.AsSpan(wireStart), out wireLength))
@@ -318,12 +325,14 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         }
 
         peer.MarkReceived();
+        peer.Credit.Earn(datagram.Length); // RFC 8046 §5.6.1
         if (from.Address is not null && peer.Route is { Relayed: false } route && route.Remote != from)
         {
             // ESP whose ICV checked out from an address ICE verified already: answer there at once, before the
             // driver hears of it (make-before-break without a lost reply); the core confirms the move.
             if (peer.FindAlternate(from) is { } verified)
             {
+                peer.CreditLimited = false;
                 peer.Route = verified;
             }
 
@@ -603,6 +612,12 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         public int Id { get; } = id;
 
         public volatile EspRoute? Route;
+
+        /// <summary><see cref="Route"/> goes to an address not verified yet: sends spend <see cref="Credit"/>.</summary>
+        public volatile bool CreditLimited;
+
+        /// <summary>What the peer's ESP earned (RFC 8046 §5.6): the budget of a credit-limited route.</summary>
+        public Hipnat.Core.Paths.CreditCounter Credit { get; } = new();
 
         /// <summary>Routes to other addresses of the peer that ICE has verified (copy-on-write, at most 8).</summary>
         public volatile EspRoute[] Alternates = [];

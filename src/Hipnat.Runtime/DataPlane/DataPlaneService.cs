@@ -450,7 +450,7 @@ public sealed class DataPlaneService : IDisposable
 
         // A pair from a TURN relayed address goes through the TURN server.
         relayed |= info.LocalAddress is { } local && TurnRelays?.Find(local) is not null;
-        Engine.SetRoute(peer, info.LocalAddress, remote, relayed);
+        Engine.SetRoute(peer, info.LocalAddress, remote, relayed, creditLimited: active is { CreditLimited: true });
     }
 
     /// <summary>TUN reader thread: the first packet to a peer without SA was queued; start a base exchange on the driver.</summary>
