@@ -226,7 +226,7 @@ public class HandoverLabTests
 
         // None in most runs; one when bob's kernel answers the first request from the new address before bob's
         // driver has moved the route (docs/mobility.md, limits).
-        Assert.True(missing.Count <= 1, $"no reply to icmp_seq {string.Join(",", missing.Take(20))} ({trace.Sent} sent)\n{m.Logs()}");
+        Assert.True(missing.Count <= (Environment.GetEnvironmentVariable("HIPNAT_MBB_STRICT") is null ? 1 : 0), $"no reply to icmp_seq {string.Join(",", missing.Take(20))} ({trace.Sent} sent)\n{m.Logs()}");
         _ = second;
     }
 
