@@ -256,6 +256,29 @@ public class IceTests
     }
 
     [Fact]
+    public void AnIdleIceStunUdpAssociationOutlivesThePeerTimeoutOnItsBindingIndications()
+    {
+        // RFC 5770 §5.3: the only traffic of an idle ICE-STUN-UDP association is STUN Binding Indications; they
+        // are signs of life, so it is still established (and answers) ten minutes later, far past the 60 s peer
+        // timeout.
+        var t = Connected(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.IceStunUdp, NatTraversalMode.UdpEncapsulation]);
+        Connect(t);
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        Assert.Equal(NatTraversalMode.IceStunUdp, t.A.Host.GetIceSession(t.B.Host.LocalHit)!.Mode);
+
+        t.Sim.RunFor(TimeSpan.FromMinutes(10));
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+        Assert.Equal(AssociationState.Established, t.B.Host.GetState(t.A.Host.LocalHit));
+        Assert.DoesNotContain(t.A.Events, e => e is AssociationFailed);
+        Assert.True(t.B.Host.Counters.StunKeepalivesReceived >= 30, $"{t.B.Host.Counters.StunKeepalivesReceived} indications");
+        Assert.True(t.A.Host.Counters.StunKeepalivesReceived >= 30, $"{t.A.Host.Counters.StunKeepalivesReceived} indications");
+
+        // Still usable: an UPDATE gets through and is answered.
+        t.A.Invoke((h, now) => h.Rekey(t.B.Host.LocalHit, now));
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.OfType<UpdateCompleted>().Any(), TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public void AggressiveUseSelectsTheFirstWorkingPairSoonerThanRegularNomination()
     {
         TimeSpan SelectionDelay(IceOptions options)

@@ -131,8 +131,21 @@ public sealed partial class HipHost
 
         if (msg.Class == StunClass.Indication)
         {
+            // RFC 5770 §5.3 keepalive. It carries no credentials, so it only counts as a sign of life of an
+            // ICE-STUN-UDP association whose active pair it arrived on (same addresses both ends).
             Counters.StunKeepalivesReceived++;
-            return true; // RFC 5770 §5.3 keepalive: nothing to do but count it
+            foreach (var k in _associations.Values)
+            {
+                if (k.NatMode == NatTraversalMode.IceStunUdp && k.State == AssociationState.Established
+                    && k.ActivePair is { IsRelayed: false } p && p.Peer == remote && Ice.IceCheckList.SameLocal(p.Local, local))
+                {
+                    k.LastSeen = now;
+                    p.LastReceived = now;
+                    ScheduleTimer(k);
+                }
+            }
+
+            return true;
         }
 
         if (msg.Class == StunClass.Request && msg.Username is { } user && _stunUsernames.TryGetValue(user, out var a))
