@@ -13,7 +13,8 @@ namespace Hipnat.Core.Host;
 /// REG_FROM and RELAYED_ADDRESS and the driver's STUN/TURN results, offered in LOCATOR_SET (I2 = offer,
 /// R2 = answer); connectivity checks as UPDATEs with SEQ, ECHO_REQUEST_SIGNED and CANDIDATE_PRIORITY, answered
 /// with ACK, ECHO_RESPONSE_SIGNED and MAPPED_ADDRESS; nomination by the Initiator (controlling) with NOMINATE;
-/// the nominated pair carries HIP and ESP from then on.
+/// the nominated pair carries HIP and ESP from then on. The decisions are <see cref="IceAgent"/>'s; this file is its
+/// wire glue: candidates from our sockets and registrations, the check packets, routes through relays, events.
 /// </summary>
 public sealed partial class HipHost
 {
