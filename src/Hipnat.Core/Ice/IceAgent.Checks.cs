@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Hipnat.Core.Transport;
 using Hipnat.Wire.Parameters;
 
@@ -69,7 +70,7 @@ public sealed partial class IceAgent
         }
     }
 
-    internal bool TryGetTransaction(uint id, out IceTransaction transaction) => _transactions.TryGetValue(id, out transaction!);
+    internal bool TryGetTransaction(uint id, [MaybeNullWhen(false)] out IceTransaction transaction) => _transactions.TryGetValue(id, out transaction);
 
     /// <summary>
     /// Our check <paramref name="id"/> was answered on its pair (the caller verified the route and the echoed nonce,

@@ -4,7 +4,7 @@ namespace Hipnat.Core.Ice;
 public sealed partial class IceAgent
 {
     /// <summary>How long the side whose turn it is not waits for the other to check first.</summary>
-    internal static readonly TimeSpan DirectRetryStagger = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan DirectRetryStagger = TimeSpan.FromSeconds(2);
 
     /// <summary>While traffic runs through a relay because every direct pair failed: when the direct pairs are
     /// checked again.</summary>

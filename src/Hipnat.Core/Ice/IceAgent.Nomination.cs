@@ -4,7 +4,6 @@ namespace Hipnat.Core.Ice;
 /// answer.</summary>
 public sealed partial class IceAgent
 {
-    /// <summary>Controlling side: the pair whose nomination is in flight.</summary>
     private CandidatePair? _nominating;
 
     /// <summary>Controlling side: next retransmission of the nomination and how many were sent.</summary>
@@ -59,8 +58,8 @@ public sealed partial class IceAgent
         _transport.Concluded(Selected, now);
     }
 
-    /// <summary>Controlling side: the nomination is repeated like a check (RTO doubling) and given up after
-    /// <see cref="IceOptions.MaxCheckAttempts"/> transmissions, failing its pair.</summary>
+    /// <summary>Controlling side: the nomination is a check (RFC 9028 §4.6.3), repeated like one (RTO doubling,
+    /// §4.6.2) and given up after <see cref="IceOptions.MaxCheckAttempts"/> transmissions, failing its pair.</summary>
     private void RetransmitNomination(TimeSpan now)
     {
         if (_nominating is not { } nom || nom.Nominated || _nominationNextAt > now)
