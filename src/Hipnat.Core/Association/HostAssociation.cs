@@ -179,7 +179,7 @@ internal sealed class HostAssociation
     /// <summary>The peer's candidates from its LOCATOR_SET in I2/R2 (bounded; owned by <see cref="Peer"/>).</summary>
     public List<Ice.IceCandidate> PeerCandidates => Peer.Candidates;
 
-    public Ice.IceSession? Ice { get; set; }
+    public Ice.IceAgent? Ice { get; set; }
 
     /// <summary>Checks that arrived in I2-SENT, before the R2 (processed right after it).</summary>
     public List<(byte[] Packet, TransportAddress Local, TransportAddress Remote, Host.RelayedVia? Via)> EarlyChecks { get; } = [];

@@ -13,7 +13,8 @@ namespace Hipnat.Core.Host;
 /// REG_FROM and RELAYED_ADDRESS and the driver's STUN/TURN results, offered in LOCATOR_SET (I2 = offer,
 /// R2 = answer); connectivity checks as UPDATEs with SEQ, ECHO_REQUEST_SIGNED and CANDIDATE_PRIORITY, answered
 /// with ACK, ECHO_RESPONSE_SIGNED and MAPPED_ADDRESS; nomination by the Initiator (controlling) with NOMINATE;
-/// the nominated pair carries HIP and ESP from then on.
+/// the nominated pair carries HIP and ESP from then on. The decisions are <see cref="IceAgent"/>'s; this file is its
+/// wire glue: candidates from our sockets and registrations, the check packets, routes through relays, events.
 /// </summary>
 public sealed partial class HipHost
 {
@@ -61,9 +62,7 @@ public sealed partial class HipHost
                 continue;
             }
 
-            int before = ice.CheckList.Pairs.Count;
-            ice.CheckList.AddLocal(added);
-            ReopenChecks(ice, before);
+            ice.AddLocal(added);
             if (a.PendingUpdateId is null)
             {
                 StartUpdate(a.PeerHit, now, UpdateKind.Locators, null);
@@ -78,16 +77,6 @@ public sealed partial class HipHost
         }
     }
 
-    /// <summary>New pairs appeared after the checks had concluded or failed: check them.</summary>
-    private static void ReopenChecks(IceSession ice, int pairsBefore)
-    {
-        if (ice.CheckList.Pairs.Count != pairsBefore)
-        {
-            ice.CheckList.Resume();
-            ice.Failed = false;
-        }
-    }
-
     /// <summary>An UPDATE's LOCATOR_SET of an ICE association: remote candidates new to the checklist join it.</summary>
     private void CheckNewPeerCandidates(HostAssociation a, TimeSpan now)
     {
@@ -96,21 +85,14 @@ public sealed partial class HipHost
             return;
         }
 
-        int before = ice.CheckList.Pairs.Count;
         foreach (var c in a.PeerCandidates)
         {
-            if (ice.CheckList.RemoteCandidates.Any(r => r.Address == c.Address))
-            {
-                continue;
-            }
-
-            if (!ice.CheckList.AddRemote(c))
+            if (!ice.AddRemote(c))
             {
                 Counters.IceCandidatesDropped++;
             }
         }
 
-        ReopenChecks(ice, before);
         ScheduleIce(a, now);
     }
 
@@ -119,7 +101,7 @@ public sealed partial class HipHost
     public bool RemoveLocalCandidate(TransportAddress address) => _extraCandidates.RemoveAll(c => c.Address == address) > 0;
 
     /// <summary>The ICE state of the association with <paramref name="peer"/>, if it runs ICE.</summary>
-    public IceSession? GetIceSession(Hit peer) => _associations.TryGetValue(peer, out var a) ? a.Ice : null;
+    public IceAgent? GetIceSession(Hit peer) => _associations.TryGetValue(peer, out var a) ? a.Ice : null;
 
     /// <summary>Our candidates as offered now (RFC 9028 §4.2): host candidates of every configured address,
     /// server-reflexive ones from REG_FROM and the driver, relayed ones from our data relays.</summary>
@@ -251,14 +233,15 @@ public sealed partial class HipHost
             return;
         }
 
-        var list = new IceCheckList(a.IsInitiator, a.Pacing > TimeSpan.Zero ? a.Pacing : TimeSpan.FromMilliseconds(50), _options.Ice);
-        var ice = new IceSession(a.NatMode, list, now) { TokensAt = now, TieBreaker = ((ulong)_random.NextUInt32() << 32) | _random.NextUInt32() };
-        a.Ice = ice;
-        if (a.NatMode == NatTraversalMode.IceStunUdp)
+        ulong tieBreaker = ((ulong)_random.NextUInt32() << 32) | _random.NextUInt32();
+        var ta = a.Pacing > TimeSpan.Zero ? a.Pacing : TimeSpan.FromMilliseconds(50);
+        var ice = new IceAgent(a.NatMode, a.IsInitiator, ta, _options.Ice, new IceGlue(this, a), now)
         {
-            ice.StunKey = DrawStunKey(a);
-        }
-
+            TieBreaker = tieBreaker,
+            StunKey = a.NatMode == NatTraversalMode.IceStunUdp ? DrawStunKey(a) : null,
+        };
+        a.Ice = ice;
+        var list = ice.CheckList;
         foreach (var c in GatherCandidates())
         {
             // Policy: a relayed candidate not offered is not checked either; in ICE-STUN-UDP a HIP data relay
@@ -268,12 +251,12 @@ public sealed partial class HipHost
                 continue;
             }
 
-            list.AddLocal(c);
+            ice.AddLocal(c);
         }
 
         foreach (var r in a.PeerCandidates)
         {
-            if (!list.AddRemote(r))
+            if (!ice.AddRemote(r))
             {
                 Counters.IceCandidatesDropped++;
             }
@@ -337,248 +320,26 @@ public sealed partial class HipHost
             return;
         }
 
-        var list = ice.CheckList;
-        var failed = new List<CandidatePair>();
-        for (int guard = 0; guard < 64; guard++)
-        {
-            var pair = list.NextCheck(now, failed);
-            if (pair is null)
-            {
-                break;
-            }
-
-            SendCheck(a, pair, now, nominate: false);
-        }
-
-        foreach (var f in failed)
-        {
-            DebugLog?.Invoke($"ICE with {a.PeerHit}: pair {f} failed after {f.Attempts} checks");
-        }
-
-        // Nomination retransmission (controlling side).
-        if (ice.Nominating is { } nom && !nom.Nominated && ice.NominationNextAt <= now)
-        {
-            if (ice.NominationAttempts >= _options.Ice.MaxCheckAttempts)
-            {
-                DebugLog?.Invoke($"ICE with {a.PeerHit}: nomination of {nom} not answered");
-                nom.State = CandidatePairState.Failed;
-                nom.NominationInFlight = false;
-                ice.Nominating = null;
-            }
-            else
-            {
-                SendCheck(a, nom, now, nominate: true);
-            }
-        }
-
-        MaybeNominate(a, ice, now);
-        RetryDirectLater(a, ice, now);
-        if (!ice.Failed && ice.Selected is null && list.AllFailed && ice.Nominating is null)
-        {
-            ice.Failed = true;
-            Counters.IceFailures++;
-            SendNotify(a, NotifyMessageType.ConnectivityChecksFailed, now);
-            Raise(new IceChecksFailed(now, a.PeerHit, list.ChecksSent));
-            DebugLog?.Invoke($"ICE with {a.PeerHit}: every candidate pair failed; staying on the base exchange's path");
-        }
-
+        ice.OnTimer(now);
         ScheduleIce(a, now);
     }
 
-    private void ScheduleIce(HostAssociation a, TimeSpan now)
-    {
-        if (a.Ice is not { } ice)
-        {
-            a.IceDue = TimeSpan.MaxValue;
-            return;
-        }
-
-        var due = ice.CheckList.NextDue;
-        if (ice.Nominating is { Nominated: false } && ice.NominationNextAt < due)
-        {
-            due = ice.NominationNextAt;
-        }
-
-        if (ice.CheckList.Controlling && ice.Nominating is null && !ice.Concluded && ice.NominateAt is { } at && at < due)
-        {
-            due = at < now ? now : at;
-        }
-
-        if (ice.DirectRetryAt is { } retry && retry < due)
-        {
-            due = retry < now ? now : retry;
-        }
-
-        a.IceDue = due;
-    }
-
-    /// <summary>
-    /// Draft §3.2 / RFC 8445 §9 spirit: while a relayed pair carries the traffic and every direct pair has failed,
-    /// the direct pairs are checked again later with exponential backoff; a pair that works then is nominated by the
-    /// controlling side as usual, and the traffic leaves the relay.
-    /// </summary>
-    private void RetryDirectLater(HostAssociation a, IceSession ice, TimeSpan now)
-    {
-        var opts = _options.Ice;
-        var list = ice.CheckList;
-        bool waitingForDirect = ice.Selected is { IsRelayed: true } && opts.DirectRetryInitial > TimeSpan.Zero
-            && list.Pairs.Any(p => !p.IsRelayed) && list.DirectExhausted;
-        if (!waitingForDirect)
-        {
-            // Checks are running (ours or triggered by the peer's), or a direct pair works: no retry is pending,
-            // and none may stay due in the past (the timer would fire at once, again and again).
-            ice.DirectRetryAt = null;
-            ice.DirectRetryDeferred = false;
-            return;
-        }
-
-        if (ice.DirectRetryAt is null)
-        {
-            // Counted from the last direct check: what a NAT remembered of the checks must have expired by then.
-            ice.DirectRetryInterval = ice.DirectRetryInterval == TimeSpan.Zero ? opts.DirectRetryInitial : ice.DirectRetryInterval;
-            var lastCheck = list.Pairs.Where(p => !p.IsRelayed).Select(p => p.LastSentAt).DefaultIfEmpty(now).Max();
-            ice.DirectRetryAt = (lastCheck > now ? now : lastCheck) + ice.DirectRetryInterval;
-            return;
-        }
-
-        if (ice.DirectRetryAt > now)
-        {
-            return;
-        }
-
-        // Whose packets arrive first matters behind a NAT without an input firewall: an unsolicited packet leaves a
-        // conntrack entry that remaps the host's own packets to that peer. The side behind such a NAT must send
-        // first, and neither side knows which it is: the sides take turns (controlling first, then controlled).
-        bool ourTurn = (ice.DirectRetries % 2 == 0) == list.Controlling;
-        if (!ourTurn && !ice.DirectRetryDeferred)
-        {
-            ice.DirectRetryDeferred = true;
-            ice.DirectRetryAt = now + DirectRetryStagger;
-            return;
-        }
-
-        ice.DirectRetryDeferred = false;
-        ice.DirectRetryAt = null;
-        ice.DirectRetries++;
-        var next = ice.DirectRetryInterval * 2;
-        ice.DirectRetryInterval = next > opts.DirectRetryMax ? opts.DirectRetryMax : next;
-        int n = list.RetryFailedDirect();
-        Counters.IceDirectRetries++;
-        DebugLog?.Invoke($"ICE with {a.PeerHit}: checking {n} failed direct pairs again (try {ice.DirectRetries}; next in {ice.DirectRetryInterval.TotalSeconds:F0} s if they fail)");
-        OnIceTimer(a, now);
-    }
-
-    private static readonly TimeSpan DirectRetryStagger = TimeSpan.FromSeconds(2);
-
-    /// <summary>Controlling side (RFC 9028 §4.6.3): nominate the best pair that works — a direct one as soon as no
-    /// better pair is still pending (or <see cref="IceOptions.NominationWait"/> after it succeeded), a relayed one
-    /// only after <see cref="IceOptions.RelayFallbackDelay"/> without any direct pair, or when none can work.</summary>
-    private void MaybeNominate(HostAssociation a, IceSession ice, TimeSpan now)
-    {
-        ice.NominateAt = null;
-        var list = ice.CheckList;
-        if (!list.Controlling || ice.Nominating is not null)
-        {
-            return;
-        }
-
-        var opts = _options.Ice;
-        var direct = list.BestSucceeded(directOnly: true);
-        if (direct is not null)
-        {
-            if (ice.Selected is { } sel && ReferenceEquals(sel, direct) && sel.Nominated)
-            {
-                return;
-            }
-
-            if (ice.Concluded && ice.Selected is { IsRelayed: false })
-            {
-                return;
-            }
-
-            var waitUntil = direct.SucceededAt + opts.NominationWait;
-            if (opts.Aggressive || !list.BetterPending(direct, directOnly: true) || now >= waitUntil)
-            {
-                Nominate(a, ice, direct, now);
-            }
-            else
-            {
-                ice.NominateAt = waitUntil;
-            }
-
-            return;
-        }
-
-        if (ice.Selected is not null)
-        {
-            return;
-        }
-
-        var relayed = list.BestSucceeded(directOnly: false);
-        if (relayed is null)
-        {
-            return;
-        }
-
-        var fallbackAt = ice.StartedAt + opts.RelayFallbackDelay;
-        if (list.DirectExhausted || now >= fallbackAt)
-        {
-            Nominate(a, ice, relayed, now);
-        }
-        else
-        {
-            ice.NominateAt = fallbackAt;
-        }
-    }
-
-    private void Nominate(HostAssociation a, IceSession ice, CandidatePair pair, TimeSpan now)
-    {
-        ice.Nominating = pair;
-        ice.NominationAttempts = 0;
-        pair.NominationInFlight = true;
-        if (!pair.IsRelayed && !ice.IsRestart)
-        {
-            ice.CheckList.StopChecks(); // after a handover the other pairs are still checked: backups (draft §3.2)
-        }
-
-        DebugLog?.Invoke($"ICE with {a.PeerHit}: nominating {pair}");
-        SendCheck(a, pair, now, nominate: true);
-    }
+    private static void ScheduleIce(HostAssociation a, TimeSpan now) => a.IceDue = a.Ice?.NextDue(now) ?? TimeSpan.MaxValue;
 
     /// <summary>Sends one connectivity check on <paramref name="pair"/> (RFC 9028 §4.6.1-4.6.2): an UPDATE with SEQ,
     /// ECHO_REQUEST_SIGNED, CANDIDATE_PRIORITY (the priority a peer-reflexive candidate learned from it would get)
     /// and, when nominating, NOMINATE — protected by HIP_MAC and HIP_SIGNATURE. A retransmission reuses the SEQ.</summary>
-    private void SendCheck(HostAssociation a, CandidatePair pair, TimeSpan now, bool nominate)
+    private void SendCheck(HostAssociation a, IceAgent ice, CandidatePair pair, bool nominate, bool fresh, TimeSpan now)
     {
-        var ice = a.Ice!;
         if (a.NatMode == NatTraversalMode.IceStunUdp)
         {
-            SendStunCheck(a, ice, pair, now, nominate);
+            SendStunCheck(a, ice, pair, nominate, fresh, now);
             return;
         }
 
-        if (!nominate && pair.NominationInFlight)
-        {
-            return; // the nomination in flight checks this pair already
-        }
-
-        // A retransmission, or a triggered check while one is in flight, reuses the SEQ and nonce (RFC 9028
-        // §4.6.2); a nomination is a new transaction (§4.6.3).
-        bool fresh = nominate
-            ? ice.NominationAttempts == 0
-            : !(ice.Transactions.TryGetValue(pair.TransactionId, out var inFlight) && ReferenceEquals(inFlight.Pair, pair) && !inFlight.Nominate);
         if (fresh)
         {
-            pair.TransactionId = a.NextUpdateId++;
-            pair.Nonce = _random.NextBytes(16);
-            ice.Transactions[pair.TransactionId] = new IceTransaction(pair, pair.Nonce, nominate);
-            TrimTransactions(ice);
-        }
-
-        if (nominate)
-        {
-            ice.NominationAttempts++;
-            ice.NominationNextAt = now + (ice.CheckList.Rto * (1 << Math.Min(ice.NominationAttempts - 1, 6)));
+            ice.AddTransaction(pair, a.NextUpdateId++, _random.NextBytes(16), nominate);
         }
 
         Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
@@ -608,19 +369,6 @@ public sealed partial class HipHost
         EmitCopy(from, to, hip[..len]);
         a.LastSent = now;
         Counters.IceChecksSent++;
-    }
-
-    private static void TrimTransactions(IceSession ice)
-    {
-        if (ice.Transactions.Count <= 256)
-        {
-            return;
-        }
-
-        foreach (var key in ice.Transactions.Keys.Order().Take(ice.Transactions.Count - 256).ToList())
-        {
-            ice.Transactions.Remove(key);
-        }
     }
 
     /// <summary>Where a packet on <paramref name="pair"/> physically goes: from the local base to the remote
@@ -671,7 +419,7 @@ public sealed partial class HipHost
     }
 
     /// <summary>Our relayed candidate at the data relay <paramref name="relayAddress"/> (a check that came through it).</summary>
-    private IceCandidate? RelayedCandidateAt(IceSession ice, TransportAddress relayAddress)
+    private IceCandidate? RelayedCandidateAt(IceAgent ice, TransportAddress relayAddress)
     {
         foreach (var c in ice.CheckList.LocalCandidates)
         {
@@ -726,15 +474,9 @@ public sealed partial class HipHost
             OnCheckAnswer(packet, a, ice, ack, local, remote, via, now);
         }
 
-        if (answersNomination && !ice.Concluded)
+        if (answersNomination)
         {
-            ice.Concluded = true;
-            if (ice.Selected is { IsRelayed: false } && !ice.IsRestart)
-            {
-                ice.CheckList.StopChecks(); // a relayed selection keeps looking for a direct pair
-            }
-
-            Raise(new IceCompleted(now, a.PeerHit, ice.Selected?.ToString() ?? string.Empty, ice.CheckList.ChecksSent, now - ice.StartedAt, ice.Selected?.IsRelayed ?? false));
+            ice.NominationAnswerAcked(now);
         }
 
         if (packet.TryGet<SeqParameter>(out var seq))
@@ -746,12 +488,12 @@ public sealed partial class HipHost
         return true;
     }
 
-    private void OnCheckAnswer(HipPacket packet, HostAssociation a, IceSession ice, AckParameter ack, TransportAddress local, TransportAddress remote, RelayedVia? via, TimeSpan now)
+    private void OnCheckAnswer(HipPacket packet, HostAssociation a, IceAgent ice, AckParameter ack, TransportAddress local, TransportAddress remote, RelayedVia? via, TimeSpan now)
     {
         packet.TryFind(ParameterType.EchoResponseSigned, out var echo);
         foreach (var id in ack.UpdateIds)
         {
-            if (!ice.Transactions.TryGetValue(id, out var tx))
+            if (!ice.TryGetTransaction(id, out var tx))
             {
                 continue;
             }
@@ -769,7 +511,6 @@ public sealed partial class HipHost
                 continue;
             }
 
-            ice.Transactions.Remove(id);
             TransportAddress? mapped = null;
             if (packet.TryGet<MappedAddressParameter>(out var m))
             {
@@ -777,79 +518,32 @@ public sealed partial class HipHost
                 mapped = TransportAddress.Udp(ip, m.Port);
             }
 
-            PairWorks(a, ice, tx, now, mapped, "highest-priority working pair", concludeOnPeerNomination: false);
+            ice.CheckAnswered(id, now, mapped);
         }
 
-        MaybeNominate(a, ice, now);
+        ice.MaybeNominate(now);
     }
 
-    /// <summary>
-    /// A check on <paramref name="tx"/>'s pair was answered (both modes): the pair works; if the answer concludes our
-    /// nomination the pair carries the traffic, as it does when the peer nominated it or aggressive use is on.
-    /// </summary>
-    private void PairWorks(HostAssociation a, IceSession ice, IceTransaction tx, TimeSpan now, TransportAddress? mapped, string why, bool concludeOnPeerNomination)
+    /// <summary>Counts a received check against the association's rate (<see cref="IceAgent.TakeCheckToken"/>);
+    /// a flood beyond it is dropped and counted (a nomination is always answered).</summary>
+    private bool TakeCheckToken(HostAssociation a, IceAgent ice, TimeSpan now, bool nominate, TransportAddress from)
     {
-        var pair = tx.Pair;
-        bool first = pair.State != CandidatePairState.Succeeded;
-        ice.CheckList.Succeeded(pair, now, mapped);
-        if (first)
-        {
-            DebugLog?.Invoke($"ICE with {a.PeerHit}: {pair} works, rtt {pair.Rtt.TotalMilliseconds:F1} ms, mapped {mapped}");
-            if (!pair.IsRelayed && !IsWildcardAddress(pair.Local.Base.Address))
-            {
-                Raise(new PairVerified(now, a.PeerHit, pair.Local.Base, pair.Remote.Address));
-            }
-        }
-
-        if (tx.Nominate && pair.NominationInFlight && ReferenceEquals(ice.Nominating, pair))
-        {
-            pair.NominationInFlight = false;
-            pair.Nominated = true;
-            ice.Nominating = null;
-            Select(a, ice, pair, now, $"nominated ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)}, {why})");
-            ice.Concluded = true;
-            Raise(new IceCompleted(now, a.PeerHit, pair.ToString(), ice.CheckList.ChecksSent, now - ice.StartedAt, pair.IsRelayed));
-        }
-        else if (ice.PeerNominated is { } pn && ReferenceEquals(pn, pair))
-        {
-            Select(a, ice, pair, now, "nominated by the peer");
-            ice.Concluded |= concludeOnPeerNomination;
-        }
-        else if (_options.Ice.Aggressive && ice.Selected is null)
-        {
-            Select(a, ice, pair, now, "first working pair (aggressive)");
-        }
-        else if (ice.IsRestart && ice.Selected is null && (!pair.IsRelayed || ice.PreviousWasRelayed))
-        {
-            Select(a, ice, pair, now, pair.IsRelayed ? "first working pair after a handover (relayed before it)" : "first working direct pair after a handover");
-        }
-    }
-
-    /// <summary>Counts a received check and takes a token for answering it; a flood beyond the rate is dropped and
-    /// counted (a nomination is always answered).</summary>
-    private bool TakeCheckToken(HostAssociation a, IceSession ice, TimeSpan now, bool nominate, TransportAddress from)
-    {
-        ice.ChecksReceived++;
         Counters.IceChecksReceived++;
-        ice.Tokens = Math.Min(IceCheckBurst, ice.Tokens + ((now - ice.TokensAt).TotalSeconds * IceChecksPerSecond));
-        ice.TokensAt = now;
-        if (ice.Tokens < 1 && !nominate)
+        if (ice.TakeCheckToken(now, nominate))
         {
-            ice.ChecksRateLimited++;
-            Counters.Drop(DropReason.RateLimited);
-            DebugLog?.Invoke($"drop {DropReason.RateLimited}: connectivity check flood from {a.PeerHit} at {from}");
-            return false;
+            return true;
         }
 
-        ice.Tokens -= 1;
-        return true;
+        Counters.Drop(DropReason.RateLimited);
+        DebugLog?.Invoke($"drop {DropReason.RateLimited}: connectivity check flood from {a.PeerHit} at {from}");
+        return false;
     }
 
     /// <summary>Answers a check (or the nomination answer) with ACK, ECHO_RESPONSE_SIGNED and MAPPED_ADDRESS from the
     /// address it reached to the address it came from; a check on a pair not yet known to work triggers our own
     /// check of it (RFC 8445 §7.3.1.4), a check from an unknown address adds a peer-reflexive candidate (§7.3.1.3).
     /// A nomination (controlled side) is answered with SEQ, ECHO_REQUEST_SIGNED and NOMINATE too (§4.6.3).</summary>
-    private void AnswerCheck(HipPacket packet, HostAssociation a, IceSession ice, uint id, uint? priority, TransportAddress local, TransportAddress remote, RelayedVia? via, TimeSpan now)
+    private void AnswerCheck(HipPacket packet, HostAssociation a, IceAgent ice, uint id, uint? priority, TransportAddress local, TransportAddress remote, RelayedVia? via, TimeSpan now)
     {
         var observed = via?.From ?? remote;
         bool nominate = priority is not null && packet.Has(ParameterType.Nominate) && !ice.CheckList.Controlling;
@@ -862,14 +556,12 @@ public sealed partial class HipHost
         var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
         if (nominate)
         {
-            if (ice.NominationAnswerSeq is null || ice.NominationAnswerFor != id)
+            if (ice.NeedsNominationAnswer(id))
             {
-                ice.NominationAnswerSeq = a.NextUpdateId++;
-                ice.NominationAnswerNonce = _random.NextBytes(16);
-                ice.NominationAnswerFor = id;
+                ice.SetNominationAnswer(id, a.NextUpdateId++, _random.NextBytes(16));
             }
 
-            b.Add(new SeqParameter(ice.NominationAnswerSeq.Value));
+            b.Add(new SeqParameter(ice.NominationAnswerSeq!.Value));
         }
 
         b.Add(new AckParameter([id]));
@@ -915,28 +607,19 @@ public sealed partial class HipHost
             return;
         }
 
-        var list = ice.CheckList;
         if (via is null && a.Paths.IsRelayAddress(observed))
         {
             // A check forwarded by the peer's control relay: that address is a relay, not a candidate of the peer.
             return;
         }
 
-        var pair = list.Find(lc.Address, observed);
-        if (pair is null)
+        if (ice.PairForCheck(lc.Address, observed, prio, out bool refused) is not { } pair)
         {
-            bool known = list.RemoteCandidates.Any(c => c.Address == observed);
-            if (!known && !list.AddRemote(new IceCandidate(observed, observed, CandidateKind.PeerReflexive, prio)))
+            if (refused)
             {
                 Counters.IceCandidatesDropped++;
-                return;
             }
 
-            pair = list.Find(lc.Address, observed);
-        }
-
-        if (pair is null)
-        {
             return;
         }
 
@@ -946,42 +629,18 @@ public sealed partial class HipHost
             RequestRelayPermissions(a, observed, now);
         }
 
-        if (nominate)
-        {
-            ice.PeerNominated = pair;
-            pair.Nominated = true;
-            Select(a, ice, pair, now, $"nominated by the peer ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)})");
-            if (!pair.IsRelayed && !ice.IsRestart)
-            {
-                list.StopChecks();
-            }
-        }
-        else if (pair.State != CandidatePairState.Succeeded && (!list.Completed || ice.IsRestart))
-        {
-            list.Resume();
-            list.Trigger(pair);
-        }
+        ice.CheckReceived(pair, nominate, now);
     }
 
-    private const double IceCheckBurst = 40;
-    private const double IceChecksPerSecond = 40;
-
-    /// <summary>Makes <paramref name="pair"/> the association's active path for HIP control and ESP.</summary>
-    private void Select(HostAssociation a, IceSession ice, CandidatePair pair, TimeSpan now, string reason)
+    /// <summary>The agent selected <paramref name="pair"/>: it becomes the association's active path for HIP
+    /// control and ESP.</summary>
+    private void ActivateIcePair(HostAssociation a, CandidatePair pair, string reason, TimeSpan now)
     {
-        if (ReferenceEquals(ice.Selected, pair))
-        {
-            return;
-        }
-
         if (!TryRouteFor(pair, out var from, out var to, out var relayTo))
         {
             return;
         }
 
-        ice.Selected = pair;
-        ice.SelectedAt = now;
-        ice.SelectedReason = reason;
         var old = a.ActivePair;
         LocatorPair? lp = null;
         foreach (var p in a.Pairs)

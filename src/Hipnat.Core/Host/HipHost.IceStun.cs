@@ -44,32 +44,16 @@ public sealed partial class HipHost
         return HipStunCredentials.ShortTermKey(draw);
     }
 
-    private void SendStunCheck(HostAssociation a, IceSession ice, CandidatePair pair, TimeSpan now, bool nominate)
+    /// <summary>One check as a STUN Binding request (RFC 5770 §5.2); a retransmission reuses the transaction ID.</summary>
+    private void SendStunCheck(HostAssociation a, IceAgent ice, CandidatePair pair, bool nominate, bool fresh, TimeSpan now)
     {
-        if (pair.Local.Type == CandidateKind.Relayed)
-        {
-            pair.State = CandidatePairState.Failed; // a HIP data relay does not forward STUN
-            return;
-        }
-
-        bool fresh = nominate
-            ? ice.NominationAttempts == 0
-            : !(pair.Nonce.Length == StunTransactionId.Length && ice.Transactions.TryGetValue(pair.TransactionId, out var inFlight)
-                && ReferenceEquals(inFlight.Pair, pair) && !inFlight.Nominate);
         if (fresh)
         {
             var tid = new StunTransactionId(((ulong)_random.NextUInt32() << 32) | _random.NextUInt32(), _random.NextUInt32() | 1);
-            pair.Nonce = tid.ToArray();
-            pair.TransactionId = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(pair.Nonce.AsSpan(8));
-            ice.Transactions[pair.TransactionId] = new IceTransaction(pair, pair.Nonce, nominate);
+            var nonce = tid.ToArray();
+            ice.AddTransaction(pair, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(nonce.AsSpan(8)), nonce, nominate);
             _stunChecks[tid] = a;
             TrimStunChecks();
-        }
-
-        if (nominate)
-        {
-            ice.NominationAttempts++;
-            ice.NominationNextAt = now + (ice.CheckList.Rto * (1 << Math.Min(ice.NominationAttempts - 1, 6)));
         }
 
         var w = new StunMessageWriter(StunMethod.Binding, StunClass.Request, new StunTransactionId(pair.Nonce));
@@ -183,7 +167,7 @@ public sealed partial class HipHost
             }
 
             uint low = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(msg.TransactionId.ToArray().AsSpan(8));
-            if (!ice.Transactions.TryGetValue(low, out var tx) || !tx.Nonce.AsSpan().SequenceEqual(msg.TransactionId.ToArray())
+            if (!ice.TryGetTransaction(low, out var tx) || !tx.Nonce.AsSpan().SequenceEqual(msg.TransactionId.ToArray())
                 || msg.VerifyMessageIntegrity(key) != StunError.None)
             {
                 Drop(DropReason.BadMac, $"STUN answer from {remote}: unknown check or MESSAGE-INTEGRITY does not verify");
@@ -199,12 +183,10 @@ public sealed partial class HipHost
                 return true;
             }
 
-            ice.Transactions.Remove(low);
             owner.LastSeen = now;
             TransportAddress? mapped = msg.XorMappedAddress is { } x ? TransportAddress.Udp(x.Address.IsIPv4MappedToIPv6 ? x.Address.MapToIPv4() : x.Address, (ushort)x.Port) : null;
-            PairWorks(owner, ice, tx, now, mapped, "USE-CANDIDATE", concludeOnPeerNomination: true);
-
-            MaybeNominate(owner, ice, now);
+            ice.CheckAnswered(low, now, mapped);
+            ice.MaybeNominate(now);
             ScheduleIce(owner, now);
             ScheduleTimer(owner);
             return true;
@@ -213,7 +195,7 @@ public sealed partial class HipHost
         return false;
     }
 
-    private void AnswerStunCheck(HostAssociation a, IceSession ice, StunMessage msg, uint prio, TransportAddress local, TransportAddress remote, TimeSpan now)
+    private void AnswerStunCheck(HostAssociation a, IceAgent ice, StunMessage msg, uint prio, TransportAddress local, TransportAddress remote, TimeSpan now)
     {
         if (!TakeCheckToken(a, ice, now, msg.UseCandidate, remote))
         {
@@ -228,48 +210,22 @@ public sealed partial class HipHost
         EmitStun(local, remote, w);
         a.LastSent = now;
 
-        var list = ice.CheckList;
-        if (list.FindLocal(local) is not { } lc)
+        if (ice.CheckList.FindLocal(local) is not { } lc)
         {
             return;
         }
 
-        var pair = list.Find(lc.Address, remote);
-        if (pair is null)
+        if (ice.PairForCheck(lc.Address, remote, prio, out bool refused) is not { } pair)
         {
-            if (!list.RemoteCandidates.Any(c => c.Address == remote) && !list.AddRemote(new IceCandidate(remote, remote, CandidateKind.PeerReflexive, prio)))
+            if (refused)
             {
                 Counters.IceCandidatesDropped++;
-                return;
             }
 
-            pair = list.Find(lc.Address, remote);
-            if (pair is null)
-            {
-                return;
-            }
+            return;
         }
 
-        if (msg.UseCandidate && !list.Controlling)
-        {
-            // RFC 8445 §7.3.1.5: the nominated pair is selected once its own check succeeded.
-            ice.PeerNominated = pair;
-            pair.Nominated = true;
-            if (pair.State == CandidatePairState.Succeeded)
-            {
-                Select(a, ice, pair, now, "nominated by the peer (USE-CANDIDATE)");
-                ice.Concluded = true;
-                list.StopChecks();
-                return;
-            }
-
-            list.Resume();
-        }
-
-        if (pair.State != CandidatePairState.Succeeded && !list.Completed)
-        {
-            list.Trigger(pair);
-        }
+        ice.CheckReceived(pair, msg.UseCandidate, now);
     }
 
     /// <summary>RFC 5770 §5.3: keepalive of an ICE-STUN-UDP association, a Binding Indication with FINGERPRINT only.</summary>

@@ -301,15 +301,13 @@ public sealed partial class HipHost
         }
 
         // A restart that replaces another before it selected anything keeps what was true before that one.
-        bool wasRelayed = a.Ice is { } previous && (previous.Selected is { IsRelayed: true } || (previous.Selected is null && previous.PreviousWasRelayed))
-            || a.ActivePair is { ViaDataRelay: true };
+        bool wasRelayed = a.Ice is { OnRelay: true } || a.ActivePair is { ViaDataRelay: true };
         a.Ice = null;
         a.EarlyChecks.Clear();
         StartIce(a, now);
         if (a.Ice is { } ice)
         {
-            ice.IsRestart = true;
-            ice.PreviousWasRelayed = wasRelayed;
+            ice.MarkRestart(wasRelayed);
             Counters.IceRestarts++;
             a.LastHandover?.Step("checks restarted", now);
             DebugLog?.Invoke($"ICE with {a.PeerHit}: restarted ({why})");
@@ -388,7 +386,7 @@ public sealed partial class HipHost
         if (a.Ice is { } ice && ice.CheckList.Pairs.FirstOrDefault(p => p.State == Ice.CandidatePairState.Succeeded && !p.IsRelayed && p.Remote.Address == remote) is { } verified)
         {
             // ICE has checked that address already (RFC 9028 §4.6): no further verification needed.
-            Select(a, ice, verified, now, "the peer's traffic arrives from a checked address");
+            ice.Select(verified, now, "the peer's traffic arrives from a checked address");
             ScheduleTimer(a);
             return;
         }
@@ -682,9 +680,7 @@ public sealed partial class HipHost
                 && _localLocators.Exists(l => l.Address.Equals(p.Local.Base.Address))
                 && (a.PeerCandidates.Exists(c => c.Address == p.Remote.Address) || p.Remote.Type == Wire.Parameters.CandidateKind.PeerReflexive))
             {
-                ice.Selected = null;
-                Select(a, ice, p, now, "checked before the old address went (make-before-break)");
-                return ReferenceEquals(ice.Selected, p);
+                return ice.TakeOver(p, now, "checked before the old address went (make-before-break)");
             }
         }
 
