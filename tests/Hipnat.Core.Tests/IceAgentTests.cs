@@ -69,6 +69,25 @@ public class IceAgentTests
     }
 
     [Fact]
+    public void AChecklistHeldForTheSignedEchoSendsNothingUntilReleased()
+    {
+        // RFC 9028 §4.9: the correspondent's restarted checklist waits for step 6.
+        var (agent, wire) = Create(controlling: false);
+        agent.Hold();
+        Assert.Equal(TimeSpan.MaxValue, agent.NextDue(TimeSpan.Zero));
+        RunUntil(agent, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        agent.OnTimer(TimeSpan.FromSeconds(10));
+        Assert.Empty(wire.Sent);
+        Assert.False(agent.Failed);
+
+        Assert.True(agent.Release());
+        Assert.False(agent.Release());
+        agent.OnTimer(TimeSpan.FromSeconds(10));
+        Assert.Single(wire.Sent);
+        Assert.Equal(TimeSpan.FromSeconds(10) + Ta, agent.NextDue(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public void ChecksArePacedByTaAndRetransmittedAfterRto()
     {
         var (agent, wire) = Create(controlling: false);

@@ -204,6 +204,30 @@ public class MobilityTests
     }
 
     [Fact]
+    public void TheCorrespondentStartsItsChecksOnlyAfterTheMobileHostAnsweredTheSignedEcho()
+    {
+        // RFC 9028 §4.9: the peer host restarts the checks only after step 6 (the mobile host's ECHO_RESPONSE_SIGNED),
+        // because the UPDATE carrying the locators could be a replay. Until then its new checklist sends nothing.
+        var t = Associated(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone);
+        var at = t.Sim.Now;
+        MoveA(t, NatBehavior.PortRestrictedCone);
+        Assert.True(t.Sim.RunUntil(() => t.B.Host.GetIceSession(t.A.Host.LocalHit) is { IsRestart: true }, TimeSpan.FromSeconds(5)), t.Sim.TraceText());
+        var held = t.B.Host.GetIceSession(t.A.Host.LocalHit)!;
+        Assert.True(held.HeldForEcho);
+        Assert.Equal(0, held.CheckList.ChecksSent);
+
+        Assert.True(t.Sim.RunUntil(() => InfoB(t).PeerAddress?.Address.Equals(NatCPublic) == true && InfoA(t).PeerAddress?.Address.Equals(RelayTopology.NatBPublic) == true,
+            TimeSpan.FromSeconds(5)), t.Sim.TraceText());
+        Assert.False(held.HeldForEcho);
+        var steps = InfoB(t).LastHandover!.Steps.Select(x => x.Step).ToList();
+        int wait = steps.IndexOf("checklist ready, checks wait for the signed echo");
+        int echo = steps.IndexOf("the peer answered the signed echo");
+        int start = steps.IndexOf("checks restarted (the peer answered the signed echo)");
+        Assert.True(wait >= 0 && echo > wait && start > echo, string.Join(", ", steps));
+        Assert.True(t.Sim.Now - at < TimeSpan.FromSeconds(1), $"direct again after {(t.Sim.Now - at).TotalMilliseconds} ms");
+    }
+
+    [Fact]
     public void MakeBeforeBreakMovesToTheNewUplinkAndTheOldPairKeepsWorkingUntilThen()
     {
         var t = Associated(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone);

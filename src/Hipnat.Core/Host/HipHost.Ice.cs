@@ -226,7 +226,7 @@ public sealed partial class HipHost
     private static void AddObservedCandidate(HostAssociation a, TransportAddress observed) => a.Peer.AddObserved(observed);
 
     /// <summary>Starts connectivity checks once both candidate sets are known (RFC 9028 §4.6).</summary>
-    private void StartIce(HostAssociation a, TimeSpan now)
+    private void StartIce(HostAssociation a, TimeSpan now, bool holdForEcho = false)
     {
         if (!IsIceMode(a.NatMode) || a.Ice is not null)
         {
@@ -241,6 +241,11 @@ public sealed partial class HipHost
             StunKey = a.NatMode == NatTraversalMode.IceStunUdp ? DrawStunKey(a) : null,
         };
         a.Ice = ice;
+        if (holdForEcho)
+        {
+            ice.Hold();
+        }
+
         var list = ice.CheckList;
         foreach (var c in GatherCandidates())
         {

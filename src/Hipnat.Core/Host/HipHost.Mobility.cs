@@ -292,7 +292,7 @@ public sealed partial class HipHost
     /// use keeps carrying traffic until a pair of the new checklist works, and the first working direct pair is used
     /// at once (draft §5.1.4) while the nomination follows.
     /// </summary>
-    private void RestartIce(HostAssociation a, TimeSpan now, string why)
+    private void RestartIce(HostAssociation a, TimeSpan now, string why, bool holdForEcho = false)
     {
         if (!IsIceMode(a.NatMode))
         {
@@ -304,12 +304,12 @@ public sealed partial class HipHost
         bool wasRelayed = a.Ice is { OnRelay: true } || a.ActivePair is { ViaDataRelay: true };
         a.Ice = null;
         a.EarlyChecks.Clear();
-        StartIce(a, now);
+        StartIce(a, now, holdForEcho);
         if (a.Ice is { } ice)
         {
             ice.MarkRestart(wasRelayed);
             Counters.IceRestarts++;
-            a.LastHandover?.Step("checks restarted", now);
+            a.LastHandover?.Step(holdForEcho ? "checklist ready, checks wait for the signed echo" : "checks restarted", now);
             DebugLog?.Invoke($"ICE with {a.PeerHit}: restarted ({why})");
         }
 
@@ -356,7 +356,23 @@ public sealed partial class HipHost
             NoteNewPeerAddress(a, remote, now);
         }
 
-        RestartIce(a, now, "the peer moved");
+        // RFC 9028 §4.9: our checks start once the peer answered the signed echo our answer carries (step 6,
+        // ReleaseHeldChecks). With an UPDATE of our own outstanding (both moved: a double jump) the answer can carry
+        // no SEQ and no echo; both sides then check at once — the peer's UPDATE was fresh (a SEQ already seen is
+        // never a move, RFC 7401 §6.12), and our own UPDATE's acknowledgement would come only over a path that the
+        // checks are there to find.
+        RestartIce(a, now, "the peer moved", holdForEcho: a.PendingUpdateId is null);
+    }
+
+    /// <summary>RFC 9028 §4.9 step 6: a fresh, signed answer of the peer from where it is now; held checks start.</summary>
+    private void ReleaseHeldChecks(HostAssociation a, TimeSpan now, string why)
+    {
+        if (a.Ice is { } ice && ice.Release())
+        {
+            a.LastHandover?.Step($"checks restarted ({why})", now);
+            DebugLog?.Invoke($"ICE with {a.PeerHit}: checks start: {why}");
+            OnIceTimer(a, now);
+        }
     }
 
     /// <summary>

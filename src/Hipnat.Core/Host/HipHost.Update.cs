@@ -410,6 +410,11 @@ public sealed partial class HipHost
         {
             a.HandoverEchoNonce = null;
             a.LastHandover?.Step("the peer answered the signed echo", now);
+            ReleaseHeldChecks(a, now, "the peer answered the signed echo");
+        }
+        else if (ourUpdateAcked && a.Ice is { HeldForEcho: true })
+        {
+            ReleaseHeldChecks(a, now, "the peer acknowledged our UPDATE");
         }
 
         if (ourUpdateAcked)

@@ -68,6 +68,23 @@ public sealed partial class IceAgent
         PreviousWasRelayed = previousWasRelayed;
     }
 
+    /// <summary>
+    /// RFC 9028 §4.9: the peer announced new locators and this restarted checklist waits for the peer's answer to
+    /// our signed echo (step 6 of Figure 6) before it sends any check — an UPDATE carrying locators may be a replay.
+    /// Checks the peer sends meanwhile are answered, and the checks they trigger wait too.
+    /// </summary>
+    public bool HeldForEcho { get; private set; }
+
+    internal void Hold() => HeldForEcho = true;
+
+    /// <summary>The peer answered the signed echo: the checks start (the caller runs <see cref="OnTimer"/>).</summary>
+    internal bool Release()
+    {
+        bool was = HeldForEcho;
+        HeldForEcho = false;
+        return was;
+    }
+
     /// <summary>Adds one of our candidates; new pairs after the checks concluded or failed are checked.</summary>
     internal void AddLocal(IceCandidate candidate)
     {
@@ -100,6 +117,11 @@ public sealed partial class IceAgent
     /// </summary>
     internal void OnTimer(TimeSpan now)
     {
+        if (HeldForEcho)
+        {
+            return;
+        }
+
         var failed = new List<CandidatePair>();
         for (int guard = 0; guard < 64; guard++)
         {
@@ -132,6 +154,11 @@ public sealed partial class IceAgent
     /// <summary>When <see cref="OnTimer"/> has something to do next (TimeSpan.MaxValue: nothing).</summary>
     internal TimeSpan NextDue(TimeSpan now)
     {
+        if (HeldForEcho)
+        {
+            return TimeSpan.MaxValue;
+        }
+
         var due = CheckList.NextDue;
         if (_nominating is { Nominated: false } && _nominationNextAt < due)
         {
