@@ -121,7 +121,7 @@ public class IceAgentTests
         Answer(agent, high, Ms(60));
         Assert.Equal((high, true, true, Ms(60)), wire.Sent[^1]);
         Assert.Same(high, agent.Nominating);
-        Assert.True(agent.CheckList.Completed); // RFC 9028 §4.6.2: no more checks once a direct pair is nominated
+        Assert.True(agent.CheckList.BackupsOnly); // only other direct pairs are still checked: hot-backup candidates
         Assert.Null(agent.Selected);
 
         Answer(agent, high, Ms(70));
@@ -130,6 +130,27 @@ public class IceAgentTests
         Assert.True(agent.Concluded);
         Assert.Equal([high], wire.Concluded);
         Assert.StartsWith("nominated", agent.SelectedReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AfterADirectNominationOnlyOtherDirectPairsAreCheckedOrNoneWithoutBackups()
+    {
+        // Hot backup (draft §3.2.1): the other direct pair is still checked, the relayed one rests; with
+        // CheckBackups off the checks stop at the nomination (RFC 9028 §4.6.2).
+        foreach (bool backups in new[] { true, false })
+        {
+            var (agent, wire) = Create(controlling: true, new IceOptions { CheckBackups = backups },
+                remote: [RemoteHost, RemoteReflexive, C("192.0.2.60", CandidateKind.Relayed)]);
+            var high = Pair(agent, LocalHost, RemoteHost);
+            agent.OnTimer(TimeSpan.Zero);
+            Answer(agent, high, Ms(10));
+            Assert.Same(high, agent.Nominating);
+            RunUntil(agent, Ms(10), TimeSpan.FromSeconds(30));
+            var other = Pair(agent, LocalHost, RemoteReflexive);
+            var relayed = agent.CheckList.Pairs.Single(p => p.IsRelayed);
+            Assert.Equal(backups, wire.Sent.Any(s => ReferenceEquals(s.Pair, other)));
+            Assert.DoesNotContain(wire.Sent, s => ReferenceEquals(s.Pair, relayed));
+        }
     }
 
     [Fact]

@@ -270,8 +270,8 @@ public class IceTests
         Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
         Assert.Equal(AssociationState.Established, t.B.Host.GetState(t.A.Host.LocalHit));
         Assert.DoesNotContain(t.A.Events, e => e is AssociationFailed);
-        Assert.True(t.B.Host.Counters.StunKeepalivesReceived >= 30, $"{t.B.Host.Counters.StunKeepalivesReceived} indications");
-        Assert.True(t.A.Host.Counters.StunKeepalivesReceived >= 30, $"{t.A.Host.Counters.StunKeepalivesReceived} indications");
+        Assert.True(t.B.Host.Counters.StunKeepalivesReceived >= 20, $"{t.B.Host.Counters.StunKeepalivesReceived} indications");
+        Assert.True(t.A.Host.Counters.StunKeepalivesReceived >= 20, $"{t.A.Host.Counters.StunKeepalivesReceived} indications");
 
         // Still usable: an UPDATE gets through and is answered.
         t.A.Invoke((h, now) => h.Rekey(t.B.Host.LocalHit, now));

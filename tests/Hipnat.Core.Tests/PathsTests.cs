@@ -124,7 +124,7 @@ public class PathsTests
         var local = TransportAddress.Udp(IPAddress.Parse("198.18.1.10"), 10500);
         var peer = TransportAddress.Udp(IPAddress.Parse("203.0.113.20"), 10500);
         var t0 = TimeSpan.FromSeconds(5);
-        var probe = new Hipnat.Core.Association.PathProbe(local, peer, updateId: 7, nonce: [1, 2, 3, 4]) { Interval = TimeSpan.FromMilliseconds(100), NextAt = t0 };
+        var probe = new Hipnat.Core.Association.PathProbe(local, peer, updateId: 7, nonce: [1, 2, 3, 4]) { Interval = TimeSpan.FromMilliseconds(100), NextAt = t0, MaxAttempts = 6 };
         rr.Add(probe);
         Assert.True(rr.IsProbing(peer));
 
@@ -134,7 +134,7 @@ public class PathsTests
         while (rr.Count > 0 && now < t0 + TimeSpan.FromSeconds(60))
         {
             var send = new List<Hipnat.Core.Association.PathProbe>();
-            rr.TakeDue(now, maxAttempts: 6, send, expired);
+            rr.TakeDue(now, send, expired);
             if (send.Count > 0)
             {
                 sendTimes.Add(now - t0);

@@ -225,6 +225,22 @@ internal sealed class HostAssociation
     /// <summary>The last handover, for status.</summary>
     public HandoverRecord? LastHandover { get; set; }
 
+    /// <summary>Next standby keepalive (hot backup, draft §3.2.1).</summary>
+    public TimeSpan StandbyDue { get; set; } = TimeSpan.MaxValue;
+
+    /// <summary>When the suspected active pair's time to answer its signed echo runs out (then a standby takes over).</summary>
+    public TimeSpan FailoverDue { get; set; } = TimeSpan.MaxValue;
+
+    /// <summary>The pair traffic left in the last failover; it gets traffic back once it has answered for
+    /// <see cref="Host.HipHostOptions.FailbackHold"/>.</summary>
+    public LocatorPair? FailedOverFrom { get; set; }
+
+    /// <summary>When <see cref="FailedOverFrom"/> started answering again without a miss since (null: not answering).</summary>
+    public TimeSpan? FailbackAnsweringSince { get; set; }
+
+    /// <summary>The last failover, for status: when, why, from which pair to which.</summary>
+    public FailoverRecord? LastFailover { get; set; }
+
     /// <summary>Earliest of all this association's timers, used by the host's timer queue.</summary>
     public TimeSpan NextDue
     {
@@ -237,6 +253,8 @@ internal sealed class HostAssociation
             d = IceDue < d ? IceDue : d;
             d = HandoverDue < d ? HandoverDue : d;
             d = LivenessDue < d ? LivenessDue : d;
+            d = StandbyDue < d ? StandbyDue : d;
+            d = FailoverDue < d ? FailoverDue : d;
             return ReturnRoutability.NextDue < d ? ReturnRoutability.NextDue : d;
         }
     }

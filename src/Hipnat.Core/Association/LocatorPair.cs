@@ -39,6 +39,12 @@ public sealed class LocatorPair
 
     public TimeSpan LastReceived { get; internal set; }
 
+    /// <summary>When an ICE check or a signed echo last verified this pair.</summary>
+    public TimeSpan VerifiedAt { get; internal set; }
+
+    /// <summary>A standby's next keepalive probe (hot backup, draft §3.2.1).</summary>
+    internal TimeSpan NextKeepaliveAt { get; set; } = TimeSpan.MaxValue;
+
     public TimeSpan LastSent { get; internal set; }
 
     /// <summary>Smoothed round-trip time measured by exchanges over this pair; zero until measured.</summary>

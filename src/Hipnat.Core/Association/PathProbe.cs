@@ -38,4 +38,9 @@ internal sealed class PathProbe
     /// <summary>An authenticated packet of the peer came straight from <see cref="Peer"/> (not just an offered
     /// locator): the address may carry data within credit while this probe verifies it (RFC 8046 §5.6).</summary>
     public bool HeardFrom { get; set; }
+
+    public PathProbePurpose Purpose { get; init; }
+
+    /// <summary>Sends before the probe is given up.</summary>
+    public int MaxAttempts { get; init; } = 8;
 }

@@ -54,6 +54,18 @@ public sealed class HipCounters
     /// <summary>A known peer's authenticated packet or ESP came from a new address, and it was verified.</summary>
     public long PeerAddressChanges { get; internal set; }
 
+    /// <summary>Active pairs replaced by a standby after they failed (hot backup).</summary>
+    public long Failovers { get; internal set; }
+
+    /// <summary>Returns to a recovered pair traffic had failed over from.</summary>
+    public long Failbacks { get; internal set; }
+
+    /// <summary>Failures without a standby: candidates gathered again and offered (cold backup).</summary>
+    public long ColdBackups { get; internal set; }
+
+    /// <summary>Signed echoes sent to keep standby pairs verified and their NAT state alive.</summary>
+    public long StandbyKeepalives { get; internal set; }
+
     /// <summary>Peer addresses used for data within credit before return routability verified them (RFC 8046 §5.6).</summary>
     public long CreditLimitedPaths { get; internal set; }
 

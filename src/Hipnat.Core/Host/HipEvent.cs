@@ -53,6 +53,10 @@ public sealed record HandoverCompleted(TimeSpan At, Hit Peer, bool Mobile, TimeS
 /// <summary>The active path to the peer may be broken (silence while traffic flowed); it is being probed.</summary>
 public sealed record PathSuspected(TimeSpan At, Hit Peer, string Reason) : HipEvent(At, Peer);
 
+/// <summary>Traffic moved from a failed active pair to a standby (hot backup, draft §3.2.1), or back to the pair it
+/// left once that pair recovered (<paramref name="Failback"/>).</summary>
+public sealed record PathFailedOver(TimeSpan At, Hit Peer, TransportAddress FromLocal, TransportAddress FromPeer, TransportAddress ToLocal, TransportAddress ToPeer, string Reason, bool Failback) : HipEvent(At, Peer);
+
 /// <summary>An ICE check verified a direct pair (RFC 9028 §4.6.2): the peer is reachable at <paramref name="Remote"/>
 /// from <paramref name="Local"/>, whether or not the pair carries the traffic now. The data plane keeps it ready, so
 /// ESP arriving from that address can be answered there at once (make-before-break, draft §3.1).</summary>

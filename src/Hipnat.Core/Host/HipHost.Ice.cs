@@ -647,15 +647,11 @@ public sealed partial class HipHost
         }
 
         var old = a.ActivePair;
-        LocatorPair? lp = null;
-        foreach (var p in a.Pairs)
-        {
-            if (p.Peer == to && p.RelayedTo == relayTo)
-            {
-                lp = p;
-                break;
-            }
-        }
+
+        // The pair from this very local address if there is one (a standby taking over); else the one to that peer
+        // address, which follows our address when it moved.
+        var lp = a.Pairs.Find(p => p.Peer == to && p.RelayedTo == relayTo && p.Local == from)
+            ?? a.Pairs.Find(p => p.Peer == to && p.RelayedTo == relayTo && p.State != LocatorPairState.Standby);
 
         lp ??= new LocatorPair(from, to) { RelayedTo = relayTo };
         lp.Local = from;
@@ -665,7 +661,8 @@ public sealed partial class HipHost
         lp.Rtt = pair.Rtt;
         a.Paths.Activate(lp);
         a.Liveness.Reset(now);
-        a.ReturnRoutability.Clear();
+        a.ReturnRoutability.EndVerifications();
+        a.FailoverDue = TimeSpan.MaxValue;
         Counters.IceSelections++;
         CompleteHandover(a, now, $"pair selected: {pair}");
         DebugLog?.Invoke($"ICE with {a.PeerHit}: selected {pair}: {reason}");

@@ -27,6 +27,7 @@ public sealed partial class HipHost
             Trace($"{pair} works, rtt {pair.Rtt.TotalMilliseconds:F1} ms, mapped {pair.Mapped}");
             if (!pair.IsRelayed && !IsWildcardAddress(pair.Local.Base.Address))
             {
+                host.NoteVerifiedPair(a, pair.Local.Base, pair.Remote.Address, pair.Rtt, now);
                 host.Raise(new PairVerified(now, a.PeerHit, pair.Local.Base, pair.Remote.Address));
             }
         }

@@ -134,9 +134,11 @@ public sealed partial class HipHost
 
     /// <summary>A return-routability probe of <paramref name="peer"/> (RFC 8046 §5.4): an UPDATE with its own SEQ and
     /// ECHO_REQUEST_SIGNED, retransmitted with backoff; answered from that address, the pair becomes active.</summary>
-    private void StartProbe(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now, bool schedule = true, bool heardFrom = false)
+    private void StartProbe(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now, bool schedule = true, bool heardFrom = false,
+        PathProbePurpose purpose = PathProbePurpose.Verify)
     {
-        if (a.ReturnRoutability.For(peer) is { } running)
+        var running = purpose == PathProbePurpose.Verify ? a.ReturnRoutability.For(peer) : a.ReturnRoutability.For(local, peer, purpose);
+        if (running is not null)
         {
             running.HeardFrom |= heardFrom;
             return;
@@ -149,7 +151,14 @@ public sealed partial class HipHost
             NextAt = now,
             FirstSent = now,
             HeardFrom = heardFrom,
+            Purpose = purpose,
+            MaxAttempts = purpose == PathProbePurpose.Verify ? _options.DirectProbeAttempts : LivenessProbeAttempts,
         };
+        if (purpose != PathProbePurpose.Verify && a.ActivePair is { Rtt: var rtt } && rtt > TimeSpan.Zero && rtt * 2 < probe.Interval)
+        {
+            probe.Interval = rtt * 2 < TimeSpan.FromMilliseconds(20) ? TimeSpan.FromMilliseconds(20) : rtt * 2;
+        }
+
         var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
         b.Add(new SeqParameter(probe.UpdateId));
         b.AddRaw(ParameterType.EchoRequestSigned, probe.Nonce);
@@ -167,9 +176,15 @@ public sealed partial class HipHost
     {
         var send = new List<PathProbe>();
         var expired = new List<PathProbe>();
-        a.ReturnRoutability.TakeDue(now, _options.DirectProbeAttempts, send, expired);
+        a.ReturnRoutability.TakeDue(now, send, expired);
         foreach (var p in expired)
         {
+            if (p.Purpose != PathProbePurpose.Verify)
+            {
+                OnProbeExpired(a, p, now);
+                continue;
+            }
+
             DebugLog?.Invoke($"direct path to {a.PeerHit} at {p.Peer} did not answer after {p.Attempts} probes");
             if (a.ActivePair is { CreditLimited: true } unverified && unverified.Peer == p.Peer && a.Paths.Relay is not null)
             {
@@ -195,12 +210,20 @@ public sealed partial class HipHost
             return;
         }
 
+        if (probe.Purpose != PathProbePurpose.Verify)
+        {
+            a.ReturnRoutability.RemoveWhere(p => ReferenceEquals(p, probe));
+            OnProbeAnswered(a, probe, now);
+            return;
+        }
+
         var old = a.ActivePair;
         var pair = a.Paths.DirectTo(remote, local);
         pair.Local = local;
         pair.LastReceived = now;
+        pair.VerifiedAt = now;
         pair.Rtt = now - probe.NextAt + probe.Interval / 2;
-        a.ReturnRoutability.Clear();
+        a.ReturnRoutability.EndVerifications();
         a.Liveness.NoteHeard(now);
         if (ReferenceEquals(old, pair))
         {

@@ -546,6 +546,12 @@ public sealed partial class HipHost
     private TimeSpan SilenceWindow(HostAssociation a)
     {
         var w = _options.PathSilenceTimeout;
+        if (w > TimeSpan.Zero && _options.FailoverSilenceTimeout > TimeSpan.Zero && _options.FailoverSilenceTimeout < w
+            && a.Paths.Standbys.Any())
+        {
+            w = _options.FailoverSilenceTimeout; // a standby is ready: a false alarm costs little (draft §3.2.1)
+        }
+
         if (w <= TimeSpan.Zero)
         {
             return TimeSpan.Zero;
@@ -617,14 +623,22 @@ public sealed partial class HipHost
             }
         }
 
-        a.ReturnRoutability.RemoveWhere(p => a.ActivePair is { } ap && p.Peer == ap.Peer);
         if (a.ActivePair is { IsRelayed: false } direct)
         {
             // RFC 8046 §5.4 on the pair in use; the copy through the relay reaches a peer whose NAT dropped us.
-            StartProbe(a, direct.Local, direct.Peer, now);
-            if (RelayPair(a) is { } relay && a.ReturnRoutability.For(direct.Peer) is { Packet: { } packet })
+            // Unanswered, the pair failed: a standby takes over, or candidates are gathered again (HipHost.Failover).
+            a.ReturnRoutability.RemoveWhere(p => p.Peer == direct.Peer && p.Local == direct.Local);
+            StartProbe(a, direct.Local, direct.Peer, now, purpose: PathProbePurpose.Liveness);
+            if (RelayPair(a) is { } relay && a.ReturnRoutability.For(direct.Local, direct.Peer, PathProbePurpose.Liveness) is { Packet: { } packet })
             {
                 EmitViaRelay(a, relay, packet);
+            }
+
+            if (HasStandby(a, now) && _options.FailoverSilenceTimeout > TimeSpan.Zero)
+            {
+                // Hot backup (draft §3.2.1): the standby takes over unless the echo is answered within a few round trips.
+                var rtt3 = direct.Rtt * 3;
+                a.FailoverDue = now + (rtt3 > _options.FailoverProbeWait ? rtt3 : _options.FailoverProbeWait);
             }
         }
     }

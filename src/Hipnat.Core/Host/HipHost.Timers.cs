@@ -62,6 +62,16 @@ public sealed partial class HipHost
             OnLivenessTimer(a, now);
         }
 
+        if (a.FailoverDue <= now)
+        {
+            OnFailoverTimer(a, now);
+        }
+
+        if (a.StandbyDue <= now)
+        {
+            OnStandbyTimer(a, now);
+        }
+
         if (a.IceDue <= now)
         {
             OnIceTimer(a, now);

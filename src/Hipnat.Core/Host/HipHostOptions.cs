@@ -135,4 +135,28 @@ public sealed class HipHostOptions
     /// starts a handover) and the path is probed directly and through the relay. Zero turns it off.
     /// </summary>
     public TimeSpan PathSilenceTimeout { get; init; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>
+    /// Hot backup (draft-melen-hip-nat-mm §3.2.1): the silence window of the active path while a verified standby
+    /// pair is ready (at least three round trips). Then the active pair gets one signed echo; unanswered within
+    /// <see cref="FailoverProbeWait"/> (at least three round trips), the best standby takes over. Zero: the
+    /// <see cref="PathSilenceTimeout"/> applies and standbys take over only when the active pair's probes fail.
+    /// </summary>
+    public TimeSpan FailoverSilenceTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>How long the suspected active pair has to answer its signed echo before a standby takes over.</summary>
+    public TimeSpan FailoverProbeWait { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Standby pairs are verified again (a signed echo that also keeps their NAT state) this often: RFC 9028
+    /// §4.10 allows no NAT keepalive more often than every 15 s. Zero: standbys are not kept (cold backup only).
+    /// </summary>
+    public TimeSpan StandbyKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Going back (draft §3.2.1 leaves the policy open): after a failover, the pair that was active before is
+    /// probed like a standby; once it has answered for this long without a miss, traffic returns to it. Zero:
+    /// traffic stays where it failed over to while that pair works.
+    /// </summary>
+    public TimeSpan FailbackHold { get; init; } = TimeSpan.FromSeconds(60);
 }

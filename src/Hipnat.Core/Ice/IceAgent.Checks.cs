@@ -162,7 +162,7 @@ public sealed partial class IceAgent
                 {
                     Select(pair, now, "nominated by the peer (USE-CANDIDATE)");
                     Concluded = true;
-                    CheckList.StopChecks();
+                    StopChecksButBackups();
                     return;
                 }
 
@@ -184,7 +184,7 @@ public sealed partial class IceAgent
             Select(pair, now, $"nominated by the peer ({IcePriority.TypeName(pair.Local.Type)} -> {IcePriority.TypeName(pair.Remote.Type)})");
             if (!pair.IsRelayed && !IsRestart)
             {
-                CheckList.StopChecks(); // a relayed selection, or one after a handover, keeps checking (draft §3.2)
+                StopChecksButBackups(); // a relayed selection, or one after a handover, keeps checking (draft §3.2)
             }
         }
         else if (pair.State != CandidatePairState.Succeeded && (!CheckList.Completed || IsRestart))

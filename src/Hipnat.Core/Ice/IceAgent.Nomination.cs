@@ -52,7 +52,7 @@ public sealed partial class IceAgent
         Concluded = true;
         if (Selected is { IsRelayed: false } && !IsRestart)
         {
-            CheckList.StopChecks();
+            StopChecksButBackups();
         }
 
         _transport.Concluded(Selected, now);
@@ -146,7 +146,7 @@ public sealed partial class IceAgent
         pair.NominationInFlight = true;
         if (!pair.IsRelayed && !IsRestart)
         {
-            CheckList.StopChecks(); // after a handover the other pairs are still checked: backups (draft §3.2)
+            StopChecksButBackups(); // after a handover the other pairs are still checked: backups (draft §3.2)
         }
 
         _transport.Trace($"nominating {pair}");

@@ -85,6 +85,20 @@ public sealed partial class IceAgent
         return was;
     }
 
+    /// <summary>A direct pair carries the traffic: the checks stop (RFC 9028 §4.6.2), unless the other direct pairs
+    /// are checked on as hot-backup candidates (<see cref="IceOptions.CheckBackups"/>, draft §3.2.1).</summary>
+    private void StopChecksButBackups()
+    {
+        if (_options.CheckBackups)
+        {
+            CheckList.CheckBackupsOnly();
+        }
+        else
+        {
+            CheckList.StopChecks();
+        }
+    }
+
     /// <summary>Adds one of our candidates; new pairs after the checks concluded or failed are checked.</summary>
     internal void AddLocal(IceCandidate candidate)
     {

@@ -228,7 +228,7 @@ public sealed class IceCheckList
 
         foreach (var p in _pairs)
         {
-            if (p.State == CandidatePairState.InProgress && p.NextRetransmitAt <= now)
+            if (p.State == CandidatePairState.InProgress && p.NextRetransmitAt <= now && Checked(p))
             {
                 if (p.Attempts >= _options.MaxCheckAttempts)
                 {
@@ -252,7 +252,7 @@ public sealed class IceCheckList
 
         while (_triggered.TryDequeue(out var t))
         {
-            if (t.State != CandidatePairState.Succeeded && _pairs.Contains(t))
+            if (t.State != CandidatePairState.Succeeded && Checked(t) && _pairs.Contains(t))
             {
                 t.Attempts = 0;
                 return Transmit(t, now, retransmit: false);
@@ -261,13 +261,35 @@ public sealed class IceCheckList
 
         foreach (var p in _pairs)
         {
-            if (p.State == CandidatePairState.Waiting)
+            if (p.State == CandidatePairState.Waiting && Checked(p))
             {
                 return Transmit(p, now, retransmit: false);
             }
         }
 
         return null;
+    }
+
+    /// <summary>Whether <paramref name="p"/> is checked now: every pair, or after <see cref="CheckBackupsOnly"/> the
+    /// direct ones.</summary>
+    private bool Checked(CandidatePair p) => !BackupsOnly || !p.IsRelayed;
+
+    /// <summary>A direct pair was selected and the other direct pairs are checked on as hot-backup candidates
+    /// (draft-melen-hip-nat-mm §3.2.1); relayed pairs are no backup of their own and rest.</summary>
+    public bool BackupsOnly { get; private set; }
+
+    public void CheckBackupsOnly()
+    {
+        BackupsOnly = true;
+        foreach (var p in _pairs)
+        {
+            if (p.IsRelayed && p.State == CandidatePairState.InProgress)
+            {
+                p.State = CandidatePairState.Waiting;
+                p.Attempts = 0;
+                p.NextRetransmitAt = TimeSpan.MaxValue;
+            }
+        }
     }
 
     private CandidatePair Transmit(CandidatePair p, TimeSpan now, bool retransmit)
@@ -303,6 +325,11 @@ public sealed class IceCheckList
             bool fresh = _triggered.Count > 0;
             foreach (var p in _pairs)
             {
+                if (!Checked(p))
+                {
+                    continue;
+                }
+
                 if (p.State == CandidatePairState.Waiting)
                 {
                     fresh = true;

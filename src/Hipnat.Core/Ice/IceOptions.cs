@@ -47,4 +47,11 @@ public sealed class IceOptions
     /// <summary>Use the first pair that works for HIP and ESP at once, before nomination completes, and nominate it
     /// without waiting (the draft §5.1.4 faster recovery).</summary>
     public bool Aggressive { get; init; }
+
+    /// <summary>
+    /// Hot backup (draft-melen-hip-nat-mm §3.2.1): once a direct pair is selected, the other direct pairs are still
+    /// checked, so the ones that work are verified standbys before the selected pair fails. False: checks stop at the
+    /// nomination (RFC 9028 §4.6.2), and a failure needs new candidates and checks (cold backup).
+    /// </summary>
+    public bool CheckBackups { get; init; } = true;
 }

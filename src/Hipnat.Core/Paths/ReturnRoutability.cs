@@ -21,9 +21,15 @@ internal sealed class ReturnRoutability
     /// <summary>When <see cref="TakeDue"/> next has something to send (TimeSpan.MaxValue: nothing).</summary>
     public TimeSpan NextDue { get; private set; } = TimeSpan.MaxValue;
 
-    public bool IsProbing(TransportAddress peer) => _probes.Exists(p => p.Peer == peer);
+    /// <summary>Whether the address <paramref name="peer"/> is being verified (a <see cref="PathProbePurpose.Verify"/> probe).</summary>
+    public bool IsProbing(TransportAddress peer) => For(peer) is not null;
 
-    public PathProbe? For(TransportAddress peer) => _probes.Find(p => p.Peer == peer);
+    /// <summary>The verification probe of <paramref name="peer"/>, if one runs.</summary>
+    public PathProbe? For(TransportAddress peer) => _probes.Find(p => p.Peer == peer && p.Purpose == PathProbePurpose.Verify);
+
+    /// <summary>The probe of the pair (<paramref name="local"/>, <paramref name="peer"/>) for <paramref name="purpose"/>, if one runs.</summary>
+    public PathProbe? For(TransportAddress local, TransportAddress peer, PathProbePurpose purpose) =>
+        _probes.Find(p => p.Peer == peer && p.Local == local && p.Purpose == purpose);
 
     public void Add(PathProbe probe)
     {
@@ -34,10 +40,10 @@ internal sealed class ReturnRoutability
     /// <summary>
     /// The probes to (re)send at <paramref name="now"/> go to <paramref name="send"/>, with their attempt counted
     /// and their next time set: the first three at their interval (the peer's own probe may open its NAT any
-    /// moment), then doubling. Probes that used <paramref name="maxAttempts"/> are dropped into
+    /// moment), then doubling. Probes that used their <see cref="PathProbe.MaxAttempts"/> are dropped into
     /// <paramref name="expired"/>.
     /// </summary>
-    public void TakeDue(TimeSpan now, int maxAttempts, List<PathProbe> send, List<PathProbe> expired)
+    public void TakeDue(TimeSpan now, List<PathProbe> send, List<PathProbe> expired)
     {
         var due = TimeSpan.MaxValue;
         for (int i = _probes.Count - 1; i >= 0; i--)
@@ -45,7 +51,7 @@ internal sealed class ReturnRoutability
             var p = _probes[i];
             if (p.NextAt <= now)
             {
-                if (p.Attempts >= maxAttempts)
+                if (p.Attempts >= p.MaxAttempts)
                 {
                     _probes.RemoveAt(i);
                     expired.Add(p);
@@ -83,6 +89,9 @@ internal sealed class ReturnRoutability
     }
 
     public void RemoveWhere(Predicate<PathProbe> match) => _probes.RemoveAll(match);
+
+    /// <summary>A new path is active: verifications of other addresses end; liveness and standby probes go on.</summary>
+    public void EndVerifications() => _probes.RemoveAll(p => p.Purpose == PathProbePurpose.Verify);
 
     public void Clear()
     {
