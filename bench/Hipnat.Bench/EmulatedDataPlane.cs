@@ -71,7 +71,8 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
         Credit.Earn(payload.Length);
         _received = true;
         var from = TransportAddress.Udp(remote.Address, (ushort)remote.Port);
-        if (TryRoute(Node.Host, Peer, info, out _, out var routeRemote, out bool relayed) && !relayed && routeRemote != from)
+        if (TryRoute(Node.Host, Peer, info, out var routeLocal, out var routeRemote, out bool relayed) && !relayed
+            && (routeRemote != from || (!routeLocal.Address.Equals(System.Net.IPAddress.Any) && !routeLocal.Address.Equals(local.Address))))
         {
             _newSource = (TransportAddress.Udp(local.Address, (ushort)local.Port), from);
         }

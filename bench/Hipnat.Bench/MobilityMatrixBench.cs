@@ -21,6 +21,16 @@ internal static class MobilityMatrixBench
         ("double-jump", MobilityMove.DoubleJump),
     ];
 
+    /// <summary>Moves of the failover matrix (a dual-homed A, docs/multihoming.md); traceable like the others.</summary>
+    internal static readonly (string Name, MobilityMove Move)[] FailoverMoves =
+    [
+        ("uplink-fails-hot", MobilityMove.UplinkFailsHot),
+        ("uplink-fails-cold", MobilityMove.UplinkFailsCold),
+        ("uplink-down", MobilityMove.UplinkDown),
+    ];
+
+    private static readonly (string Name, MobilityMove Move)[] AllMoves = [.. Moves, .. FailoverMoves];
+
     private sealed record Cell(int A, int B, MobilityMove Move, MobilityOutcome[] Runs);
 
     public static int Dispatch(string[] args) => args[0] switch
@@ -33,14 +43,14 @@ internal static class MobilityMatrixBench
     private static int Usage()
     {
         Console.Error.WriteLine("usage: Hipnat.Bench mobility-matrix [--seeds N] [--out FILE] [--nat-only] | mobility-trace A B MOVE N [--all]");
-        Console.Error.WriteLine("  A, B: 0 = no NAT, 1-9 = EIM/EIF … APDM/APDF; MOVE: " + string.Join(", ", Moves.Select(m => m.Name)) + "; N: seed number (1…) or a full seed; --all: the whole packet trace");
+        Console.Error.WriteLine("  A, B: 0 = no NAT, 1-9 = EIM/EIF … APDM/APDF; MOVE: " + string.Join(", ", AllMoves.Select(m => m.Name)) + "; N: seed number (1…) or a full seed; --all: the whole packet trace");
         return 2;
     }
 
     private static MobilityMove ParseMove(string s) =>
-        Moves.FirstOrDefault(m => m.Name == s) is { Name: not null } m ? m.Move : throw new ArgumentException($"unknown move '{s}'");
+        AllMoves.FirstOrDefault(m => m.Name == s) is { Name: not null } m ? m.Move : throw new ArgumentException($"unknown move '{s}'");
 
-    private static string Name(MobilityMove m) => Moves.First(x => x.Move == m).Name;
+    private static string Name(MobilityMove m) => AllMoves.First(x => x.Move == m).Name;
 
     /// <summary>Distinct seeds per cell and move so that no two cells replay the same jitter sequence.</summary>
     private static long SeedOf(int a, int b, MobilityMove m, int n) => (((((int)m * 100) + (a * 10) + b) * 1000) + n);

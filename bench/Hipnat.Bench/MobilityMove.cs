@@ -17,4 +17,16 @@ internal enum MobilityMove
 
     /// <summary>Both hosts move as in <see cref="BreakBeforeMake"/>, B 10–90 ms after A (the delay drawn from the seed).</summary>
     DoubleJump,
+
+    /// <summary>A has two uplinks behind two NATs of the same behaviour (the second verified as a hot standby); the
+    /// NAT of the uplink in use starts dropping everything, and A sees no local change (draft §3.2.1 hot backup).</summary>
+    UplinkFailsHot,
+
+    /// <summary>As <see cref="UplinkFailsHot"/>, but A keeps no standby: it gathers and offers its candidates again
+    /// when the active pair fails (cold backup).</summary>
+    UplinkFailsCold,
+
+    /// <summary>A has two uplinks (the second a hot standby); the interface in use goes down and A's core is told
+    /// (a link event).</summary>
+    UplinkDown,
 }

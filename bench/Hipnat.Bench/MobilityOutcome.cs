@@ -16,6 +16,9 @@ internal sealed class MobilityOutcome
     /// <summary>End of the observation.</summary>
     public TimeSpan End { get; set; }
 
+    /// <summary>For the failover moves: which of A's uplinks failed ("A" or "A2").</summary>
+    public string? FailedUplink { get; set; }
+
     /// <summary>Path in use when the move happened ("direct" or "relayed").</summary>
     public string PathBefore { get; set; } = "none";
 

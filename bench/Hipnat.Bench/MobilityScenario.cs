@@ -101,6 +101,7 @@ internal static class MobilityScenario
         // Without a NAT the host's access link stands in for LAN + NAT.
         LinkProfile? Access(NatBehavior? nat) => nat is null && links.LanDelay > TimeSpan.Zero ? new LinkProfile { Delay = links.LanDelay, Jitter = links.Jitter } : null;
 
+        bool cold = move == MobilityMove.UplinkFailsCold;
         EmulatedDataPlane Side(string name, NatBehavior? nat, HostIdentity id, IPAddress privateAddr, IPAddress publicAddr, int salt)
         {
             var (realm, addr) = Network(name, nat, privateAddr, publicAddr);
@@ -109,6 +110,8 @@ internal static class MobilityScenario
                 Identity = id,
                 RandomSeed = (int)((seed * 3) + salt),
                 LocalLocators = [TransportAddress.Udp(addr, TransportAddress.DefaultHipPort)],
+                StandbyKeepaliveInterval = cold ? TimeSpan.Zero : TimeSpan.FromSeconds(15),
+                Ice = new Core.Ice.IceOptions { CheckBackups = !cold },
             }));
             var plane = new EmulatedDataPlane(node, name);
             var simHost = sim.AddHost(name, plane, realm, addr);
@@ -200,6 +203,22 @@ internal static class MobilityScenario
         }
 
         sim.RunFor(TimeSpan.FromSeconds(1));
+        var simA = sim.Hosts.First(h => h.Name == "A");
+        var simB = sim.Hosts.First(h => h.Name == "B");
+        bool dualHomed = move is MobilityMove.UplinkFailsHot or MobilityMove.UplinkFailsCold or MobilityMove.UplinkDown;
+        TransportAddress firstUplink = TransportAddress.Udp(simA.Interfaces[0].Address, TransportAddress.DefaultHipPort);
+        TransportAddress secondUplink = default;
+        if (dualHomed)
+        {
+            // A's second uplink comes up now; its pairs are checked (the restart after the locator change) and the
+            // ones that work become standbys before the traffic starts.
+            var (realm2, addr2) = Network("A2", natA, PrivateA2, NatA2Public);
+            secondUplink = TransportAddress.Udp(addr2, TransportAddress.DefaultHipPort);
+            Log($"--- A gains a second uplink {addr2}" + (natA is null ? string.Empty : $" behind natA2 ({NatA2Public})"));
+            sim.AddAddress(simA, realm2, addr2, Access(natA));
+            a.Node.Invoke((h, now) => h.SetLocalLocators([firstUplink, secondUplink], now));
+            sim.RunFor(TimeSpan.FromSeconds(4));
+        }
 
         // Traffic from here to the end, on a 10 ms grid.
         var moveAt = TimeSpan.FromSeconds(Math.Ceiling((sim.Now + WarmUp).TotalSeconds));
@@ -223,9 +242,6 @@ internal static class MobilityScenario
         {
             sim.ClearTrace();
         }
-
-        var simA = sim.Hosts.First(h => h.Name == "A");
-        var simB = sim.Hosts.First(h => h.Name == "B");
 
         // Moves a host's only address into a new network like its old one and tells its core.
         void Jump(EmulatedDataPlane side, SimHost simHost, NatBehavior? nat, IPAddress privateAddr, IPAddress publicAddr, string network)
@@ -260,6 +276,36 @@ internal static class MobilityScenario
                     sim.RemoveAddress(simA, old.Address);
                     a.Node.Invoke((h, now) => h.SetLocalLocators([added], now));
                 });
+                break;
+            }
+
+            case MobilityMove.UplinkFailsHot or MobilityMove.UplinkFailsCold:
+            {
+                // The uplink the association uses now fails silently: its NAT (or, without a NAT, its access link)
+                // drops everything.
+                bool second = a.Node.Host.GetAssociation(hitB)?.LocalAddress?.Address.Equals(secondUplink.Address) == true;
+                o.FailedUplink = second ? "A2" : "A";
+                Log($"--- the uplink in use ({(second ? secondUplink : firstUplink).Address}) starts dropping everything");
+                if (natBoxes.TryGetValue(second ? "A2" : "A", out var box))
+                {
+                    box.Profile = box.Profile with { Loss = 1.0 };
+                }
+                else
+                {
+                    simA.Interfaces.First(i => i.Address.Equals((second ? secondUplink : firstUplink).Address)).Profile = new LinkProfile { Loss = 1.0 };
+                }
+
+                break;
+            }
+
+            case MobilityMove.UplinkDown:
+            {
+                var active = a.Node.Host.GetAssociation(hitB)?.LocalAddress is { } l && l.Address.Equals(secondUplink.Address) ? secondUplink : firstUplink;
+                var remaining = active == firstUplink ? secondUplink : firstUplink;
+                o.FailedUplink = active == firstUplink ? "A" : "A2";
+                Log($"--- A's interface {active.Address} goes down");
+                sim.RemoveAddress(simA, active.Address);
+                a.Node.Invoke((h, now) => h.SetLocalLocators([remaining], now));
                 break;
             }
 
@@ -363,6 +409,8 @@ internal static class MobilityScenario
         if (debugLog)
         {
             Log($"--- end: A {Describe(a, hitB)}; B {Describe(b, hitA)}; unknown-SPI ESP at A {a.UnknownSpi}, at B {b.UnknownSpi}");
+            Log($"--- A pairs: {string.Join(" | ", a.Node.Host.GetAssociation(hitB)?.Pairs.Select(p => $"{p.Local}->{p.Peer} relay {p.RelayedTo} {p.State}") ?? [])}");
+            Log($"--- B pairs: {string.Join(" | ", b.Node.Host.GetAssociation(hitA)?.Pairs.Select(p => $"{p.Local}->{p.Peer} relay {p.RelayedTo} {p.State}") ?? [])}");
         }
 
         if (trace)

@@ -238,6 +238,12 @@ internal sealed class HostAssociation
     /// <summary>When <see cref="FailedOverFrom"/> started answering again without a miss since (null: not answering).</summary>
     public TimeSpan? FailbackAnsweringSince { get; set; }
 
+    /// <summary>A cold backup's offer waits for the reflexive answers; the peer's own offer meanwhile supersedes it.</summary>
+    public bool ColdBackupOfferPending { get; set; }
+
+    /// <summary>When the peer last told us (a signed echo through the relay) that it hears nothing from us.</summary>
+    public TimeSpan? LastPeerHearsNothing { get; set; }
+
     /// <summary>The last failover, for status: when, why, from which pair to which.</summary>
     public FailoverRecord? LastFailover { get; set; }
 

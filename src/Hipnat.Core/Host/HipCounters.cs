@@ -57,11 +57,23 @@ public sealed class HipCounters
     /// <summary>Active pairs replaced by a standby after they failed (hot backup).</summary>
     public long Failovers { get; internal set; }
 
+    /// <summary>Moves to a standby pair because the peer's traffic arrived on it (both directions on one path).</summary>
+    public long PathsFollowed { get; internal set; }
+
     /// <summary>Returns to a recovered pair traffic had failed over from.</summary>
     public long Failbacks { get; internal set; }
 
     /// <summary>Failures without a standby: candidates gathered again and offered (cold backup).</summary>
     public long ColdBackups { get; internal set; }
+
+    /// <summary>PATH_UNHEARD notifications of the peer acted on: it heard nothing from us on our active pair.</summary>
+    public long PeerHearsNothing { get; internal set; }
+
+    /// <summary>PATH_UNHEARD notifications sent through the relay (our active path went silent).</summary>
+    public long PathUnheardSent { get; internal set; }
+
+    /// <summary>CONNECTIVITY_CHECKS_FAILED notifications of the peer (every check of its failed).</summary>
+    public long PeerChecksFailed { get; internal set; }
 
     /// <summary>Signed echoes sent to keep standby pairs verified and their NAT state alive.</summary>
     public long StandbyKeepalives { get; internal set; }

@@ -115,7 +115,7 @@ public sealed partial class HipHost
             a.FailbackAnsweringSince ??= now;
             if (_options.FailbackHold > TimeSpan.Zero && now - a.FailbackAnsweringSince.Value >= _options.FailbackHold && a.Liveness.SuspectedAt is null)
             {
-                SwitchTo(a, pair, now, $"failback: {pair} answered for {(now - a.FailbackAnsweringSince.Value).TotalSeconds:F0} s", failback: true);
+                SwitchTo(a, pair, now, $"failback: {pair} answered for {(now - a.FailbackAnsweringSince.Value).TotalSeconds:F0} s", SwitchKind.Failback);
             }
         }
 
@@ -161,6 +161,45 @@ public sealed partial class HipHost
         ScheduleStandby(a);
     }
 
+    /// <summary>
+    /// The peer told us through the relay (PATH_UNHEARD) that it hears nothing from us, although our active pair may
+    /// bring its packets in (our outbound path failed, e.g. one uplink's NAT dropping while the peer reaches us on
+    /// another). Unless we already run through the relay, the active pair counts as failed: a standby takes over,
+    /// or candidates are gathered again (draft §5.1.2: a host told of a failure starts its own recovery).
+    /// </summary>
+    private void OnPeerHearsNothing(HostAssociation a, TimeSpan now)
+    {
+        if (a.State != AssociationState.Established || a.ActivePair is not { IsRelayed: false } active
+            || (a.LastPeerHearsNothing is { } last && now - last < TimeSpan.FromSeconds(2)))
+        {
+            return;
+        }
+
+        a.LastPeerHearsNothing = now;
+        Counters.PeerHearsNothing++;
+        DebugLog?.Invoke($"{a.PeerHit} hears nothing from us on {active} (PATH_UNHEARD)");
+        FailOver(a, now, $"the peer hears nothing from us on {active}");
+    }
+
+    /// <summary>
+    /// The peer's checks all failed (CONNECTIVITY_CHECKS_FAILED through the relay, draft §5.1.2): no direct pair
+    /// works from its side, so a direct pair we still send on is no path; control falls back to the relay (the
+    /// direct pairs are retried later, IceAgent.RetryDirectLater). Through a relay already, nothing changes.
+    /// </summary>
+    private void OnPeerChecksFailed(HostAssociation a, TimeSpan now)
+    {
+        if (a.State != AssociationState.Established)
+        {
+            return;
+        }
+
+        Counters.PeerChecksFailed++;
+        if (a.ActivePair is { IsRelayed: false, ViaDataRelay: false, CreditLimited: false } && a.Ice is { Selected: null or { IsRelayed: true } })
+        {
+            FallBackToRelay(a, now, "every check of the peer failed");
+        }
+    }
+
     /// <summary>The suspected active pair had <see cref="HipHostOptions.FailoverProbeWait"/> to answer its echo.</summary>
     private void OnFailoverTimer(HostAssociation a, TimeSpan now)
     {
@@ -192,7 +231,7 @@ public sealed partial class HipHost
             return;
         }
 
-        SwitchTo(a, standby, now, $"failover: {why}", failback: false);
+        SwitchTo(a, standby, now, $"failover: {why}", SwitchKind.Failover);
         failed.State = LocatorPairState.Failed;
         a.FailedOverFrom = failed;
         a.FailbackAnsweringSince = null;
@@ -200,9 +239,23 @@ public sealed partial class HipHost
         ScheduleStandby(a);
     }
 
-    /// <summary>Moves traffic to <paramref name="pair"/> (a verified standby); ICE's selection follows it.</summary>
-    private void SwitchTo(HostAssociation a, LocatorPair pair, TimeSpan now, string reason, bool failback)
+    /// <summary>Why traffic moves to a standby.</summary>
+    private enum SwitchKind
     {
+        /// <summary>The active pair failed.</summary>
+        Failover,
+
+        /// <summary>Back to the pair traffic failed over from, which recovered.</summary>
+        Failback,
+
+        /// <summary>The peer's traffic arrives on that pair: both directions share one path.</summary>
+        Follow,
+    }
+
+    /// <summary>Moves traffic to <paramref name="pair"/> (a verified standby); ICE's selection follows it.</summary>
+    private void SwitchTo(HostAssociation a, LocatorPair pair, TimeSpan now, string reason, SwitchKind kind)
+    {
+        bool failback = kind == SwitchKind.Failback;
         var old = a.ActivePair;
         bool switched = false;
         if (a.Ice is { } ice)
@@ -220,19 +273,23 @@ public sealed partial class HipHost
         }
 
         a.FailoverDue = TimeSpan.MaxValue;
-        if (failback)
+        DebugLog?.Invoke($"path to {a.PeerHit}: {reason}: {old} -> {pair}");
+        switch (kind)
         {
-            a.FailedOverFrom = null;
-            a.FailbackAnsweringSince = null;
-            Counters.Failbacks++;
-        }
-        else
-        {
-            Counters.Failovers++;
+            case SwitchKind.Failback:
+                a.FailedOverFrom = null;
+                a.FailbackAnsweringSince = null;
+                Counters.Failbacks++;
+                break;
+            case SwitchKind.Failover:
+                Counters.Failovers++;
+                break;
+            default:
+                Counters.PathsFollowed++;
+                return;
         }
 
         a.LastFailover = new FailoverRecord(now, old?.ToString() ?? "none", pair.ToString(), reason, failback);
-        DebugLog?.Invoke($"path to {a.PeerHit}: {reason}: {old} -> {pair}");
         Raise(new PathFailedOver(now, a.PeerHit, old?.Local ?? default, old?.Peer ?? default, pair.Local, pair.Peer, reason, failback));
     }
 
@@ -246,6 +303,14 @@ public sealed partial class HipHost
         if (a.LastHandover is { Completed: null } running && now - running.Started < TimeSpan.FromSeconds(5))
         {
             return; // a handover is under way already
+        }
+
+        if (a.LastHandover is { Mobile: false } peers && now - peers.Started < TimeSpan.FromSeconds(2))
+        {
+            // The peer offered its candidates just now (its own recovery, or it moved): the checks that offer
+            // restarted cover our current candidates too; a second offer would only restart them again.
+            FallBackToRelay(a, now, why);
+            return;
         }
 
         Counters.ColdBackups++;
@@ -267,6 +332,7 @@ public sealed partial class HipHost
         else
         {
             a.HandoverUpdateWanted = true;
+            a.ColdBackupOfferPending = true;
             a.HandoverDue = now + _options.HandoverRegistrationWait;
             a.LastHandover.Step("candidates being gathered", now);
         }

@@ -239,6 +239,7 @@ public sealed partial class HipHost
         {
             TieBreaker = tieBreaker,
             StunKey = a.NatMode == NatTraversalMode.IceStunUdp ? DrawStunKey(a) : null,
+            Multihomed = _localLocators.Count(l => !IsWildcardAddress(l.Address)) > 1,
         };
         a.Ice = ice;
         if (holdForEcho)

@@ -144,7 +144,6 @@ public sealed partial class HipHost
             return;
         }
 
-        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
         var probe = new PathProbe(local, peer, a.NextUpdateId++, _random.NextBytes(16))
         {
             Interval = a.Pacing > TimeSpan.Zero ? a.Pacing * 2 : TimeSpan.FromMilliseconds(100),
@@ -159,17 +158,24 @@ public sealed partial class HipHost
             probe.Interval = rtt * 2 < TimeSpan.FromMilliseconds(20) ? TimeSpan.FromMilliseconds(20) : rtt * 2;
         }
 
-        var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
-        b.Add(new SeqParameter(probe.UpdateId));
-        b.AddRaw(ParameterType.EchoRequestSigned, probe.Nonce);
-        AddMac(ref b, a.Suite, a.OurIntegrityKey);
-        AddSignature(ref b);
-        probe.Packet = hip[..b.Finish()].ToArray();
+        probe.Packet = BuildProbe(a, probe.UpdateId, probe.Nonce);
         a.ReturnRoutability.Add(probe);
         if (schedule)
         {
             OnProbeTimer(a, now);
         }
+    }
+
+    /// <summary>RFC 8046 §5.4 probe: an UPDATE with SEQ and ECHO_REQUEST_SIGNED only, under HIP_MAC and HIP_SIGNATURE.</summary>
+    private byte[] BuildProbe(HostAssociation a, uint updateId, byte[] nonce)
+    {
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Update, LocalHit, a.PeerHit);
+        b.Add(new SeqParameter(updateId));
+        b.AddRaw(ParameterType.EchoRequestSigned, nonce);
+        AddMac(ref b, a.Suite, a.OurIntegrityKey);
+        AddSignature(ref b);
+        return hip[..b.Finish()].ToArray();
     }
 
     private void OnProbeTimer(HostAssociation a, TimeSpan now)

@@ -228,6 +228,7 @@ public sealed partial class HipHost
     private void SendHandoverUpdate(HostAssociation a, TimeSpan now)
     {
         a.HandoverUpdateWanted = false;
+        a.ColdBackupOfferPending = false;
         a.HandoverDue = TimeSpan.MaxValue;
         if (a.State is not (AssociationState.Established or AssociationState.R2Sent))
         {
@@ -302,11 +303,20 @@ public sealed partial class HipHost
 
         // A restart that replaces another before it selected anything keeps what was true before that one.
         bool wasRelayed = a.Ice is { OnRelay: true } || a.ActivePair is { ViaDataRelay: true };
+
+        // Peer-reflexive candidates are learned from the peer's checks; a restart that comes after them (the peer
+        // restarted first) would not see them again when the peer's pairs to us succeeded already: they carry over.
+        var reflexive = a.Ice?.CheckList.RemoteCandidates.Where(c => c.Type == CandidateKind.PeerReflexive).ToList() ?? [];
         a.Ice = null;
         a.EarlyChecks.Clear();
         StartIce(a, now, holdForEcho);
         if (a.Ice is { } ice)
         {
+            foreach (var c in reflexive)
+            {
+                ice.AddRemote(c);
+            }
+
             ice.MarkRestart(wasRelayed);
             Counters.IceRestarts++;
             a.LastHandover?.Step(holdForEcho ? "checklist ready, checks wait for the signed echo" : "checks restarted", now);
@@ -323,6 +333,14 @@ public sealed partial class HipHost
     /// </summary>
     private void OnPeerMoved(HostAssociation a, int withdrawn, RelayedVia? via, TransportAddress remote, TimeSpan now)
     {
+        if (a.ColdBackupOfferPending)
+        {
+            // Our cold-backup offer was still waiting: the restart below checks our candidates as they are now.
+            a.ColdBackupOfferPending = false;
+            a.HandoverUpdateWanted = false;
+            a.HandoverDue = TimeSpan.MaxValue;
+        }
+
         Counters.HandoversStarted++;
         a.LastHandover = new HandoverRecord(now, "the peer announced new locators", mobile: false);
         Raise(new HandoverStarted(now, a.PeerHit, Mobile: false, a.LastHandover.Reason));
@@ -390,6 +408,16 @@ public sealed partial class HipHost
 
         if (a.ActivePair is { } ap && (ap.RelayedTo ?? ap.Peer) == remote)
         {
+            // The same peer address, but on another of our addresses: the peer sends on the pair from our other
+            // uplink. Answer on that pair when it is a verified standby, so both directions share one path (and a
+            // failed outbound path of ours is left even though the peer's packets still reach us).
+            if (!ap.IsRelayed && !IsWildcardAddress(local.Address) && !local.Address.Equals(ap.Local.Address)
+                && a.Paths.Standbys.FirstOrDefault(p => p.Local.Address.Equals(local.Address) && p.Peer == remote) is { } standby)
+            {
+                SwitchTo(a, standby, now, "the peer's traffic arrives on our other uplink", SwitchKind.Follow);
+                ScheduleTimer(a);
+            }
+
             return;
         }
 
@@ -397,7 +425,6 @@ public sealed partial class HipHost
         {
             return; // from the relay itself
         }
-
 
         if (a.Ice is { } ice && ice.CheckList.Pairs.FirstOrDefault(p => p.State == Ice.CandidatePairState.Succeeded && !p.IsRelayed && p.Remote.Address == remote) is { } verified)
         {
@@ -410,6 +437,14 @@ public sealed partial class HipHost
         NoteNewPeerAddress(a, remote, now, local);
         ScheduleTimer(a);
     }
+
+    /// <summary>
+    /// An address the peer announced in its locator set, or the far end of a verified standby pair: a packet from
+    /// it is the multihomed peer using (or checking) another of its paths, not a NAT rebinding (draft §3.3) to
+    /// move to.
+    /// </summary>
+    private static bool IsKnownPeerAddress(HostAssociation a, TransportAddress address) =>
+        a.PeerLocators.Contains(address) || a.Paths.Standbys.Any(p => p.Peer == address);
 
     /// <summary>An authenticated packet came straight from an address of the peer that is not the active path's:
     /// verify it (RFC 8046 §5.4 return routability) and move there when it answers.</summary>
@@ -641,6 +676,26 @@ public sealed partial class HipHost
                 a.FailoverDue = now + (rtt3 > _options.FailoverProbeWait ? rtt3 : _options.FailoverProbeWait);
             }
         }
+
+        // The peer may hear us fine while its own packets to us are lost (its outbound path failed): it is told
+        // through the relay, and moves off that path (HipHost.Failover.OnPeerHearsNothing).
+        SendPathUnheard(a);
+    }
+
+    /// <summary>A signed NOTIFY PATH_UNHEARD through the control relay (not on the silent pair).</summary>
+    private void SendPathUnheard(HostAssociation a)
+    {
+        if (RelayPair(a) is not { } relay)
+        {
+            return;
+        }
+
+        Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
+        var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, a.PeerHit);
+        b.Add(new NotificationParameter(NotifyMessageType.PathUnheard));
+        AddSignature(ref b);
+        EmitViaRelay(a, relay, hip[..b.Finish()]);
+        Counters.PathUnheardSent++;
     }
 
     private TimeSpan? _lastRegistrationRefresh;

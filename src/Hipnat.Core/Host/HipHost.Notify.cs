@@ -60,8 +60,17 @@ public sealed partial class HipHost
         {
             if (p.Type == ParameterType.Notification && HipPacket.TryRead<NotificationParameter>(p, out var n, out _))
             {
-                // §6.13: informational; no state change.
+                // §6.13: informational. Two kinds start our own recovery: every check of the peer failed (draft
+                // §5.1.2), or the peer hears nothing from us on our active pair (hipnat's PATH_UNHEARD status).
                 Raise(new NotifyReceived(now, peer, (ushort)n.MessageType, n.Data));
+                if (n.MessageType == NotifyMessageType.PathUnheard)
+                {
+                    OnPeerHearsNothing(a, now);
+                }
+                else if (n.MessageType == NotifyMessageType.ConnectivityChecksFailed)
+                {
+                    OnPeerChecksFailed(a, now);
+                }
             }
         }
 

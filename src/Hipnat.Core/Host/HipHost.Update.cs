@@ -276,6 +276,7 @@ public sealed partial class HipHost
             // without making its retransmission look like a duplicate (RFC 7401 §6.12; RFC 8046 §5.4).
             bool stateful = packet.Has(ParameterType.EspInfo) || packet.Has(ParameterType.LocatorSet) || packet.Has(ParameterType.Encrypted)
                 || packet.Has(ParameterType.RegRequest) || packet.Has(ParameterType.PeerPermission);
+
             bool duplicate = stateful && a.LastPeerUpdateId is uint last && id <= last;
             if (!duplicate && stateful)
             {
@@ -370,7 +371,7 @@ public sealed partial class HipHost
 
         CheckProbeAnswer(packet, a, local, remote, now);
         if (via is { Rendezvous: false } rv && !peerMoved && a.ActivePair is { IsRelayed: false } current && rv.From != current.Peer
-            && a.NatMode != NatTraversalMode.Reserved)
+            && a.NatMode != NatTraversalMode.Reserved && !IsKnownPeerAddress(a, rv.From))
         {
             // Through the relay from an address that is not the active path's: the peer's NAT mapping changed
             // (draft §3.3). The relay pair follows it, and a direct probe there opens our own NAT to it.
@@ -385,7 +386,7 @@ public sealed partial class HipHost
             NoteNewPeerAddress(a, rv.From, now);
         }
         else if (via is null && !peerMoved && a.ActivePair is { IsRelayed: false } direct && direct.Peer != remote
-            && !a.Paths.IsRelayAddress(remote))
+            && !a.Paths.IsRelayAddress(remote) && !IsKnownPeerAddress(a, remote))
         {
             // Draft §3.3: an authenticated packet of the peer from an address that is not the active path's (its
             // NAT rebound, or its site changed uplink): verify the address and move there.

@@ -85,11 +85,15 @@ public sealed partial class IceAgent
         return was;
     }
 
+    /// <summary>This host has more than one address to check from: only then are backups checked after the
+    /// selection (a single-homed host's other pairs share its one uplink; the peer's own backups are its affair).</summary>
+    internal bool Multihomed { get; init; } = true;
+
     /// <summary>A direct pair carries the traffic: the checks stop (RFC 9028 §4.6.2), unless the other direct pairs
     /// are checked on as hot-backup candidates (<see cref="IceOptions.CheckBackups"/>, draft §3.2.1).</summary>
     private void StopChecksButBackups()
     {
-        if (_options.CheckBackups)
+        if (_options.CheckBackups && Multihomed)
         {
             CheckList.CheckBackupsOnly();
         }
@@ -120,7 +124,11 @@ public sealed partial class IceAgent
     {
         if (CheckList.Pairs.Count != pairsBefore)
         {
-            CheckList.Resume();
+            if (!CheckList.BackupsOnly)
+            {
+                CheckList.Resume(); // (with only backups checked, new direct pairs are checked as backups too)
+            }
+
             Failed = false;
         }
     }

@@ -221,7 +221,7 @@ public sealed class IceCheckList
     /// </summary>
     public CandidatePair? NextCheck(TimeSpan now, List<CandidatePair>? failed = null)
     {
-        if (Completed)
+        if (Completed && !BackupsOnly)
         {
             return null;
         }
@@ -250,7 +250,7 @@ public sealed class IceCheckList
             return null;
         }
 
-        while (_triggered.TryDequeue(out var t))
+        while (!BackupsOnly && _triggered.TryDequeue(out var t))
         {
             if (t.State != CandidatePairState.Succeeded && Checked(t) && _pairs.Contains(t))
             {
@@ -274,22 +274,15 @@ public sealed class IceCheckList
     /// direct ones.</summary>
     private bool Checked(CandidatePair p) => !BackupsOnly || !p.IsRelayed;
 
-    /// <summary>A direct pair was selected and the other direct pairs are checked on as hot-backup candidates
-    /// (draft-melen-hip-nat-mm §3.2.1); relayed pairs are no backup of their own and rest.</summary>
+    /// <summary>The checks concluded with a direct pair, and the other direct pairs are still checked, once each,
+    /// as hot-backup candidates (draft-melen-hip-nat-mm §3.2.1); relayed pairs rest, and received checks trigger
+    /// nothing more (as after <see cref="StopChecks"/>).</summary>
     public bool BackupsOnly { get; private set; }
 
     public void CheckBackupsOnly()
     {
+        StopChecks();
         BackupsOnly = true;
-        foreach (var p in _pairs)
-        {
-            if (p.IsRelayed && p.State == CandidatePairState.InProgress)
-            {
-                p.State = CandidatePairState.Waiting;
-                p.Attempts = 0;
-                p.NextRetransmitAt = TimeSpan.MaxValue;
-            }
-        }
     }
 
     private CandidatePair Transmit(CandidatePair p, TimeSpan now, bool retransmit)
@@ -316,13 +309,13 @@ public sealed class IceCheckList
     {
         get
         {
-            if (Completed)
+            if (Completed && !BackupsOnly)
             {
                 return TimeSpan.MaxValue;
             }
 
             var due = TimeSpan.MaxValue;
-            bool fresh = _triggered.Count > 0;
+            bool fresh = !BackupsOnly && _triggered.Count > 0;
             foreach (var p in _pairs)
             {
                 if (!Checked(p))
@@ -428,7 +421,11 @@ public sealed class IceCheckList
     }
 
     /// <summary>Starts checking again (new candidates after completion, e.g. a better pair appeared).</summary>
-    public void Resume() => Completed = false;
+    public void Resume()
+    {
+        Completed = false;
+        BackupsOnly = false;
+    }
 
     /// <summary>Failed direct pairs go back to Waiting and checking resumes: a NAT state that made them fail (an
     /// early unanswered check remembered by a NAT, a filter that has since opened) may have passed. Returns how

@@ -326,7 +326,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
 
         peer.MarkReceived();
         peer.Credit.Earn(datagram.Length); // RFC 8046 §5.6.1
-        if (from.Address is not null && peer.Route is { Relayed: false } route && route.Remote != from)
+        if (from.Address is not null && peer.Route is { Relayed: false } route && (route.Remote != from || OnOtherLocal(route, local)))
         {
             // ESP whose ICV checked out from an address ICE verified already: answer there at once, before the
             // driver hears of it (make-before-break without a lost reply); the core confirms the move.
@@ -345,6 +345,11 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         Deliver(buffer, length, nextHeader, peer);
         return true;
     }
+
+    /// <summary>ESP arrived at another of our addresses than the route's (a multihomed host's other uplink).</summary>
+    private static bool OnOtherLocal(EspRoute route, in TransportAddress local) =>
+        local.Address is { } at && route.Local.Address is { } ours && !ours.Equals(System.Net.IPAddress.Any) && !ours.Equals(System.Net.IPAddress.IPv6Any)
+        && !at.Equals(ours);
 
     /// <summary>
     /// The TUN reader thread's body, until the device is shut down: waits for a packet, drains whatever else is

@@ -60,4 +60,12 @@ public enum NotifyMessageType : ushort
 
     /// <summary>Status, empty data: the NAT keepalive NOTIFY (RFC 9028 §5.3).</summary>
     NatKeepalive = 16385,
+
+    /// <summary>
+    /// Status, hipnat's own (RFC 7401 §5.2.19 and IANA: 40960-65535 for private use, chosen at random): "I hear
+    /// nothing from you on our active pair", sent through the relay by a host whose active path went silent, so
+    /// that a peer whose outbound path failed while it still hears us moves off it. Data: none. A host that does not
+    /// know the type ignores it (status types are informational).
+    /// </summary>
+    PathUnheard = 52753,
 }

@@ -1,0 +1,78 @@
+using Hipnat.Bench;
+using Hipnat.Simulator;
+
+namespace Hipnat.Core.Tests;
+
+/// <summary>
+/// Multihoming failover in the simulator (draft-melen-hip-nat-mm §3.2.1; docs/multihoming.md): A has two uplinks
+/// behind two NATs of the same behaviour, B one, emulated ESP every 10 ms both ways (the bench's MobilityScenario).
+/// With the matrix links a round trip is about 100 ms, so detection takes three of them (the silence window, then
+/// the unanswered echo): the bounds here are in round trips, the lab's (1 ms round trips) in docs/multihoming.md.
+/// </summary>
+public class FailoverTests
+{
+    private static NatBehavior? Side(int i) => i == 0 ? null : new NatBehavior
+    {
+        Mapping = (MappingBehavior)new[] { MappingBehavior.EndpointIndependent, MappingBehavior.AddressDependent, MappingBehavior.AddressAndPortDependent }[(i - 1) / 3],
+        Filtering = new[] { FilteringBehavior.EndpointIndependent, FilteringBehavior.AddressDependent, FilteringBehavior.AddressAndPortDependent }[(i - 1) % 3],
+    };
+
+    /// <summary>(A, B) NAT cells as in the mobility matrix (0 = no NAT, 1-9 = EIM/EIF … APDM/APDF). Cells where the
+    /// traffic runs through a data relay before the failure are not here (docs/multihoming.md, limits).</summary>
+    public static TheoryData<int, int> Cells() => new() { { 0, 0 }, { 0, 3 }, { 3, 0 }, { 1, 1 }, { 3, 3 }, { 1, 3 }, { 2, 4 }, { 9, 1 } };
+
+    private static MobilityOutcome Run(int a, int b, MobilityMove move, int n)
+    {
+        long seed = ((((int)move * 100) + (a * 10) + b) * 1000) + n;
+        var o = MobilityScenario.Run(Side(a), Side(b), move, seed, IceLinks.Matrix);
+        Assert.Null(o.SetupFailure);
+        return o;
+    }
+
+    private static string What(MobilityOutcome o, int a, int b) =>
+        $"A {a}, B {b}, uplink {o.FailedUplink}: gap A->B {o.GapAToB.TotalMilliseconds:F0} ms, B->A {o.GapBToA.TotalMilliseconds:F0} ms, lost {o.Lost}/{o.Offered}, path {o.PathBefore} -> {o.PathAfter}, {o.Failure}";
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void WhenTheActiveUplinksNatDropsEverythingTheStandbyTakesOverWithinTheDetectionBound(int a, int b)
+    {
+        for (int n = 1; n <= 3; n++)
+        {
+            var o = Run(a, b, MobilityMove.UplinkFailsHot, n);
+            string what = What(o, a, b);
+            Assert.True(o.Survived && o.Recovered, what);
+
+            // Silence window (3 RTT) + unanswered echo (3 RTT) + the first packet on the standby: under 1 s here.
+            Assert.True(o.GapAToB < TimeSpan.FromSeconds(1) && o.GapBToA < TimeSpan.FromSeconds(1), what);
+            Assert.True(o.PathAfter != "none", what);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void WithoutAStandbyTheHostGathersAgainAndRecoversWithinTwoAndAHalfSeconds(int a, int b)
+    {
+        for (int n = 1; n <= 2; n++)
+        {
+            var o = Run(a, b, MobilityMove.UplinkFailsCold, n);
+            string what = What(o, a, b);
+            Assert.True(o.Survived && o.Recovered, what);
+            Assert.True(o.GapAToB < TimeSpan.FromSeconds(2.5) && o.GapBToA < TimeSpan.FromSeconds(2.5), what);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void WhenTheActiveInterfaceGoesDownTheStandbyTakesOverAtOnce(int a, int b)
+    {
+        for (int n = 1; n <= 2; n++)
+        {
+            var o = Run(a, b, MobilityMove.UplinkDown, n);
+            string what = What(o, a, b);
+            Assert.True(o.Survived && o.Recovered, what);
+
+            // A moves at once (link event); B follows on the first ESP from A's other uplink (a verified address).
+            Assert.True(o.GapAToB < TimeSpan.FromMilliseconds(500) && o.GapBToA < TimeSpan.FromMilliseconds(500), what);
+        }
+    }
+}
