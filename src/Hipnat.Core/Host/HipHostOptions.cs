@@ -135,4 +135,11 @@ public sealed class HipHostOptions
     /// starts a handover) and the path is probed directly and through the relay. Zero turns it off.
     /// </summary>
     public TimeSpan PathSilenceTimeout { get; init; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>
+    /// Simultaneous multihoming (RFC 8047 §4; draft-melen-hip-nat-mm §3.2.1, §4): with <see cref="MultihomingPolicy.HotStandby"/>
+    /// or <see cref="MultihomingPolicy.LoadBalance"/> an established association gets one extra SA pair per further
+    /// local interface from which a path to the peer was verified. Default <see cref="MultihomingPolicy.Failover"/>: one SA pair.
+    /// </summary>
+    public MultihomingPolicy MultihomingPolicy { get; init; } = MultihomingPolicy.Failover;
 }
