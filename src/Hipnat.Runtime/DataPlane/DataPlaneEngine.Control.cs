@@ -164,13 +164,18 @@ public sealed partial class DataPlaneEngine
     public void SetLanes(Hit peer, IReadOnlyList<LaneSpec> specs, bool spread)
     {
         ArgumentNullException.ThrowIfNull(specs);
-        var entry = GetOrCreatePeer(peer);
-        var previous = entry.Lanes;
         if (specs.Count < 2)
         {
-            entry.Lanes = null;
+            if (_peers.TryGetValue(peer, out var single))
+            {
+                single.Lanes = null;
+            }
+
             return;
         }
+
+        var entry = GetOrCreatePeer(peer);
+        var previous = entry.Lanes;
 
         var lanes = new List<SaLane>(specs.Count);
         var weights = new List<double>(specs.Count);

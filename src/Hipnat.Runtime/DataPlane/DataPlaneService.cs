@@ -259,7 +259,10 @@ public sealed class DataPlaneService : IDisposable
             _lastLaneRefresh = now;
             foreach (var peer in Engine.Sad.GetAllPairs().Select(p => p.PeerHit).Distinct())
             {
-                RefreshLanes(peer);
+                if (Engine.Sad.GetPairs(peer).Length > 1)
+                {
+                    RefreshLanes(peer); // several SA pairs: a multihoming lane (or a rekey's old pair, which makes none)
+                }
             }
         }
 
