@@ -8,6 +8,8 @@ command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)   # lab tests ping LSIs with -M dont (fragments)
 command -v sysctl >/dev/null 2>&1 || need+=(procps)
+command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)     # the multihoming lab test measures throughput over hip0
+command -v tc >/dev/null 2>&1 || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "install-deps: need root to install: ${need[*]}" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive

@@ -302,6 +302,16 @@ internal sealed class DaemonCommandLine
         }
 
         ApplyIceFlags(f, settings);
+        if (f.Multihoming is not null)
+        {
+            if (!MultihomingSettings.TryParsePolicy(f.Multihoming, out var policy))
+            {
+                throw new ConfigException($"--multihoming '{f.Multihoming}': not a multihoming policy; use one of {MultihomingSettings.PolicyNames}");
+            }
+
+            settings.Multihoming.Policy = policy;
+        }
+
         return settings;
     }
 

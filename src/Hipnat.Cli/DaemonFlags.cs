@@ -58,6 +58,9 @@ internal sealed record DaemonFlags
 
     public IReadOnlyList<string> StunServers { get; init; } = [];
 
+    /// <summary>--multihoming: failover, hot-standby or load-balance.</summary>
+    public string? Multihoming { get; init; }
+
     // relay: the registrar
 
     /// <summary>True for <c>hipnat relay</c>: registrar services are offered even without a "registrar" config section.</summary>

@@ -46,8 +46,8 @@ internal static class DataPlaneTable
                 [
                     p.Hit,
                     Dash(p.Lsi),
-                    path,
-                    $"{sa.InboundSpi}/{sa.OutboundSpi}{(sa.Active ? string.Empty : " (old)")}",
+                    sa.Path ?? path,
+                    $"{sa.InboundSpi}/{sa.OutboundSpi}{(sa.Active ? string.Empty : sa.Path is not null ? " (lane)" : " (old)")}{(sa.SharePercent is { } share ? string.Create(CultureInfo.InvariantCulture, $" {share:0}%") : string.Empty)}",
                     sa.Transform,
                     string.Create(CultureInfo.InvariantCulture, $"{sa.PacketsIn}/{sa.PacketsOut}"),
                     $"{Bytes(sa.BytesIn)}/{Bytes(sa.BytesOut)}",

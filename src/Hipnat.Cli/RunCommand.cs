@@ -66,6 +66,11 @@ internal static class RunCommand
             HelpName = "ADDR:PORT",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var multihoming = new Option<string?>("--multihoming")
+        {
+            Description = "How paths from several interfaces are used: failover (default), hot-standby, or load-balance (an SA pair per interface, flows spread by RTT and loss)",
+            HelpName = "POLICY",
+        };
         var command = new Command("run", "Run the HIP daemon in the foreground");
         common.AddTo(command);
         command.Add(peer);
@@ -84,6 +89,7 @@ internal static class RunCommand
         command.Add(iceWait);
         command.Add(iceAggressive);
         command.Add(stun);
+        command.Add(multihoming);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var flags = common.Read(parse) with
@@ -103,6 +109,7 @@ internal static class RunCommand
                 IceNominationWait = parse.GetValue(iceWait),
                 IceAggressive = parse.GetValue(iceAggressive),
                 StunServers = parse.GetValue(stun) ?? [],
+                Multihoming = parse.GetValue(multihoming),
             };
             var settings = DaemonCommandLine.BuildSettings(flags);
             settings.Tun.ApplyFlag(parse.GetValue(tun));

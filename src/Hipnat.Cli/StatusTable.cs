@@ -132,7 +132,34 @@ internal static class StatusTable
         {
             WriteIce(a, o);
             WritePaths(a, o);
+            WriteSaPairs(a, o);
         }
+    }
+
+    /// <summary>Every SA pair of an association with several (simultaneous multihoming, RFC 8047 §4.2.4): its SPIs and
+    /// the locator pair it is bound to; the primary pair follows the active path.</summary>
+    private static void WriteSaPairs(AssociationReport a, TextWriter o)
+    {
+        if (a.SecurityAssociations.Count < 2)
+        {
+            return;
+        }
+
+        o.WriteLine();
+        o.WriteLine($"SA pairs with {a.PeerHit}");
+        var rows = new List<string[]> { new[] { "SPI IN/OUT", "BOUND PATH", "STATE", "KEYMAT", "REKEYS" } };
+        foreach (var sa in a.SecurityAssociations)
+        {
+            rows.Add([
+                $"{sa.InboundSpi}/{sa.OutboundSpi}",
+                sa.BoundLocal is { } local ? $"{local} <-> {sa.BoundPeer}" : "primary (the active path)",
+                sa.BoundState ?? "-",
+                sa.KeymatIndex.ToString(CultureInfo.InvariantCulture),
+                sa.Generation.ToString(CultureInfo.InvariantCulture),
+            ]);
+        }
+
+        WriteRows(rows, o, "  ");
     }
 
     private static void WriteIceCandidates(StatusReport s, TextWriter o)

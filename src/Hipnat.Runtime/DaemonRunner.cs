@@ -64,7 +64,8 @@ public static class DaemonRunner
                 settings.Transport == TransportMode.Raw ? TransportKind.RawHip : TransportKind.Udp,
                 registrar,
                 settings.Ice,
-                settings.Mobility);
+                settings.Mobility,
+                settings.Multihoming);
             var host = new HipHost(options);
             if (logger.IsEnabled(LogLevel.Debug))
             {

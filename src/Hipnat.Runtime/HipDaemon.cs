@@ -896,6 +896,9 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                     Suite = s.Suite,
                     KeymatIndex = s.KeymatIndex,
                     Generation = s.Generation,
+                    BoundLocal = s.BoundLocal?.ToString(),
+                    BoundPeer = s.BoundPeer?.ToString(),
+                    BoundState = s.BoundState?.ToString().ToLowerInvariant(),
                 }).ToList(),
                 LocatorPairs = a.Pairs.Select(p => new LocatorPairReport
                 {

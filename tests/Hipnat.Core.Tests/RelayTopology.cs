@@ -21,7 +21,8 @@ internal sealed class RelayTopology
     public static readonly IPAddress HostBAddress = IPAddress.Parse("198.18.2.10");
 
     public RelayTopology(NatBehavior? natA = null, NatBehavior? natB = null, long seed = 1, RegistrarOptions? registrar = null,
-        LinkProfile? publicProfile = null, IReadOnlyList<NatTraversalMode>? hostModes = null, Ice.IceOptions? ice = null)
+        LinkProfile? publicProfile = null, IReadOnlyList<NatTraversalMode>? hostModes = null, Ice.IceOptions? ice = null,
+        MultihomingPolicy multihoming = MultihomingPolicy.Failover)
     {
         Sim = new Simulation(seed) { TraceEnabled = true };
         Public = Sim.AddRealm("public", "203.0.113.0/24", publicProfile ?? LinkProfile.WithDelay(TimeSpan.FromMilliseconds(10)));
@@ -36,8 +37,8 @@ internal sealed class RelayTopology
             Registrar = registrar ?? new RegistrarOptions { AllowAnyone = true },
             NatTraversalModes = [NatTraversalMode.UdpEncapsulation],
         }));
-        A = new HipSimNode(new HipHost(new HipHostOptions { Identity = SimPair.IdentityA, RandomSeed = 2, LocalLocators = [TransportAddress.Udp(HostAAddress, 10500)], NatTraversalModes = hostModes, Ice = ice ?? new() }));
-        B = new HipSimNode(new HipHost(new HipHostOptions { Identity = SimPair.IdentityB, RandomSeed = 3, LocalLocators = [TransportAddress.Udp(HostBAddress, 10500)], NatTraversalModes = hostModes, Ice = ice ?? new() }));
+        A = new HipSimNode(new HipHost(new HipHostOptions { Identity = SimPair.IdentityA, RandomSeed = 2, LocalLocators = [TransportAddress.Udp(HostAAddress, 10500)], NatTraversalModes = hostModes, Ice = ice ?? new(), MultihomingPolicy = multihoming }));
+        B = new HipSimNode(new HipHost(new HipHostOptions { Identity = SimPair.IdentityB, RandomSeed = 3, LocalLocators = [TransportAddress.Udp(HostBAddress, 10500)], NatTraversalModes = hostModes, Ice = ice ?? new(), MultihomingPolicy = multihoming }));
         Relay.Attach(Sim.AddHost("relay", Relay, Public, RelayAddress));
         A.Attach(Sim.AddHost("A", A, LanA, HostAAddress));
         B.Attach(Sim.AddHost("B", B, LanB, HostBAddress));

@@ -1,3 +1,5 @@
+using Hipnat.Runtime.DataPlane;
+
 namespace Hipnat.Runtime.Tests;
 
 /// <summary>The data plane's per-packet path (seal, send, open, rebuild, write) allocates nothing.</summary>
@@ -35,5 +37,44 @@ public sealed class DataPlaneAllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(3 * (count + 200), b.Writes);
         Assert.True(allocated < 1024, $"{allocated} bytes allocated for {3 * count} packets");
+    }
+
+    /// <summary>The load-balance send path (flow hash, bucket, the lane's SA and route) allocates nothing either.</summary>
+    [Fact]
+    public void LoadBalancedSendingAllocatesNothingPerPacket()
+    {
+        using var pair = new DataPlaneTestPair([13]);
+        pair.Connect();
+        pair.A.Host.AddSaPair(pair.B.Hit, pair.Now);
+        pair.Pump();
+        pair.ImmediateEsp = true;
+        var (a, b) = (pair.A, pair.B);
+        b.CountOnly = true;
+        a.Engine.Sad.TryGetActivePair(b.Hit, out var active);
+        var other = a.Engine.Sad.GetPairs(b.Hit).Single(p => !ReferenceEquals(p, active));
+        a.Engine.SetLanes(b.Hit,
+        [
+            new LaneSpec(active.Inbound.Spi, true, a.Address, b.Address, TimeSpan.FromMilliseconds(1), true),
+            new LaneSpec(other.Inbound.Spi, false, Core.Transport.TransportAddress.Udp(System.Net.IPAddress.Parse("192.0.2.11"), 10500), b.Address, TimeSpan.FromMilliseconds(1), true),
+        ], spread: true);
+        var packets = Enumerable.Range(0, 16).Select(i => DataPlanePackets.Udp6(a.Hit, b.Hit, (ushort)(1000 + i), 2000, new byte[1200]))
+            .Concat(Enumerable.Range(0, 16).Select(i => DataPlanePackets.Udp4(a.Engine.LocalLsi, a.LsiOf(b), (ushort)(1000 + i), 2001, new byte[1200]))).ToArray();
+
+        void Run(int n)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                a.Send(packets[i % packets.Length]);
+            }
+        }
+
+        Run(640);
+        const int count = 6400;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run(count);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(count + 640, b.Writes);
+        Assert.True(active.Outbound.Packets > 0 && other.Outbound.Packets > 0, "both SA pairs carry flows");
+        Assert.True(allocated < 1024, $"{allocated} bytes allocated for {count} packets");
     }
 }

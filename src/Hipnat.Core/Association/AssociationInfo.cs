@@ -26,4 +26,8 @@ public sealed record AssociationInfo(
 
 public sealed record LocatorPairInfo(TransportAddress Local, TransportAddress Peer, LocatorPairState State, TimeSpan Rtt, TimeSpan LastReceived, TransportAddress? RelayedTo = null, bool ThroughRelay = false, bool ViaDataRelay = false, bool CreditLimited = false);
 
-public sealed record SaPairInfo(uint InboundSpi, uint OutboundSpi, ushort Suite, ushort KeymatIndex, int Generation);
+/// <summary>One SA pair; <paramref name="BoundLocal"/> and <paramref name="BoundPeer"/> name the locator pair a
+/// multihoming SA pair is bound to (RFC 8047 §4.2.4), both null for the primary pair (it follows the active pair);
+/// <paramref name="BoundState"/> is that path's state (Failed: its traffic moves to the other SA pairs).</summary>
+public sealed record SaPairInfo(uint InboundSpi, uint OutboundSpi, ushort Suite, ushort KeymatIndex, int Generation,
+    TransportAddress? BoundLocal = null, TransportAddress? BoundPeer = null, LocatorPairState? BoundState = null);

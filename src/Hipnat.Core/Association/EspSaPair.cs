@@ -34,6 +34,19 @@ public sealed class EspSaPair
 
     public byte[] InboundIntegrityKey { get; internal set; } = [];
 
+    /// <summary>
+    /// The locator pair this SA pair is bound to in simultaneous multihoming (RFC 8047 §4.2.4: the local address of
+    /// one interface and the peer address verified from it); null for the association's primary pair, which follows
+    /// the active locator pair.
+    /// </summary>
+    public Transport.TransportAddress? BoundLocal { get; internal set; }
+
+    /// <summary>The peer's end of <see cref="BoundLocal"/>'s locator pair; null for the primary pair.</summary>
+    public Transport.TransportAddress? BoundPeer { get; internal set; }
+
+    /// <summary>True when the pair is bound to a locator pair of its own (a multihoming SA pair).</summary>
+    public bool IsBound => BoundLocal is not null && BoundPeer is not null;
+
     /// <summary>Times this pair was rekeyed by UPDATE (ESP_INFO with Old SPI = current SPI).</summary>
     public int Generation { get; internal set; }
 }

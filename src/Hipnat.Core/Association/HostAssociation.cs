@@ -96,6 +96,9 @@ internal sealed class HostAssociation
     // ---- ESP SA pairs (RFC 7402; RFC 8047 multihoming) ----
     public List<EspSaPair> SaPairs { get; } = [];
 
+    /// <summary>Simultaneous multihoming: the UPDATE opening an SA pair for a further interface (RFC 8047 §4.2.4).</summary>
+    public MultihomingState Multihoming { get; } = new();
+
     /// <summary>Inbound SPI we announced during the base exchange (before the SA pair exists).</summary>
     public uint PendingInboundSpi { get; set; }
 
@@ -261,6 +264,7 @@ internal sealed class HostAssociation
             d = LivenessDue < d ? LivenessDue : d;
             d = StandbyDue < d ? StandbyDue : d;
             d = FailoverDue < d ? FailoverDue : d;
+            d = Multihoming.ProbeDue < d ? Multihoming.ProbeDue : d;
             return ReturnRoutability.NextDue < d ? ReturnRoutability.NextDue : d;
         }
     }

@@ -89,6 +89,13 @@ public sealed class HipCounters
 
     public long StunKeepalivesReceived { get; internal set; }
 
+    /// <summary>UPDATEs we sent that open a multihoming SA pair: ESP_INFO Old SPI 0 with the LOCATOR_SET of one
+    /// further interface (RFC 8047 §4.2.4; draft-melen-hip-nat-mm §4: the m + n UPDATEs).</summary>
+    public long MultihomingUpdatesSent { get; internal set; }
+
+    /// <summary>Our answers to a peer's multihoming UPDATE: our own ESP_INFO Old SPI 0 and locators.</summary>
+    public long MultihomingUpdatesAnswered { get; internal set; }
+
     public long Failed { get; internal set; }
 
     public long DroppedTotal { get; private set; }

@@ -29,6 +29,7 @@ public sealed partial class HipHost
             {
                 host.NoteVerifiedPair(a, pair.Local.Base, pair.Remote.Address, pair.Rtt, now);
                 host.Raise(new PairVerified(now, a.PeerHit, pair.Local.Base, pair.Remote.Address));
+                host.CheckMultihoming(a, now); // a path from a further interface may want its SA pair (RFC 8047 §4.2.4)
             }
         }
 
@@ -37,6 +38,7 @@ public sealed partial class HipHost
             if (a.Ice is { } ice)
             {
                 host.Raise(new IceCompleted(now, a.PeerHit, pair?.ToString() ?? string.Empty, ice.CheckList.ChecksSent, now - ice.StartedAt, pair?.IsRelayed ?? false));
+                host.CheckMultihoming(a, now); // paths from further interfaces are checked on (RFC 8047 §4.2.4)
             }
         }
 

@@ -77,6 +77,11 @@ public sealed partial class HipHost
             OnIceTimer(a, now);
         }
 
+        if (a.Multihoming.ProbeDue <= now)
+        {
+            OnMultihomingTimer(a, now);
+        }
+
         if (a.RegistrationDeadline <= now)
         {
             OnRegistrationTimer(a, now);

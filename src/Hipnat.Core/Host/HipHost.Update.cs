@@ -31,7 +31,10 @@ public sealed partial class HipHost
         Permission,
     }
 
-    private bool StartUpdate(Hit peer, TimeSpan now, UpdateKind kind, IReadOnlyList<TransportAddress>? locators)
+    /// <param name="path">For <see cref="UpdateKind.NewSa"/>: the locator pair of a further interface; the UPDATE goes
+    /// there with that interface's LOCATOR_SET and the new SA pair is bound to it (RFC 8047 §4.2.4).</param>
+    private bool StartUpdate(Hit peer, TimeSpan now, UpdateKind kind, IReadOnlyList<TransportAddress>? locators,
+        (TransportAddress Local, TransportAddress Peer)? path = null)
     {
         if (!_associations.TryGetValue(peer, out var a) || a.State is not (AssociationState.Established or AssociationState.R2Sent))
         {
@@ -59,6 +62,10 @@ public sealed partial class HipHost
             a.PendingRekeyNewSpi = newSpi;
             a.PendingRekeyIndex = a.KeymatIndex;
             b.Add(new EspInfoParameter(a.KeymatIndex, 0, newSpi));
+            if (path is { } interfacePath)
+            {
+                b.Add(InterfaceLocatorSet(a, interfacePath.Local, newSpi));
+            }
         }
 
         if (kind == UpdateKind.Locators && locators is not null)
@@ -83,7 +90,7 @@ public sealed partial class HipHost
 
         AddMac(ref b, a.Suite, a.OurIntegrityKey);
         AddSignature(ref b);
-        if (a.ActivePair is { } route)
+        if (path is null && a.ActivePair is { } route)
         {
             AddRelayTo(ref b, route);
         }
@@ -92,11 +99,18 @@ public sealed partial class HipHost
         a.PendingUpdate = hip[..len].ToArray();
         a.PendingUpdateLength = len;
         a.PendingUpdateId = id;
-        a.PendingUpdateSoft = false;
+        a.PendingUpdateSoft = path is not null; // a further interface that does not answer costs its SA pair, not the association
+        a.Multihoming.PendingUpdateId = path is null ? null : id;
         a.PendingUpdateIsRekey = kind is UpdateKind.Rekey or UpdateKind.NewSa;
         a.UpdateRetries = 0;
         a.UpdateInterval = _options.RetransmitInitial;
-        if (a.TryGetRoute(out var local, out var remote))
+        if (path is { } p)
+        {
+            a.Multihoming.PendingPath = p;
+            EmitCopy(p.Local, p.Peer, a.PendingUpdate.AsSpan(0, len));
+            a.LastSent = now;
+        }
+        else if (a.TryGetRoute(out var local, out var remote))
         {
             EmitCopy(local, remote, a.PendingUpdate.AsSpan(0, len));
             a.LastSent = now;
@@ -153,6 +167,16 @@ public sealed partial class HipHost
 
         a.UpdateRetries++;
         Counters.Retransmissions++;
+        if (a.Multihoming.IsPending(a.PendingUpdateId))
+        {
+            // A multihoming UPDATE stays on its interface's path: the new SA pair is bound to it (RFC 8047 §4.2.4).
+            var (mhLocal, mhPeer) = a.Multihoming.PendingPath;
+            EmitCopy(mhLocal, mhPeer, a.PendingUpdate.AsSpan(0, a.PendingUpdateLength));
+            a.UpdateInterval = Min(a.UpdateInterval * 2, _options.RetransmitMax);
+            a.NextUpdateRetransmit = now + a.UpdateInterval;
+            return;
+        }
+
         if (a.TryGetRoute(out var local, out var remote))
         {
             EmitCopy(local, remote, a.PendingUpdate.AsSpan(0, a.PendingUpdateLength));
@@ -232,7 +256,7 @@ public sealed partial class HipHost
         if (hasAck && a.PendingUpdateId is uint pendingId && ack.UpdateIds.Contains(pendingId))
         {
             ourUpdateAcked = true;
-            if (a.ActivePair is { } ap && a.UpdateRetries == 0)
+            if (a.ActivePair is { } ap && a.UpdateRetries == 0 && !a.Multihoming.IsPending(pendingId))
             {
                 ap.Rtt = now - a.LastSent;
             }
@@ -291,7 +315,8 @@ public sealed partial class HipHost
                 if (ourUpdateAcked && a.PendingUpdateIsRekey)
                 {
                     // Our rekey answered with the peer's ESP_INFO: both directions switch now.
-                    rekeyed = ApplyRekey(a, peerOldSpi, ns, a.PendingRekeyNewSpi, a.PendingRekeyIndex, now);
+                    rekeyed = ApplyRekey(a, peerOldSpi, ns, a.PendingRekeyNewSpi, a.PendingRekeyIndex, now,
+                        a.Multihoming.IsPending(a.PendingUpdateId) ? a.Multihoming.PendingPath : null);
                 }
                 else
                 {
@@ -305,7 +330,16 @@ public sealed partial class HipHost
                     }
 
                     b.Add(new EspInfoParameter(peerIndex, ourOld, ourNew));
-                    rekeyed = ApplyRekey(a, peerOldSpi, ns, ourNew, peerIndex, now);
+
+                    // RFC 8047 §4.2.4: a new SA pair (Old SPI 0) belongs to the locator pair its UPDATE came over
+                    // (our address it was sent to, the peer's it came from).
+                    bool newPair = peerOldSpi == 0;
+                    rekeyed = ApplyRekey(a, peerOldSpi, ns, ourNew, peerIndex, now, newPair && via is null ? (local, remote) : null);
+                    if (newPair)
+                    {
+                        Counters.MultihomingUpdatesAnswered++;
+                    }
+
                     withSeq = a.PendingUpdateId is null;
                 }
             }
@@ -386,7 +420,7 @@ public sealed partial class HipHost
             NoteNewPeerAddress(a, rv.From, now);
         }
         else if (via is null && !peerMoved && a.ActivePair is { IsRelayed: false } direct && direct.Peer != remote
-            && !a.Paths.IsRelayAddress(remote) && !IsKnownPeerAddress(a, remote))
+            && !a.Paths.IsRelayAddress(remote) && !IsKnownPeerAddress(a, remote) && !IsBoundPath(a, local, remote))
         {
             // Draft §3.3: an authenticated packet of the peer from an address that is not the active path's (its
             // NAT rebound, or its site changed uplink): verify the address and move there.
@@ -444,6 +478,10 @@ public sealed partial class HipHost
                 a.CandidatesUpdateWanted = false;
                 StartUpdate(peer, now, UpdateKind.Locators, null);
             }
+            else
+            {
+                CheckMultihoming(a, now); // the next interface's SA pair, one UPDATE at a time
+            }
         }
         else if (rekeyed)
         {
@@ -455,13 +493,19 @@ public sealed partial class HipHost
 
     /// <summary>Applies an ESP_INFO exchange: Old SPI 0 adds an SA pair, otherwise the matching pair's SPIs change;
     /// either way both sides draw the new keys from KEYMAT at the announced index (RFC 7402 §6.9).</summary>
-    private bool ApplyRekey(HostAssociation a, uint peerOldSpi, uint peerNewSpi, uint ourNewInbound, ushort index, TimeSpan now)
+    /// <param name="bind">For a new pair: the locator pair it is bound to (RFC 8047 §4.2.4), or null.</param>
+    private bool ApplyRekey(HostAssociation a, uint peerOldSpi, uint peerNewSpi, uint ourNewInbound, ushort index, TimeSpan now,
+        (TransportAddress Local, TransportAddress Peer)? bind = null)
     {
         EspSaPair sa;
         uint? replaces = null;
         if (peerOldSpi == 0)
         {
-            sa = new EspSaPair(ourNewInbound, peerNewSpi, a.EspSuite, index);
+            sa = new EspSaPair(ourNewInbound, peerNewSpi, a.EspSuite, index)
+            {
+                BoundLocal = bind?.Local,
+                BoundPeer = bind?.Peer,
+            };
             a.SaPairs.Add(sa);
         }
         else

@@ -339,7 +339,7 @@ public sealed partial class HipHost
         a.LastSeen,
         a.PeerLocators.ToArray(),
         a.Pairs.Select(p => new LocatorPairInfo(p.Local, p.Peer, p.State, p.Rtt, p.LastReceived, p.RelayedTo, p.ThroughRelay, p.ViaDataRelay, p.CreditLimited)).ToArray(),
-        a.SaPairs.Select(s => new SaPairInfo(s.InboundSpi, s.OutboundSpi, s.Suite, s.KeymatIndex, s.Generation)).ToArray(),
+        a.SaPairs.Select(s => new SaPairInfo(s.InboundSpi, s.OutboundSpi, s.Suite, s.KeymatIndex, s.Generation, s.BoundLocal, s.BoundPeer, BoundPathState(a, s))).ToArray(),
         a.DhGroup.ToString(),
         a.Cipher.ToString(),
         a.Suite.ToString(),

@@ -159,4 +159,11 @@ public sealed class HipHostOptions
     /// traffic stays where it failed over to while that pair works.
     /// </summary>
     public TimeSpan FailbackHold { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Simultaneous multihoming (RFC 8047 §4; draft-melen-hip-nat-mm §3.2.1, §4): with <see cref="MultihomingPolicy.HotStandby"/>
+    /// or <see cref="MultihomingPolicy.LoadBalance"/> an established association gets one extra SA pair per further
+    /// local interface from which a path to the peer was verified. Default <see cref="MultihomingPolicy.Failover"/>: one SA pair.
+    /// </summary>
+    public MultihomingPolicy MultihomingPolicy { get; init; } = MultihomingPolicy.Failover;
 }

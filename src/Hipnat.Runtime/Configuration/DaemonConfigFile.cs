@@ -14,12 +14,12 @@ namespace Hipnat.Runtime.Configuration;
 public static class DaemonConfigFile
 {
     /// <summary>Every key the file may contain (top level, then the nested objects), for the documentation check.</summary>
-    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Concat(MobilitySettings.Keys).Distinct();
+    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Concat(MobilitySettings.Keys).Concat(MultihomingSettings.Keys).Distinct();
 
     private static readonly string[] TopKeys =
     [
         "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "protocol", "relays", "registrar",
-        "stunServers", "turnServers", "metrics", "tun", "ice", "mobility",
+        "stunServers", "turnServers", "metrics", "tun", "ice", "mobility", "multihoming",
     ];
 
     private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds"];
@@ -203,6 +203,9 @@ public static class DaemonConfigFile
                         break;
                     case "mobility":
                         s.Mobility = MobilitySettings.Read(p.Value, source);
+                        break;
+                    case "multihoming":
+                        s.Multihoming = MultihomingSettings.Read(p.Value, source);
                         break;
                     default:
                         throw Unknown(p.Name, null, TopKeys);

@@ -53,6 +53,9 @@ public sealed class DaemonSettings
     /// <summary>Following the host's addresses at run time (config "mobility").</summary>
     public MobilitySettings Mobility { get; set; } = new();
 
+    /// <summary>Simultaneous multihoming policy (config "multihoming", --multihoming).</summary>
+    public MultihomingSettings Multihoming { get; set; } = new();
+
     public void AddPeer(Hit peer, TransportAddress locator)
     {
         if (!Peers.TryGetValue(peer, out var list))

@@ -69,7 +69,8 @@ public sealed class ProtocolSettings
         Hipnat.Core.Transport.TransportKind defaultTransport,
         Hipnat.Core.Registration.RegistrarOptions? registrar = null,
         IceSettings? ice = null,
-        MobilitySettings? mobility = null)
+        MobilitySettings? mobility = null,
+        MultihomingSettings? multihoming = null)
     {
         var d = new HipHostOptions { Identity = identity };
         var pathSilence = d.PathSilenceTimeout;
@@ -108,6 +109,7 @@ public sealed class ProtocolSettings
             AnswerStun = AnswerStun ?? d.AnswerStun,
             PathSilenceTimeout = pathSilence,
             HandoverRegistrationWait = handoverWait,
+            MultihomingPolicy = multihoming?.Policy ?? d.MultihomingPolicy,
             LocalLocators = localLocators,
             DefaultTransport = defaultTransport,
             Registrar = registrar,

@@ -86,4 +86,10 @@ public sealed class EspSaReport
     public double LastUseSecondsAgo { get; set; }
 
     public double AgeSeconds { get; set; }
+
+    /// <summary>For a multihoming lane: the path its packets take (null: the peer's route).</summary>
+    public string? Path { get; set; }
+
+    /// <summary>For a multihoming lane under load-balance: the share of flows it gets, in percent (null otherwise).</summary>
+    public double? SharePercent { get; set; }
 }

@@ -19,6 +19,7 @@ public sealed partial class DataPlaneEngine
     private readonly Lock _heldLock = new();
     private readonly List<(uint Spi, byte[] Buffer, int Length, long Timestamp)> _held = [];
     private int _nextPeerId;
+    private readonly Dictionary<uint, LossMeter> _loss = [];
 
     /// <summary>The LSI allocator peers take their LSIs from (driver thread only).</summary>
     public LsiAllocator Lsis => _lsis;
@@ -83,7 +84,9 @@ public sealed partial class DataPlaneEngine
             stale.Inbound.Dispose();
         }
 
-        var pair = _sad.Install(peer, outbound, inbound, makeActive: true);
+        // A multihoming SA pair bound to its own locator pair is one lane among others, never the active pair
+        // (the primary pair follows the active locator pair; RFC 8047 §4.2.4).
+        var pair = _sad.Install(peer, outbound, inbound, makeActive: !sa.IsBound);
         long now = _options.TimeProvider.GetTimestamp();
         _records[inbound.Spi] = new SaRecord(pair, now);
         if (replaces is uint old && old != inbound.Spi && _records.TryGetValue(old, out var previous))
@@ -150,6 +153,164 @@ public sealed partial class DataPlaneEngine
         }
     }
 
+    /// <summary>
+    /// Driver thread: the SA pairs of <paramref name="peer"/> as lanes (simultaneous multihoming, docs/multihoming.md).
+    /// Every bound lane's path is known to the receive path (its ESP is no move); with <paramref name="spread"/> (the
+    /// load-balance policy) flows are spread over the usable lanes by weight: <see cref="FlowSpreader.Weight"/> of the
+    /// path's RTT and of the loss measured here from the gaps in the lane's inbound sequence numbers. The bucket table
+    /// is rebuilt only when a lane comes or goes or a share moves by more than 5 %, and then moves as few flows as it
+    /// can. Fewer than two SA pairs: no lanes.
+    /// </summary>
+    public void SetLanes(Hit peer, IReadOnlyList<LaneSpec> specs, bool spread)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        if (specs.Count < 2)
+        {
+            if (_peers.TryGetValue(peer, out var single))
+            {
+                single.Lanes = null;
+            }
+
+            return;
+        }
+
+        var entry = GetOrCreatePeer(peer);
+        var previous = entry.Lanes;
+
+        var lanes = new List<SaLane>(specs.Count);
+        var weights = new List<double>(specs.Count);
+        var primaryRoute = entry.Route;
+        foreach (var spec in specs)
+        {
+            EspSaPair? pair = null;
+            if (spec.Primary)
+            {
+                _sad.TryGetActivePair(peer, out pair);
+            }
+            else if (!_sad.TryGetInbound(spec.InboundSpi, out pair))
+            {
+                continue;
+            }
+
+            EspRoute? route = null;
+            if (!spec.Primary)
+            {
+                route = Array.Find(previous?.Lanes ?? [], l => l.Route is { } r && r.Local == spec.Local && r.Remote == spec.Remote && l.InboundSpi == spec.InboundSpi)?.Route
+                    ?? _sender.CreateRoute(spec.Local, spec.Remote, false);
+                if (route is null)
+                {
+                    continue;
+                }
+            }
+
+            double loss = pair is null ? 0 : MeasureLoss(pair.Inbound);
+
+            // A bound path that is the primary's too (the active pair moved onto it) carries nothing of its own.
+            bool duplicate = !spec.Primary && primaryRoute is { } pr && pr.Local == spec.Local && pr.Remote == spec.Remote;
+            var lane = spec.Primary ? new SaLane(spec.InboundSpi, null, null) : new SaLane(spec.InboundSpi, pair, route);
+            if (spec.Primary)
+            {
+                lanes.Insert(0, lane);
+                weights.Insert(0, spec.Usable ? FlowSpreader.Weight(spec.Rtt, loss) : 0);
+            }
+            else
+            {
+                lanes.Add(lane);
+                weights.Add(spec.Usable && !duplicate ? FlowSpreader.Weight(spec.Rtt, loss) : 0);
+            }
+        }
+
+        foreach (var spi in _loss.Keys.Where(k => !_sad.TryGetInbound(k, out EspSaPair _)).ToList())
+        {
+            _loss.Remove(spi);
+        }
+
+        if (lanes.Count < 2 || lanes[0].Route is not null) // no primary lane: nothing to spread around
+        {
+            entry.Lanes = lanes.Count < 2 ? null : new SaLaneSet([.. lanes], null, [.. weights]);
+            return;
+        }
+
+        byte[]? table = null;
+        if (spread && weights.Count(w => w > 0) >= 2)
+        {
+            bool sameLanes = previous is not null && previous.Lanes.Length == lanes.Count
+                && previous.Lanes.Select((l, i) => l.InboundSpi == lanes[i].InboundSpi && ReferenceEquals(l.Route, lanes[i].Route)).All(x => x);
+            if (sameLanes && previous!.Table is not null && !SharesMoved(previous.Weights, weights))
+            {
+                return; // nothing worth moving flows for
+            }
+
+            var map = previous is null ? [] : previous.Lanes.Select(l => lanes.FindIndex(n => n.InboundSpi == l.InboundSpi)).ToArray();
+            table = FlowSpreader.BuildTable([.. weights], previous?.Table, map);
+        }
+        else if (previous is not null && previous.Table is null && previous.Lanes.Length == lanes.Count
+            && previous.Lanes.Select((l, i) => l.InboundSpi == lanes[i].InboundSpi && ReferenceEquals(l.Route, lanes[i].Route)).All(x => x))
+        {
+            return;
+        }
+
+        var set = new SaLaneSet([.. lanes], table, [.. weights]);
+        entry.Lanes = set;
+        _logger.LogInformation("data plane: {Peer} has {Count} SA lanes{Mode}: {Lanes}", peer, lanes.Count, table is null ? string.Empty : " (load-balance)",
+            string.Join(", ", lanes.Select((l, i) => string.Create(CultureInfo.InvariantCulture,
+                $"0x{l.InboundSpi:x8} {(l.Route?.ToString() ?? "primary")} {set.Share(i) * 100:F0} %"))));
+    }
+
+    private static bool SharesMoved(double[] before, List<double> after)
+    {
+        double a = before.Sum();
+        double b = after.Sum();
+        if (a <= 0 || b <= 0)
+        {
+            return a != b;
+        }
+
+        for (int i = 0; i < before.Length; i++)
+        {
+            if (Math.Abs((before[i] / a) - (after[i] / b)) > 0.05)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Loss seen on an inbound SA since the last call: sequence numbers passed over (the window's highest
+    /// moved further than packets arrived), smoothed (EWMA 0.3); 0 until 16 numbers were seen.</summary>
+    private double MeasureLoss(EspSa inbound)
+    {
+        if (!_loss.TryGetValue(inbound.Spi, out var meter))
+        {
+            _loss[inbound.Spi] = meter = new LossMeter { Highest = inbound.SequenceNumber, Packets = inbound.Packets };
+            return 0;
+        }
+
+        ulong highest = inbound.SequenceNumber;
+        ulong packets = inbound.Packets;
+        ulong span = highest - meter.Highest;
+        if (span >= 16)
+        {
+            ulong got = packets - meter.Packets;
+            double sample = got >= span ? 0 : (span - got) / (double)span;
+            meter.Loss = (0.7 * meter.Loss) + (0.3 * sample);
+            meter.Highest = highest;
+            meter.Packets = packets;
+        }
+
+        return meter.Loss;
+    }
+
+    private sealed class LossMeter
+    {
+        public ulong Highest { get; set; }
+
+        public ulong Packets { get; set; }
+
+        public double Loss { get; set; }
+    }
+
     /// <summary>Removes every SA of <paramref name="peer"/> (association closed or failed). The peer keeps its LSI.</summary>
     /// <summary>Driver thread: keeps a route to an address of <paramref name="peer"/> that ICE verified, so the receive
     /// path can move ESP there the moment the peer's traffic arrives from it.</summary>
@@ -185,6 +346,7 @@ public sealed partial class DataPlaneEngine
         {
             entry.Route = null;
             entry.Alternates = [];
+            entry.Lanes = null;
         }
     }
 
@@ -379,9 +541,11 @@ public sealed partial class DataPlaneEngine
                 Relayed = route?.Relayed ?? false,
             };
             _sad.TryGetActivePair(entry.Hit, out var active);
+            var lanes = entry.Lanes;
             foreach (var pair in _sad.GetPairs(entry.Hit))
             {
                 _records.TryGetValue(pair.Inbound.Spi, out var record);
+                int lane = lanes is null ? -1 : Array.FindIndex(lanes.Lanes, l => ReferenceEquals(l.Pair, pair) || (l.Pair is null && ReferenceEquals(pair, active)));
                 long lastUse = Math.Max(pair.Inbound.LastUsedTimestamp, pair.Outbound.LastUsedTimestamp);
                 peer.SecurityAssociations.Add(new EspSaReport
                 {
@@ -398,6 +562,8 @@ public sealed partial class DataPlaneEngine
                     OtherDrops = record?.OtherDrops ?? 0,
                     LastUseSecondsAgo = Math.Round(time.GetElapsedTime(lastUse).TotalSeconds, 3),
                     AgeSeconds = Math.Round(pair.Inbound.Age.TotalSeconds, 3),
+                    Path = lane >= 0 ? lanes!.Lanes[lane].Route?.ToString() : null,
+                    SharePercent = lane >= 0 && lanes!.Table is not null ? Math.Round(lanes.Share(lane) * 100, 1) : null,
                 });
             }
 

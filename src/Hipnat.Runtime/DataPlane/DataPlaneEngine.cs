@@ -214,6 +214,17 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             _flows.Record(peer!.Id, protocol, BinaryPrimitives.ReadUInt16BigEndian(payload), BinaryPrimitives.ReadUInt16BigEndian(payload[2..]), ipv4: !inner.IsIpv6);
         }
 
+        if (peer!.Lanes is { Table: not null } lanes && !peer.CreditLimited)
+        {
+            // Load balance: the flow's lane (its SA pair and bound path); every packet of a flow hashes alike.
+            var lane = lanes.Pick(FlowHashOf(packet, inner.IsIpv6, protocol, payload, inner.IsFragment));
+            if (lane.Pair is { } lanePair && lane.Route is { } laneRoute)
+            {
+                pair = lanePair;
+                current = laneRoute;
+            }
+        }
+
         int payloadStart = offset + inner.PayloadOffset;
         if (inner.IsFragment)
         {
@@ -253,6 +264,23 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         peerEntry = peer!;
         route = current;
         return true;
+    }
+
+    /// <summary>The inner flow's hash (<see cref="FlowSpreader.Hash"/>): protocol, addresses, and the ports of TCP and
+    /// UDP packets that are not fragments.</summary>
+    private static uint FlowHashOf(ReadOnlySpan<byte> packet, bool ipv6, byte protocol, ReadOnlySpan<byte> payload, bool fragment)
+    {
+        ushort sport = 0;
+        ushort dport = 0;
+        if ((protocol == ProtocolTcp || protocol == ProtocolUdp) && !fragment && payload.Length >= 4)
+        {
+            sport = BinaryPrimitives.ReadUInt16BigEndian(payload);
+            dport = BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
+        }
+
+        return ipv6
+            ? FlowSpreader.Hash(protocol, packet.Slice(8, 16), packet.Slice(24, 16), sport, dport)
+            : FlowSpreader.Hash(protocol, packet.Slice(12, 4), packet.Slice(16, 4), sport, dport);
     }
 
     /// <summary>Answers an oversize packet with ICMPv6 Packet Too Big / ICMP Fragmentation Needed written back into
@@ -326,8 +354,10 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
 
         peer.MarkReceived();
         peer.Credit.Earn(datagram.Length); // RFC 8046 §5.6.1
-        if (from.Address is not null && peer.Route is { Relayed: false } route && (route.Remote != from || OnOtherLocal(route, local)))
+        if (from.Address is not null && peer.Route is { Relayed: false } route && (route.Remote != from || OnOtherLocal(route, local))
+            && peer.Lanes?.IsBoundSource(from) != true)
         {
+            // (ESP of a multihoming SA pair comes over its own bound path, RFC 8047 §4.2.4: no move.)
             // ESP whose ICV checked out from an address ICE verified already: answer there at once, before the
             // driver hears of it (make-before-break without a lost reply); the core confirms the move.
             if (peer.FindAlternate(from) is { } verified)
@@ -617,6 +647,9 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         public int Id { get; } = id;
 
         public volatile EspRoute? Route;
+
+        /// <summary>The association's SA lanes (simultaneous multihoming); null with a single SA pair.</summary>
+        public volatile SaLaneSet? Lanes;
 
         /// <summary><see cref="Route"/> goes to an address not verified yet: sends spend <see cref="Credit"/>.</summary>
         public volatile bool CreditLimited;

@@ -24,6 +24,9 @@ public sealed class DataPlaneService : IDisposable
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan RouteRefreshInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the multihoming lanes' weights are recomputed from RTT and loss (docs/multihoming.md).</summary>
+    private static readonly TimeSpan LaneRefreshInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly HipHost _host;
     private readonly ILogger _logger;
     private readonly TunDevice? _tun;
@@ -36,6 +39,7 @@ public sealed class DataPlaneService : IDisposable
     private readonly HashSet<uint> _rekeyRequested = [];
     private TimeSpan? _lastTick;
     private TimeSpan? _lastRouteRefresh;
+    private TimeSpan? _lastLaneRefresh;
     private int _disposed;
 
     /// <summary>A service around an existing engine; <paramref name="tun"/> may be null (tests without a device).</summary>
@@ -212,12 +216,14 @@ public sealed class DataPlaneService : IDisposable
             case EspSaReady e:
                 RefreshRoute(e.Peer);
                 Engine.InstallSa(e.Peer, e.Sa, e.Replaces);
+                RefreshLanes(e.Peer);
                 break;
             case AssociationEstablished e:
                 RefreshRoute(e.Peer);
                 break;
             case ActivePathChanged e:
                 RefreshRoute(e.Peer);
+                RefreshLanes(e.Peer);
                 break;
             case PairVerified e:
                 Engine.AddAlternateRoute(e.Peer, e.Local, e.Remote);
@@ -248,6 +254,18 @@ public sealed class DataPlaneService : IDisposable
 
         _lastTick = now;
         Engine.Tick((peer, sent) => _host.NoteTraffic(peer, now, sent), (peer, local, from) => _host.NotePeerAddress(peer, local, from, now));
+        if (_lastLaneRefresh is not { } lanesRefreshed || now - lanesRefreshed >= LaneRefreshInterval)
+        {
+            _lastLaneRefresh = now;
+            foreach (var peer in Engine.Sad.GetAllPairs().Select(p => p.PeerHit).Distinct())
+            {
+                if (Engine.Sad.GetPairs(peer).Length > 1)
+                {
+                    RefreshLanes(peer); // several SA pairs: a multihoming lane (or a rekey's old pair, which makes none)
+                }
+            }
+        }
+
         if (_lastRouteRefresh is not { } refreshed || now - refreshed >= RouteRefreshInterval)
         {
             _lastRouteRefresh = now;
@@ -451,6 +469,49 @@ public sealed class DataPlaneService : IDisposable
         // A pair from a TURN relayed address goes through the TURN server.
         relayed |= info.LocalAddress is { } local && TurnRelays?.Find(local) is not null;
         Engine.SetRoute(peer, info.LocalAddress, remote, relayed, creditLimited: active is { CreditLimited: true });
+    }
+
+    /// <summary>
+    /// The association's SA pairs as lanes for the engine (simultaneous multihoming, RFC 8047 §4.2.4): the primary pair
+    /// on the active path, each bound pair on its locator pair, usable unless the core reports that path failed or
+    /// withdrawn, with the path's measured RTT (the locator pair's, else ICE's check of it).
+    /// </summary>
+    private void RefreshLanes(Hit peer)
+    {
+        var info = _host.GetAssociation(peer);
+        if (info is null || info.SaPairs.Count < 2 || !info.SaPairs.Any(s => s.BoundLocal is not null))
+        {
+            if (info is null || info.SaPairs.Count < 2)
+            {
+                Engine.SetLanes(peer, [], false);
+            }
+
+            return;
+        }
+
+        var ice = _host.GetIceSession(peer);
+        var specs = new List<LaneSpec>(info.SaPairs.Count);
+        var primary = info.SaPairs.FirstOrDefault(s => s.BoundLocal is null);
+        if (primary is not null && info.PeerAddress is { } remote)
+        {
+            var active = ActivePairOf(info, remote);
+            specs.Add(new LaneSpec(primary.InboundSpi, true, info.LocalAddress ?? default, remote, active?.Rtt ?? TimeSpan.Zero, active is { CreditLimited: false }));
+        }
+
+        foreach (var sa in info.SaPairs)
+        {
+            if (sa.BoundLocal is not { } local || sa.BoundPeer is not { } peerAddress)
+            {
+                continue;
+            }
+
+            var known = info.Pairs.FirstOrDefault(p => p.Local == local && p.Peer == peerAddress);
+            var rtt = known is { Rtt.Ticks: > 0 } ? known.Rtt : ice?.CheckList.Find(local, peerAddress)?.Rtt ?? TimeSpan.Zero;
+            bool usable = sa.BoundState is not (LocatorPairState.Failed or LocatorPairState.Deprecated or LocatorPairState.Unverified);
+            specs.Add(new LaneSpec(sa.InboundSpi, false, local, peerAddress, rtt, usable));
+        }
+
+        Engine.SetLanes(peer, specs, _host.MultihomingPolicy == MultihomingPolicy.LoadBalance);
     }
 
     /// <summary>TUN reader thread: the first packet to a peer without SA was queued; start a base exchange on the driver.</summary>

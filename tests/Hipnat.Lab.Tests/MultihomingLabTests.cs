@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json;
+using Hipnat.Lab.Demo;
+using Hipnat.Lab.Internal;
+
+namespace Hipnat.Lab.Tests;
+
+/// <summary>
+/// Simultaneous multihoming between real daemons (RFC 8047 §4.2.4; draft-melen-hip-nat-mm §3.2.1, §4): alice has two
+/// uplinks behind two NATs (nat1, nat3), bob one (nat2, full cone: alice's second interface has no server-reflexive
+/// candidate bob could open his NAT towards, so her checks from it must get through unasked). With
+/// <c>--multihoming load-balance</c> alice's second interface gets its own SA pair, ESP leaves each uplink with its own
+/// SPI, and <c>iperf3 -P 4</c> over hip0 with both uplinks limited by <c>tc tbf</c> to the same rate gets about twice
+/// what the same run gets with <c>failover</c> (one SA pair, one uplink).
+/// </summary>
+[Collection(nameof(HipLabCollection))]
+public class MultihomingLabTests
+{
+    /// <summary>Each uplink's egress rate (alice's interfaces, tc tbf).</summary>
+    private const string Rate = "10mbit";
+
+    private const int Seconds = 6;
+
+    /// <summary>As in HandoverLabTests: the second uplink's own interface and routing table for its source address.</summary>
+    private static LabInterface AddUplink(LabHost host, LabNat nat)
+    {
+        var nic = host.AddInterface(nat.InsideSegment);
+        string gateway = nat.Inside.Address.ToString();
+        host.Run("ip", "rule", "add", "from", nic.Address.ToString(), "table", "100").EnsureSuccess();
+        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "table", "100").EnsureSuccess();
+        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "metric", "100").EnsureSuccess();
+        return nic;
+    }
+
+    private static void Limit(LabHost host, string nic) =>
+        host.Run("tc", "qdisc", "replace", "dev", nic, "root", "tbf", "rate", Rate, "burst", "32kb", "latency", "100ms").EnsureSuccess();
+
+    /// <summary>Bits per second iperf3's receiver counted.</summary>
+    private static double Iperf(LabHost client, string server, string label, Func<string> logs)
+    {
+        var r = client.Run(TimeSpan.FromSeconds(Seconds + 30), "iperf3", "-c", server, "-P", "4", "-t", Seconds.ToString(CultureInfo.InvariantCulture), "-O", "1", "-J");
+        Assert.True(r.ExitCode == 0, $"iperf3 ({label}) failed: {r.StandardOutput}{r.StandardError}\n{logs()}");
+        using var json = JsonDocument.Parse(r.StandardOutput);
+        return json.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble();
+    }
+
+    /// <summary>alice's SA pairs with bob in her status: (inbound SPI, outbound SPI, bound local address or null).</summary>
+    private static List<(string In, string Out, string? BoundLocal)> SaPairs(JsonElement status, string peer)
+    {
+        var list = new List<(string, string, string?)>();
+        if (HipnatStatus.Association(status, peer) is { } a && a.TryGetProperty("securityAssociations", out var sas))
+        {
+            foreach (var sa in sas.EnumerateArray())
+            {
+                list.Add((sa.GetProperty("inboundSpi").GetString()!, sa.GetProperty("outboundSpi").GetString()!,
+                    sa.TryGetProperty("boundLocal", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null));
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Outbound packets per SPI in alice's data plane.</summary>
+    private static Dictionary<string, long> PacketsOut(JsonElement status)
+    {
+        var d = new Dictionary<string, long>();
+        if (status.TryGetProperty("dataPlane", out var dp) && dp.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in dp.GetProperty("peers").EnumerateArray())
+            {
+                foreach (var sa in p.GetProperty("securityAssociations").EnumerateArray())
+                {
+                    d[sa.GetProperty("outboundSpi").GetString()!] = sa.GetProperty("packetsOut").GetInt64();
+                }
+            }
+        }
+
+        return d;
+    }
+
+    /// <summary>The SPIs of ESP in UDP (port 10500, first word non-zero) in a capture sent from (<paramref name="outbound"/>)
+    /// or to <paramref name="address"/>, with their packet counts.</summary>
+    private static Dictionary<string, int> EspSpis(LabCapture capture, System.Net.IPAddress address, bool outbound)
+    {
+        var path = capture.Stop();
+        string filter = $"esp.spi != 0 && ip.{(outbound ? "src" : "dst")} == {address}";
+        var r = CommandRunner.Run("tshark", ["-n", "-r", path, "-d", "udp.port==10500,udpencap", "-Y", filter, "-T", "fields", "-e", "esp.spi"], TimeSpan.FromSeconds(60)).EnsureSuccess();
+        return r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
+    }
+
+    private static string Spis(Dictionary<string, int> spis) => string.Join(", ", spis.Select(kv => $"{kv.Key} x{kv.Value}"));
+
+    [Fact]
+    public void LoadBalanceUsesBothUplinksWithAnSaPairEachAndDoublesIperfThroughput()
+    {
+        using var lab = HipLab.Create(NatOptions.PortRestrictedCone, NatOptions.FullCone);
+        var nat3 = lab.Lab.AddNat("nat3", lab.Public, "198.18.3.0/24", NatOptions.PortRestrictedCone);
+        var alice = lab.AliceHost;
+        var first = alice.PrimaryInterface;
+        var second = AddUplink(alice, nat3);
+        Limit(alice, first.Name);
+        Limit(alice, second.Name);
+
+        lab.StartRelay("--allow-any");
+        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}"];
+        var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], [.. register, "--multihoming", "load-balance"]);
+        using var bobDaemon = bob;
+        HipLab.WaitForRegistration(bob, lab.RelayHit);
+        using var server = lab.BobHost.Start("iperf3", "-s", "-B", lab.BobHit);
+
+        // Baseline: failover, one SA pair on the active uplink.
+        double baseline;
+        string[] aliceArgs = [.. register, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}", "--log-level", "debug"];
+        using (var one = lab.Tool.StartHost(alice, lab.Ids["alice"], [.. aliceArgs, "--multihoming", "failover"]))
+        {
+            HipLab.WaitForRegistration(one, lab.RelayHit);
+            var connect = HipLab.Connect(one, lab.BobHit);
+            Assert.True(connect.Succeeded, $"{connect}\n{one.Tail(60)}");
+            one.WaitForStatus(s => HipnatStatus.ActivePath(s, lab.BobHit) is "direct", TimeSpan.FromSeconds(10), "a direct path (failover)");
+            baseline = Iperf(alice, lab.BobHit, "failover", () => one.Tail(60));
+            Assert.Single(SaPairs(one.Status(), lab.BobHit));
+            one.Cli(HipLab.CliTimeout, "close", lab.BobHit);
+        }
+
+        var a = lab.Tool.StartHost(alice, lab.Ids["alice"], [.. aliceArgs, "--multihoming", "load-balance"]);
+        using var aliceDaemon = a;
+        string Logs() => $"alice:\n{a.Tail(120)}\nbob:\n{bob.Tail(60)}";
+        HipLab.WaitForRegistration(a, lab.RelayHit);
+        var again = HipLab.Connect(a, lab.BobHit);
+        Assert.True(again.Succeeded, $"{again}\n{Logs()}");
+        var status = a.WaitForStatus(s => SaPairs(s, lab.BobHit).Count == 2, TimeSpan.FromSeconds(15), "a second SA pair for the second uplink");
+        var pairs = SaPairs(status, lab.BobHit);
+
+        // The primary pair runs on the uplink ICE selected, the new one is bound to the other.
+        string boundAddress = pairs.Single(p => p.BoundLocal is not null).BoundLocal!.Split(':')[0];
+        Assert.Contains(boundAddress, new[] { first.Address.ToString(), second.Address.ToString() });
+        bool boundOnSecond = boundAddress == second.Address.ToString();
+
+        // A flow never splits, so with four flows the hash puts all of them on one SA pair one time in eight (each
+        // flow has an even chance per lane): such a run is repeated, at most twice more (docs/multihoming.md).
+        double rate = 0;
+        Dictionary<string, int> spisFirst = [], spisSecond = [], inFirst = [], inSecond = [];
+        string split = string.Empty;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            using var c1 = alice.Capture(first.Name, "udp port 10500");
+            using var c2 = alice.Capture(second.Name, "udp port 10500");
+            var before = PacketsOut(a.Status());
+            rate = Iperf(alice, lab.BobHit, "load-balance", Logs);
+            var after = PacketsOut(a.Status());
+            spisFirst = EspSpis(c1, first.Address, outbound: true);
+            spisSecond = EspSpis(c2, second.Address, outbound: true);
+            inFirst = EspSpis(c1, first.Address, outbound: false);
+            inSecond = EspSpis(c2, second.Address, outbound: false);
+            var moved = pairs.Select(p => after.GetValueOrDefault(p.Out) - before.GetValueOrDefault(p.Out)).ToList();
+            split = string.Join(" / ", moved);
+            if (moved.All(m => m > moved.Sum() / 10))
+            {
+                break;
+            }
+        }
+
+        var figures = string.Create(CultureInfo.InvariantCulture,
+            $"multihoming: tbf {Rate} per uplink, iperf3 -P 4 -t {Seconds}: failover {baseline / 1e6:F1} Mbit/s, load-balance {rate / 1e6:F1} Mbit/s ({rate / baseline:F2}x); packets per SA {split}; ESP out/in SPIs on {first.Name}: {Spis(spisFirst)} / {Spis(inFirst)}; on {second.Name}: {Spis(spisSecond)} / {Spis(inSecond)}");
+        Console.WriteLine(figures);
+        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
+        if (!string.IsNullOrEmpty(dir))
+        {
+            File.AppendAllText(Path.Combine(dir, "multihoming-figures.txt"), figures + Environment.NewLine);
+        }
+
+        // tshark: ESP leaves each uplink with a different SPI, the outbound SPI of that uplink's SA pair, and
+        // arrives on it with that pair's inbound SPI (bob load-balances his ACKs too).
+        static List<uint> Big(Dictionary<string, int> spis) => spis.Where(kv => kv.Value > 100).Select(kv => Convert.ToUInt32(kv.Key, 16)).ToList();
+        var (outFirst, outSecond, arrivingFirst, arrivingSecond) = (Big(spisFirst), Big(spisSecond), Big(inFirst), Big(inSecond));
+        Assert.True(outFirst.Count == 1 && outSecond.Count == 1 && outFirst[0] != outSecond[0], $"{figures}\n{Logs()}");
+        var bound = pairs.Single(p => p.BoundLocal is not null);
+        var primary = pairs.Single(p => p.BoundLocal is null);
+        var (boundOut, boundIn) = boundOnSecond ? (outSecond, arrivingSecond) : (outFirst, arrivingFirst);
+        var (primaryOut, primaryIn) = boundOnSecond ? (outFirst, arrivingFirst) : (outSecond, arrivingSecond);
+        Assert.Equal(Convert.ToUInt32(bound.Out, 16), boundOut[0]);
+        Assert.Equal(Convert.ToUInt32(primary.Out, 16), primaryOut[0]);
+        Assert.Equal([Convert.ToUInt32(bound.In, 16)], boundIn);
+        Assert.Equal([Convert.ToUInt32(primary.In, 16)], primaryIn);
+
+        Assert.True(rate >= 1.6 * baseline, $"{figures}\n{Logs()}");
+    }
+}
