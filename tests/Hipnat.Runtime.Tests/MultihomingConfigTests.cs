@@ -20,7 +20,22 @@ public sealed class MultihomingConfigTests
         Assert.Equal(expected, options.MultihomingPolicy);
     }
 
+    [Fact]
+    public void TheFailoverTunablesReachTheCore()
+    {
+        var settings = DaemonConfigFile.Parse("""{ "multihoming": { "failoverSilenceMs": 200, "standbyKeepaliveMs": 0, "failbackHoldMs": 5000 } }""", "test.json");
+        var options = settings.Protocol.ToHostOptions(HostIdentity.Generate(HostIdentityKind.EcdsaP256), [], Core.Transport.TransportKind.Udp, multihoming: settings.Multihoming);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), options.FailoverSilenceTimeout);
+        Assert.Equal(TimeSpan.Zero, options.StandbyKeepaliveInterval);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.FailbackHold);
+
+        var defaults = DaemonConfigFile.Parse("{}", "test.json").Protocol.ToHostOptions(HostIdentity.Generate(HostIdentityKind.EcdsaP256), [], Core.Transport.TransportKind.Udp);
+        Assert.Equal(TimeSpan.FromSeconds(15), defaults.StandbyKeepaliveInterval);
+    }
+
     [Theory]
+    [InlineData("""{ "multihoming": { "standbyKeepaliveMs": 5000 } }""", "key multihoming.standbyKeepaliveMs = 5000: out of range (0 or 15000-3600000)")]
+    [InlineData("""{ "multihoming": { "failoverSilenceMs": "fast" } }""", "key multihoming.failoverSilenceMs = \"fast\": expected a whole number of milliseconds")]
     [InlineData("""{ "multihoming": { "policy": "round-robin" } }""", "key multihoming.policy = \"round-robin\": not a multihoming policy")]
     [InlineData("""{ "multihoming": { "policy": 1 } }""", "key multihoming.policy = 1: not a multihoming policy")]
     [InlineData("""{ "multihoming": "load-balance" }""", "key multihoming = \"load-balance\": expected an object")]
