@@ -660,7 +660,9 @@ public sealed partial class HipHost
         lp.ThroughRelay = false;
         lp.LastReceived = now;
         lp.Rtt = pair.Rtt;
-        a.Paths.Activate(lp);
+        // The pair it replaces stays a standby only while both its ends still exist (our address, the peer's locator).
+        a.Paths.Activate(lp, old is { IsRelayed: false } o && (!IsOurAddress(o.Local) || !IsKnownPeerAddress(a, o.Peer))
+            ? LocatorPairState.Deprecated : LocatorPairState.Standby);
         a.Liveness.Reset(now);
         a.ReturnRoutability.EndVerifications();
         a.FailoverDue = TimeSpan.MaxValue;

@@ -122,6 +122,12 @@ public sealed partial class HipHost
     {
         foreach (var p in a.Pairs)
         {
+            if (p.State is LocatorPairState.Standby or LocatorPairState.Failed && !p.IsRelayed && removed.Exists(r => r.Address.Equals(p.Local.Address)))
+            {
+                p.State = LocatorPairState.Deprecated; // a standby on the address that went is no standby
+                continue;
+            }
+
             if (removed.Exists(r => r.Address.Equals(p.Local.Address)))
             {
                 var replacement = DefaultLocal(p.RelayedTo ?? p.Peer);
@@ -339,6 +345,14 @@ public sealed partial class HipHost
             a.ColdBackupOfferPending = false;
             a.HandoverUpdateWanted = false;
             a.HandoverDue = TimeSpan.MaxValue;
+        }
+
+        foreach (var p in a.Pairs)
+        {
+            if (p.State is LocatorPairState.Standby or LocatorPairState.Failed && !p.IsRelayed && !a.PeerLocators.Contains(p.Peer))
+            {
+                p.State = LocatorPairState.Deprecated; // RFC 8046 §5.3: its peer address was withdrawn
+            }
         }
 
         Counters.HandoversStarted++;

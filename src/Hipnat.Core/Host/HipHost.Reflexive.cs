@@ -67,6 +67,25 @@ public sealed partial class HipHost
         SendReflexiveTransmits();
     }
 
+    /// <summary>
+    /// A multihomed host learns the reflexive address of each of its bases once a registrar answers, not only after
+    /// a move: the REG_FROM covers the one base it registered from, and a peer behind a filtering NAT can only be
+    /// reached from another base once that base's reflexive candidate was offered (draft §3.2.1 hot backup).
+    /// </summary>
+    private void GatherMissingReflexive(TimeSpan now)
+    {
+        if (ReflexiveQueriesPending > 0)
+        {
+            return;
+        }
+
+        var bases = _localLocators.Where(l => l.Kind == TransportKind.Udp && l.Port != 0 && !IsWildcardAddress(l.Address)).ToList();
+        if (bases.Count > 1 && bases.Exists(b => !_extraCandidates.Exists(c => c.Type == CandidateKind.ServerReflexive && c.Base.Address.Equals(b.Address))))
+        {
+            GatherReflexivePerBase(now);
+        }
+    }
+
     private void SendReflexiveTransmits()
     {
         if (_reflexiveClient is null)

@@ -285,6 +285,8 @@ public sealed partial class HipHost
             }
         }
 
+        GatherMissingReflexive(now);
+
         foreach (var p in packet.Parameters)
         {
             if (p.Type == ParameterType.RegFailed && HipPacket.TryRead<RegFailedParameter>(p, out var failed, out _))

@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Hipnat.Lab.Demo;
+
+namespace Hipnat.Lab.Tests;
+
+/// <summary>
+/// Multihoming failover between real daemons through real NATs (draft-melen-hip-nat-mm §3.2.1; docs/multihoming.md):
+/// alice has two uplinks, behind nat1 and nat3, bob one behind nat2 (all port-restricted cones with a router's input
+/// firewall). An unmodified <c>ping -i 0.01</c> over hip0 runs from alice to bob while the uplink alice's association
+/// uses fails; the figure is the time between the last reply before the failure and the first after it.
+/// </summary>
+[Collection(nameof(HipLabCollection))]
+public class FailoverLabTests
+{
+    /// <summary>The relay, bob, and alice with her second uplink, associated on a direct pair.</summary>
+    private sealed class DualHomed : IDisposable
+    {
+        public DualHomed(string? aliceConfig = null)
+        {
+            var nat = NatOptions.PortRestrictedCone;
+            Lab = HipLab.Create(nat, nat);
+            Nat3 = Lab.Lab.AddNat("nat3", Lab.Public, "198.18.3.0/24", nat);
+            First = Lab.AliceHost.PrimaryInterface;
+            Second = AddUplink(Lab.AliceHost, Nat3);
+            Relay = Lab.StartRelay("--allow-any", "--log-level", "debug");
+            string[] register = ["--relay", $"{Lab.RelayHit}={Lab.RelayEndpoint}", "--log-level", "debug"];
+            Bob = Lab.Tool.StartHost(Lab.BobHost, Lab.Ids["bob"], register);
+            string[] config = [];
+            if (aliceConfig is not null)
+            {
+                var path = Path.Combine(Lab.Tool.Directory, "alice.json");
+                File.WriteAllText(path, aliceConfig);
+                config = ["--config", path];
+            }
+
+            Alice = Lab.Tool.StartHost(Lab.AliceHost, Lab.Ids["alice"], [.. register, .. config, "--peer", $"{Lab.BobHit}={Lab.RelayEndpoint}"]);
+            HipLab.WaitForRegistration(Bob, Lab.RelayHit);
+            HipLab.WaitForRegistration(Alice, Lab.RelayHit);
+            Thread.Sleep(TimeSpan.FromSeconds(1)); // the reflexive address of alice's second uplink (STUN per base)
+            var connect = HipLab.Connect(Alice, Lab.BobHit);
+            Assert.True(connect.Succeeded, $"{connect}\n{Logs()}");
+            HipLab.WaitForPath(Alice, Lab.BobHit, p => p.Address.Equals(Lab.Nat2.PublicAddress), TimeSpan.FromSeconds(10), "a direct path to bob");
+        }
+
+        public HipLab Lab { get; }
+
+        public LabNat Nat3 { get; }
+
+        public LabInterface First { get; }
+
+        public LabInterface Second { get; }
+
+        public HipnatDaemon Relay { get; }
+
+        public HipnatDaemon Alice { get; }
+
+        public HipnatDaemon Bob { get; }
+
+        public PingRecorder? Ping { get; set; }
+
+        /// <summary>The NAT in front of the uplink alice's association uses now.</summary>
+        public (LabNat Nat, LabInterface Nic) ActiveUplink()
+        {
+            var local = HipnatStatus.LocalAddress(Alice.Status(), Lab.BobHit);
+            return local is not null && local.Address.Equals(Second.Address) ? (Nat3, Second) : (Lab.Nat1, First);
+        }
+
+        /// <summary>Alice's locator pairs with bob that are verified standbys from the other uplink.</summary>
+        public bool HasStandbyFrom(IPAddress local)
+        {
+            if (HipnatStatus.Association(Alice.Status(), Lab.BobHit) is not { } a || !a.TryGetProperty("locatorPairs", out var pairs))
+            {
+                return false;
+            }
+
+            foreach (var p in pairs.EnumerateArray())
+            {
+                if (p.GetProperty("state").GetString() == "Standby" && p.GetProperty("local").GetString() is { } l
+                    && IPEndPoint.TryParse(l, out var ep) && ep.Address.Equals(local) && p.GetProperty("relayedTo").ValueKind == JsonValueKind.Null
+                    && !p.GetProperty("throughRelay").GetBoolean())
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public string Logs() => $"alice:\n{Alice.Tail(300)}\nbob:\n{Bob.Tail(60)}\nrelay:\n{Relay.Tail(30)}";
+
+        public void Dispose()
+        {
+            Ping?.Dispose();
+            Alice.Dispose();
+            Bob.Dispose();
+            Relay.Dispose();
+            Lab.Dispose();
+        }
+    }
+
+    /// <summary>As in HandoverLabTests: the second uplink's own interface and routing table for its source address.</summary>
+    private static LabInterface AddUplink(LabHost host, LabNat nat)
+    {
+        var nic = host.AddInterface(nat.InsideSegment);
+        string gateway = nat.Inside.Address.ToString();
+        host.Run("ip", "rule", "add", "from", nic.Address.ToString(), "table", "100").EnsureSuccess();
+        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "table", "100").EnsureSuccess();
+        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "metric", "100").EnsureSuccess();
+        return nic;
+    }
+
+    private static PingRecorder StartPing(DualHomed m)
+    {
+        var ping = PingRecorder.Start(m.Lab.AliceHost, m.Lab.BobHit, new PingOptions { Interval = TimeSpan.FromMilliseconds(10) });
+        m.Ping = ping;
+        Assert.True(ping.WaitForReplies(50, TimeSpan.FromSeconds(15)), $"ping over hip0 never got going\n{m.Logs()}");
+        return ping;
+    }
+
+    /// <summary>From the last reply before <paramref name="at"/> to the first after it.</summary>
+    private static TimeSpan GapAround(PingTrace trace, DateTimeOffset at)
+    {
+        var before = trace.Replies.Where(r => r.ReceivedAt < at).Select(r => r.ReceivedAt).DefaultIfEmpty(at).Max();
+        var after = trace.Replies.Where(r => r.ReceivedAt >= at).Select(r => r.ReceivedAt).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+        return after == DateTimeOffset.MaxValue ? TimeSpan.MaxValue : after - before;
+    }
+
+    private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DualHomed m)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what} after {timeout.TotalSeconds:F0} s\n{m.Logs()}");
+            Thread.Sleep(100);
+        }
+    }
+
+    private static TimeSpan P95(List<TimeSpan> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(sorted.Count * 0.95) - 1)];
+    }
+
+    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
+
+    private static void Report(string what, List<TimeSpan> gaps, PingTrace trace)
+    {
+        var line = $"{what}: {gaps.Count} failures, gap median {Ms(gaps.Order().ElementAt(gaps.Count / 2))}, p95 {Ms(P95(gaps))}, " +
+            $"max {Ms(gaps.Max())}; ping sent {trace.Sent}, lost {trace.Lost}, every {trace.MeasuredInterval?.TotalMilliseconds:0.0} ms";
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+            File.AppendAllText(Path.Combine(dir, "failover-figures.txt"), line + Environment.NewLine);
+        }
+    }
+
+    private static int Runs(int ci) => int.TryParse(Environment.GetEnvironmentVariable("HIPNAT_FAILOVER_RUNS"), out int n) && n > 0 ? n : ci;
+
+    [Fact]
+    public void HotBackupWhenTheActiveUplinksNatDropsEverythingTheStandbyTakesOverWithinHalfASecond()
+    {
+        using var m = new DualHomed();
+        var ping = StartPing(m);
+        var gaps = new List<TimeSpan>();
+        int runs = Runs(50);
+        for (int i = 0; i < runs; i++)
+        {
+            var (nat, nic) = m.ActiveUplink();
+            var other = ReferenceEquals(nic, m.First) ? m.Second : m.First;
+            WaitUntil(() => m.HasStandbyFrom(other.Address), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby from {other.Address}", m);
+
+            // The NAT of the uplink in use forwards nothing any more, either way; alice sees no link event.
+            nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
+            var at = ping.Mark($"{nat.Name} drops everything ({i + 1})");
+            Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {i + 1})\n{m.Logs()}");
+            Thread.Sleep(300);
+            gaps.Add(GapAround(ping.Snapshot(), at.At));
+            WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {i + 1}: alice still on {nic.Address}", m);
+            nat.Iptables("-D", "FORWARD", "1");
+        }
+
+        var trace = ping.Stop();
+        Report("hot backup, the active uplink's NAT drops everything", gaps, trace);
+        Assert.True(P95(gaps) <= TimeSpan.FromMilliseconds(500), $"p95 gap {Ms(P95(gaps))}: {string.Join(", ", gaps.Select(Ms))}\n{m.Logs()}");
+        var table = m.Alice.Cli(HipLab.CliTimeout, "status");
+        TestContext.Current.TestOutputHelper?.WriteLine(table.StandardOutput);
+    }
+
+    [Fact]
+    public void WhenTheActiveInterfaceGoesDownTheStandbyTakesOverWithinTwoHundredMilliseconds()
+    {
+        using var m = new DualHomed();
+        var ping = StartPing(m);
+        var gaps = new List<TimeSpan>();
+        for (int i = 0; i < Runs(10); i++)
+        {
+            var (_, nic) = m.ActiveUplink();
+            var other = ReferenceEquals(nic, m.First) ? m.Second : m.First;
+            WaitUntil(() => m.HasStandbyFrom(other.Address), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby from {other.Address}", m);
+            nic.SetAdminDown();
+            var at = ping.Mark($"{nic.Name} down ({i + 1})");
+            Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nic.Name} went down (run {i + 1})\n{m.Logs()}");
+            Thread.Sleep(300);
+            gaps.Add(GapAround(ping.Snapshot(), at.At));
+            nic.SetAdminUp();
+            if (ReferenceEquals(nic, m.Second))
+            {
+                // The second uplink's routes went with its link; they come back with it.
+                m.Lab.AliceHost.Run("ip", "route", "replace", "default", "via", m.Nat3.Inside.Address.ToString(), "dev", nic.Name, "table", "100");
+                m.Lab.AliceHost.Run("ip", "route", "replace", "default", "via", m.Nat3.Inside.Address.ToString(), "dev", nic.Name, "metric", "100");
+            }
+        }
+
+        var trace = ping.Stop();
+        Report("the active interface goes down (link event)", gaps, trace);
+        Assert.True(P95(gaps) <= TimeSpan.FromMilliseconds(200), $"p95 gap {Ms(P95(gaps))}: {string.Join(", ", gaps.Select(Ms))}\n{m.Logs()}");
+    }
+
+    [Fact]
+    public void ColdBackupWithoutAStandbyTheHostGathersAgainAndRecoversWithinTwoSeconds()
+    {
+        using var m = new DualHomed("""{ "multihoming": { "standbyKeepaliveMs": 0 } }""");
+        var ping = StartPing(m);
+        var gaps = new List<TimeSpan>();
+        for (int i = 0; i < Runs(6); i++)
+        {
+            var (nat, nic) = m.ActiveUplink();
+            nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
+            var at = ping.Mark($"{nat.Name} drops everything ({i + 1})");
+            Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {i + 1})\n{m.Logs()}");
+            Thread.Sleep(500);
+            gaps.Add(GapAround(ping.Snapshot(), at.At));
+            WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {i + 1}: alice still on {nic.Address}", m);
+            nat.Iptables("-D", "FORWARD", "1");
+            Thread.Sleep(1000);
+        }
+
+        var trace = ping.Stop();
+        Report("cold backup (no standby kept), the active uplink's NAT drops everything", gaps, trace);
+        Assert.True(P95(gaps) <= TimeSpan.FromSeconds(2), $"p95 gap {Ms(P95(gaps))}: {string.Join(", ", gaps.Select(Ms))}\n{m.Logs()}");
+    }
+}
