@@ -178,7 +178,7 @@ public sealed partial class HipHost
         a.LastPeerHearsNothing = now;
         Counters.PeerHearsNothing++;
         DebugLog?.Invoke($"{a.PeerHit} hears nothing from us on {active} (PATH_UNHEARD)");
-        FailOver(a, now, $"the peer hears nothing from us on {active}");
+        FailOver(a, now, $"the peer hears nothing from us on {active}", tellPeer: false);
     }
 
     /// <summary>
@@ -216,12 +216,19 @@ public sealed partial class HipHost
     /// The active pair failed: the best standby takes over (hot backup, draft §3.2.1); without one, the host gathers
     /// its candidates again and offers them by UPDATE through the relay, as after a move (cold backup).
     /// </summary>
-    private void FailOver(HostAssociation a, TimeSpan now, string why)
+    private void FailOver(HostAssociation a, TimeSpan now, string why, bool tellPeer = true)
     {
         var failed = a.ActivePair;
         if (failed is null || failed.IsRelayed)
         {
             return;
+        }
+
+        if (tellPeer)
+        {
+            // Our packets may still reach the peer while its own are lost on the way to us: it is told (through the
+            // relay) so that it moves off its failed path too.
+            SendPathUnheard(a);
         }
 
         var standby = _options.StandbyKeepaliveInterval > TimeSpan.Zero ? a.Paths.BestStandby(failed, now, StandbyMaxAge) : null;

@@ -690,10 +690,12 @@ public sealed partial class HipHost
                 a.FailoverDue = now + (rtt3 > _options.FailoverProbeWait ? rtt3 : _options.FailoverProbeWait);
             }
         }
-
-        // The peer may hear us fine while its own packets to us are lost (its outbound path failed): it is told
-        // through the relay, and moves off that path (HipHost.Failover.OnPeerHearsNothing).
-        SendPathUnheard(a);
+        else if (a.ActivePair is { IsRelayed: true })
+        {
+            // Through the relay we hear nothing although we send: the peer's own packets are what is lost. It is told
+            // (HipHost.Failover.OnPeerHearsNothing); a direct pair of ours tells it only once its echo went unanswered.
+            SendPathUnheard(a);
+        }
     }
 
     /// <summary>A signed NOTIFY PATH_UNHEARD through the control relay (not on the silent pair).</summary>
