@@ -77,9 +77,11 @@ public class FailoverLabTests
 
             foreach (var p in pairs.EnumerateArray())
             {
-                if (p.GetProperty("state").GetString() == "Standby" && p.GetProperty("local").GetString() is { } l
-                    && IPEndPoint.TryParse(l, out var ep) && ep.Address.Equals(local) && p.GetProperty("relayedTo").ValueKind == JsonValueKind.Null
-                    && !p.GetProperty("throughRelay").GetBoolean())
+                bool relayed = (p.TryGetProperty("relayedTo", out var r) && r.ValueKind == JsonValueKind.String)
+                    || (p.TryGetProperty("throughRelay", out var t) && t.ValueKind == JsonValueKind.True)
+                    || (p.TryGetProperty("viaDataRelay", out var d) && d.ValueKind == JsonValueKind.True);
+                if (p.TryGetProperty("state", out var st) && st.GetString() == "Standby" && p.TryGetProperty("local", out var lp) && lp.GetString() is { } l
+                    && IPEndPoint.TryParse(l, out var ep) && ep.Address.Equals(local) && !relayed)
                 {
                     return true;
                 }

@@ -447,6 +447,10 @@ public sealed partial class HipHost
         var peerAddr = a.ActivePair?.Peer ?? default;
         Raise(new AssociationEstablished(now, a.PeerHit, a.IsInitiator, peerAddr, now - a.ExchangeStarted));
         ScheduleTimer(a);
+        if (a.ClientRegistrations.Count > 0)
+        {
+            GatherMissingReflexive(now); // a registrar to ask for the reflexive address of each base
+        }
     }
 
     internal void Fail(HostAssociation a, TimeSpan now, string reason)
