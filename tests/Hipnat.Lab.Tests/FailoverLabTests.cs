@@ -113,6 +113,8 @@ public class FailoverLabTests
         return nic;
     }
 
+    private static LabInterface OtherThanActive(DualHomed m) => ReferenceEquals(m.ActiveUplink().Nic, m.First) ? m.Second : m.First;
+
     private static PingRecorder StartPing(DualHomed m)
     {
         var ping = PingRecorder.Start(m.Lab.AliceHost, m.Lab.BobHit, new PingOptions { Interval = TimeSpan.FromMilliseconds(10) });
@@ -171,9 +173,8 @@ public class FailoverLabTests
         int runs = Runs(50);
         for (int i = 0; i < runs; i++)
         {
+            WaitUntil(() => m.HasStandbyFrom(OtherThanActive(m).Address), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby", m);
             var (nat, nic) = m.ActiveUplink();
-            var other = ReferenceEquals(nic, m.First) ? m.Second : m.First;
-            WaitUntil(() => m.HasStandbyFrom(other.Address), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby from {other.Address}", m);
 
             // The NAT of the uplink in use forwards nothing any more, either way; alice sees no link event.
             nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
@@ -200,9 +201,9 @@ public class FailoverLabTests
         var gaps = new List<TimeSpan>();
         for (int i = 0; i < Runs(10); i++)
         {
+            // (After an interface came back, its address is offered again and checks restart: wait until they settle.)
+            WaitUntil(() => m.HasStandbyFrom(OtherThanActive(m).Address), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby", m);
             var (_, nic) = m.ActiveUplink();
-            var other = ReferenceEquals(nic, m.First) ? m.Second : m.First;
-            WaitUntil(() => m.HasStandbyFrom(other.Address), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby from {other.Address}", m);
             nic.SetAdminDown();
             var at = ping.Mark($"{nic.Name} down ({i + 1})");
             Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nic.Name} went down (run {i + 1})\n{m.Logs()}");
