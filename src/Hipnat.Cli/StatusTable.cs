@@ -316,5 +316,10 @@ internal static class StatusTable
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    +{step.AtMs,6:0} ms  {step.Step}"));
             }
         }
+
+        if (a.LastFailover is { } f)
+        {
+            o.WriteLine($"  last {f.Kind} ({FormatDuration(f.SecondsAgo)} ago): {f.From} -> {f.To}: {f.Reason}");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Hipnat.Core.Host;
 using Hipnat.Core.Transport;
 using Hipnat.Runtime.Netlink;
 using Microsoft.Extensions.Logging;
@@ -65,4 +66,16 @@ public sealed partial class HipDaemon
             string.Join(", ", locators));
         return true;
     }
+
+    /// <summary>The metric reason of an active-path change (hipnat.path.switches).</summary>
+    private static string SwitchReason(ActivePathChanged p) => p.Reason switch
+    {
+        var r when r.StartsWith("failover", StringComparison.Ordinal) => "failover",
+        var r when r.StartsWith("failback", StringComparison.Ordinal) => "failback",
+        var r when r.StartsWith("the peer's traffic arrives on our other uplink", StringComparison.Ordinal) => "follow",
+        var r when !p.Verified || r.Contains("within credit", StringComparison.Ordinal) => "credit",
+        var r when r.StartsWith("direct path answered", StringComparison.Ordinal) || r.StartsWith("the address used within credit", StringComparison.Ordinal) => "verified-address",
+        var r when p.Direct || r.Contains("nominated", StringComparison.Ordinal) || r.StartsWith("first working", StringComparison.Ordinal) => "ice",
+        _ => "relay-fallback",
+    };
 }

@@ -622,9 +622,12 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             case ActivePathChanged p:
                 _logger.LogInformation("path to {Peer}: {From} -> {To} ({Path}): {Reason}",
                     p.Peer, p.From, p.To, p.Direct ? "direct" : "via relay", p.Reason);
-                Metrics.PathSwitch(
-                    p.Reason.StartsWith("direct path answered", StringComparison.Ordinal) ? "verified-address" : p.Direct || p.Reason.Contains("nominated", StringComparison.Ordinal) || p.Reason.StartsWith("first working", StringComparison.Ordinal) ? "ice" : "relay-fallback",
-                    p.Direct);
+                Metrics.PathSwitch(SwitchReason(p), p.Direct);
+                break;
+            case PathFailedOver f:
+                _logger.LogInformation("path to {Peer}: {Kind} {FromLocal} -> {FromPeer} to {ToLocal} -> {ToPeer} after {WithoutPathMs:0} ms without a path: {Reason}",
+                    f.Peer, f.Failback ? "failback from" : "failover from", f.FromLocal, f.FromPeer, f.ToLocal, f.ToPeer, f.WithoutPath.TotalMilliseconds, f.Reason);
+                Metrics.Failover(f.Failback ? "failback" : f.Reason.Contains("the peer hears nothing", StringComparison.Ordinal) ? "peer-unheard" : "silence", f.WithoutPath);
                 break;
             case HandoverStarted h:
                 _logger.LogInformation("handover with {Peer} started ({Role}): {Reason}", h.Peer, h.Mobile ? "we moved" : "the peer moved", h.Reason);
@@ -918,6 +921,14 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                     StartedSecondsAgo = Math.Round((now - h.Started).TotalSeconds, 3),
                     DurationMs = h.Completed is { } done ? Math.Round((done - h.Started).TotalMilliseconds, 1) : null,
                     Steps = h.Steps.Select(s => new HandoverStepReport { Step = s.Step, AtMs = Math.Round(s.At.TotalMilliseconds, 1) }).ToList(),
+                } : null,
+                LastFailover = a.LastFailover is { } f ? new FailoverReport
+                {
+                    Kind = f.Failback ? "failback" : "failover",
+                    From = f.From,
+                    To = f.To,
+                    Reason = f.Reason,
+                    SecondsAgo = Math.Round((now - f.At).TotalSeconds, 3),
                 } : null,
                 ActivePath = a.PeerAddress is null ? null : relayedPath ? "relay" : "direct",
                 RelayAddress = turnServer ?? (relayedPath ? active!.Peer.ToString() : null),

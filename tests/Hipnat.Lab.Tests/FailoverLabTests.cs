@@ -191,6 +191,8 @@ public class FailoverLabTests
         Assert.True(P95(gaps) <= TimeSpan.FromMilliseconds(500), $"p95 gap {Ms(P95(gaps))}: {string.Join(", ", gaps.Select(Ms))}\n{m.Logs()}");
         var table = m.Alice.Cli(HipLab.CliTimeout, "status");
         TestContext.Current.TestOutputHelper?.WriteLine(table.StandardOutput);
+        Assert.Contains("last failover", table.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("standby", table.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]

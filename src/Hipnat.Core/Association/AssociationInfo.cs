@@ -22,6 +22,9 @@ public sealed record AssociationInfo(
 {
     /// <summary>The last handover (ours or the peer's), if any.</summary>
     public HandoverRecord? LastHandover { get; init; }
+
+    /// <summary>The last failover to a standby (or failback), if any.</summary>
+    public FailoverRecord? LastFailover { get; init; }
 }
 
 public sealed record LocatorPairInfo(TransportAddress Local, TransportAddress Peer, LocatorPairState State, TimeSpan Rtt, TimeSpan LastReceived, TransportAddress? RelayedTo = null, bool ThroughRelay = false, bool ViaDataRelay = false, bool CreditLimited = false);

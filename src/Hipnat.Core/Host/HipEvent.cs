@@ -54,8 +54,8 @@ public sealed record HandoverCompleted(TimeSpan At, Hit Peer, bool Mobile, TimeS
 public sealed record PathSuspected(TimeSpan At, Hit Peer, string Reason) : HipEvent(At, Peer);
 
 /// <summary>Traffic moved from a failed active pair to a standby (hot backup, draft §3.2.1), or back to the pair it
-/// left once that pair recovered (<paramref name="Failback"/>).</summary>
-public sealed record PathFailedOver(TimeSpan At, Hit Peer, TransportAddress FromLocal, TransportAddress FromPeer, TransportAddress ToLocal, TransportAddress ToPeer, string Reason, bool Failback) : HipEvent(At, Peer);
+/// left once that pair recovered (<paramref name="Failback"/>). <paramref name="WithoutPath"/>: how long the failed pair had been silent (zero for a failback).</summary>
+public sealed record PathFailedOver(TimeSpan At, Hit Peer, TransportAddress FromLocal, TransportAddress FromPeer, TransportAddress ToLocal, TransportAddress ToPeer, string Reason, bool Failback, TimeSpan WithoutPath = default) : HipEvent(At, Peer);
 
 /// <summary>An ICE check verified a direct pair (RFC 9028 §4.6.2): the peer is reachable at <paramref name="Remote"/>
 /// from <paramref name="Local"/>, whether or not the pair carries the traffic now. The data plane keeps it ready, so

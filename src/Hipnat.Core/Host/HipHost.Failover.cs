@@ -263,6 +263,7 @@ public sealed partial class HipHost
     private void SwitchTo(HostAssociation a, LocatorPair pair, TimeSpan now, string reason, SwitchKind kind)
     {
         bool failback = kind == SwitchKind.Failback;
+        var silentSince = a.Liveness.SilentSince;
         var old = a.ActivePair;
         bool switched = false;
         if (a.Ice is { } ice)
@@ -296,8 +297,9 @@ public sealed partial class HipHost
                 return;
         }
 
+        var withoutPath = failback ? TimeSpan.Zero : now - silentSince;
         a.LastFailover = new FailoverRecord(now, old?.ToString() ?? "none", pair.ToString(), reason, failback);
-        Raise(new PathFailedOver(now, a.PeerHit, old?.Local ?? default, old?.Peer ?? default, pair.Local, pair.Peer, reason, failback));
+        Raise(new PathFailedOver(now, a.PeerHit, old?.Local ?? default, old?.Peer ?? default, pair.Local, pair.Peer, reason, failback, withoutPath));
     }
 
     /// <summary>

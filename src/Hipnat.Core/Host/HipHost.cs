@@ -346,5 +346,6 @@ public sealed partial class HipHost
         a.EspSuite)
     {
         LastHandover = a.LastHandover,
+        LastFailover = a.LastFailover,
     };
 }

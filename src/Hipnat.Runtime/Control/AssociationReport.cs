@@ -36,6 +36,9 @@ public sealed class AssociationReport
     /// <summary>The last handover (ours or the peer's); null if there has been none.</summary>
     public HandoverReport? LastHandover { get; set; }
 
+    /// <summary>The last failover to a standby pair, or failback; null if there has been none.</summary>
+    public FailoverReport? LastFailover { get; set; }
+
     /// <summary>How traffic flows: "direct", "relay" (through a relay) or null before there is an active pair.</summary>
     public string? ActivePath { get; set; }
 

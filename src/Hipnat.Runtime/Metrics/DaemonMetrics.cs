@@ -19,6 +19,8 @@ public sealed class DaemonMetrics : IDisposable
     private readonly Counter<long> _handovers;
     private readonly Histogram<double> _handoverDuration;
     private readonly Counter<long> _localAddressChanges;
+    private readonly Counter<long> _failovers;
+    private readonly Histogram<double> _withoutPath;
     private MetricsSnapshot _snapshot = new();
 
     public DaemonMetrics()
@@ -57,6 +59,10 @@ public sealed class DaemonMetrics : IDisposable
             "Time from the start of a handover to a working path, by role");
         _localAddressChanges = m.CreateCounter<long>("hipnat.local_address.changes", "{change}",
             "Changes of the local locator set after start-up (interface addresses appeared or went away)");
+        _failovers = m.CreateCounter<long>("hipnat.failovers", "{failover}",
+            "Active pairs replaced by a standby (hot backup), by reason (silence, peer-unheard) or kind failback");
+        _withoutPath = m.CreateHistogram<double>("hipnat.failover.without_path", "s",
+            "Time from the failed pair's silence to the standby taking over");
     }
 
     public Meter Meter { get; }
@@ -88,6 +94,16 @@ public sealed class DaemonMetrics : IDisposable
             _handoverDuration.Record(d.TotalSeconds, role);
         }
     }
+    /// <summary>Counts a failover or failback and records how long the association had no working path (driver thread).</summary>
+    public void Failover(string reason, TimeSpan withoutPath)
+    {
+        _failovers.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        if (withoutPath > TimeSpan.Zero)
+        {
+            _withoutPath.Record(withoutPath.TotalSeconds);
+        }
+    }
+
     /// <summary>Counts one change of the local locator set (driver thread).</summary>
     public void LocalAddressesChanged() => _localAddressChanges.Add(1);
 
