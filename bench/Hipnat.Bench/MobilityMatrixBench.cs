@@ -27,6 +27,7 @@ internal static class MobilityMatrixBench
         ("uplink-fails-hot", MobilityMove.UplinkFailsHot),
         ("uplink-fails-cold", MobilityMove.UplinkFailsCold),
         ("uplink-down", MobilityMove.UplinkDown),
+        ("random-failures", MobilityMove.RandomFailures),
     ];
 
     private static readonly (string Name, MobilityMove Move)[] AllMoves = [.. Moves, .. FailoverMoves];

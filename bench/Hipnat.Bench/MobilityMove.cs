@@ -29,4 +29,8 @@ internal enum MobilityMove
     /// <summary>A has two uplinks (the second a hot standby); the interface in use goes down and A's core is told
     /// (a link event).</summary>
     UplinkDown,
+
+    /// <summary>A has two uplinks (hot standby); for 30 s one of them at a time fails silently (its NAT drops
+    /// everything) and comes back, at random moments drawn from the seed.</summary>
+    RandomFailures,
 }

@@ -16,6 +16,10 @@ internal sealed class MobilityOutcome
     /// <summary>End of the observation.</summary>
     public TimeSpan End { get; set; }
 
+    /// <summary>For <see cref="MobilityMove.RandomFailures"/>: each failure (its time, the uplink) and how long until
+    /// emulated ESP flowed again both ways.</summary>
+    public List<(TimeSpan At, string Uplink, TimeSpan Recovery)> Failures { get; } = [];
+
     /// <summary>For the failover moves: which of A's uplinks failed ("A" or "A2").</summary>
     public string? FailedUplink { get; set; }
 

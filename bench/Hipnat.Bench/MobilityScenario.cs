@@ -33,6 +33,9 @@ internal static class MobilityScenario
     private static readonly IPAddress PrivateB2 = IPAddress.Parse("198.18.4.10");
     private static readonly IPAddress NatBRenumbered = IPAddress.Parse("203.0.113.25");
 
+    /// <summary>How long <see cref="MobilityMove.RandomFailures"/> keeps failing uplinks.</summary>
+    public static readonly TimeSpan RandomFailurePeriod = TimeSpan.FromSeconds(30);
+
     /// <summary>Emulated ESP interval per side.</summary>
     public static readonly TimeSpan TrafficInterval = TimeSpan.FromMilliseconds(10);
 
@@ -205,7 +208,7 @@ internal static class MobilityScenario
         sim.RunFor(TimeSpan.FromSeconds(1));
         var simA = sim.Hosts.First(h => h.Name == "A");
         var simB = sim.Hosts.First(h => h.Name == "B");
-        bool dualHomed = move is MobilityMove.UplinkFailsHot or MobilityMove.UplinkFailsCold or MobilityMove.UplinkDown;
+        bool dualHomed = move is MobilityMove.UplinkFailsHot or MobilityMove.UplinkFailsCold or MobilityMove.UplinkDown or MobilityMove.RandomFailures;
         TransportAddress firstUplink = TransportAddress.Udp(simA.Interfaces[0].Address, TransportAddress.DefaultHipPort);
         TransportAddress secondUplink = default;
         if (dualHomed)
@@ -222,7 +225,7 @@ internal static class MobilityScenario
 
         // Traffic from here to the end, on a 10 ms grid.
         var moveAt = TimeSpan.FromSeconds(Math.Ceiling((sim.Now + WarmUp).TotalSeconds));
-        var end = moveAt + Observe + (move == MobilityMove.MakeBeforeBreak ? Overlap : TimeSpan.Zero);
+        var end = moveAt + (move == MobilityMove.RandomFailures ? RandomFailurePeriod + TimeSpan.FromSeconds(5) : Observe) + (move == MobilityMove.MakeBeforeBreak ? Overlap : TimeSpan.Zero);
         void Tick()
         {
             a.Tick();
@@ -293,6 +296,46 @@ internal static class MobilityScenario
                 else
                 {
                     simA.Interfaces.First(i => i.Address.Equals((second ? secondUplink : firstUplink).Address)).Profile = new LinkProfile { Loss = 1.0 };
+                }
+
+                break;
+            }
+
+            case MobilityMove.RandomFailures:
+            {
+                // One uplink at a time drops everything for 1-4 s, then comes back; 1-3 s pass between failures.
+                var rnd = new Random((int)(seed % int.MaxValue));
+                var at = moveAt;
+                while (at < moveAt + RandomFailurePeriod)
+                {
+                    string which = rnd.Next(2) == 0 ? "A" : "A2";
+                    var down = TimeSpan.FromMilliseconds(1000 + rnd.Next(3000));
+                    var failAt = at;
+                    sim.Schedule(failAt, () =>
+                    {
+                        Log($"--- uplink {which} starts dropping everything");
+                        o.Failures.Add((sim.Now, which, TimeSpan.MaxValue));
+                        SetDropping(which, true);
+                    });
+                    sim.Schedule(failAt + down, () =>
+                    {
+                        Log($"--- uplink {which} works again");
+                        SetDropping(which, false);
+                    });
+                    at = failAt + down + TimeSpan.FromMilliseconds(1000 + rnd.Next(2000));
+                }
+
+                void SetDropping(string uplink, bool dropping)
+                {
+                    if (natBoxes.TryGetValue(uplink, out var box))
+                    {
+                        box.Profile = box.Profile with { Loss = dropping ? 1.0 : 0.0 };
+                    }
+                    else
+                    {
+                        var addr = uplink == "A" ? firstUplink.Address : secondUplink.Address;
+                        simA.Interfaces.First(i => i.Address.Equals(addr)).Profile = dropping ? new LinkProfile { Loss = 1.0 } : Access(natA) ?? LinkProfile.Ideal;
+                    }
                 }
 
                 break;
@@ -389,6 +432,17 @@ internal static class MobilityScenario
             }
 
             return lost;
+        }
+
+        // Random failures: after each, the time until both directions delivered again (from the failure on).
+        for (int i = 0; i < o.Failures.Count; i++)
+        {
+            var (at, uplink, _) = o.Failures[i];
+            // (Only datagrams offered after the failure count: those in flight at that moment say nothing.)
+            var ab = b.Arrivals.Where(x => x.Seq < a.Offered.Count && a.Offered[(int)x.Seq] > at).Select(x => x.At).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+            var ba = a.Arrivals.Where(x => x.Seq < b.Offered.Count && b.Offered[(int)x.Seq] > at).Select(x => x.At).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+            var both = ab > ba ? ab : ba;
+            o.Failures[i] = (at, uplink, both == TimeSpan.MaxValue ? TimeSpan.MaxValue : both - at);
         }
 
         o.Lost = Lost(a, b, out int offA) + Lost(b, a, out int offB);

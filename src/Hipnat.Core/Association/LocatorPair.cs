@@ -45,6 +45,12 @@ public sealed class LocatorPair
     /// <summary>A standby's next keepalive probe (hot backup, draft §3.2.1).</summary>
     internal TimeSpan NextKeepaliveAt { get; set; } = TimeSpan.MaxValue;
 
+    /// <summary>A failed pair's current interval between recovery probes (doubling up to the keepalive interval).</summary>
+    internal TimeSpan RecoveryInterval { get; set; }
+
+    /// <summary>Recovery probes sent since the pair failed.</summary>
+    internal int RecoveryProbes { get; set; }
+
     public TimeSpan LastSent { get; internal set; }
 
     /// <summary>Smoothed round-trip time measured by exchanges over this pair; zero until measured.</summary>

@@ -49,7 +49,7 @@ public sealed partial class HipHost
         var due = TimeSpan.MaxValue;
         foreach (var p in a.Paths.All)
         {
-            if (p.State is LocatorPairState.Standby || ReferenceEquals(p, a.FailedOverFrom) && p.State == LocatorPairState.Failed)
+            if (IsWatched(a, p))
             {
                 due = p.NextKeepaliveAt < due ? p.NextKeepaliveAt : due;
             }
@@ -70,13 +70,13 @@ public sealed partial class HipHost
 
         foreach (var p in a.Paths.All.ToList())
         {
-            bool watched = p.State == LocatorPairState.Standby || (ReferenceEquals(p, a.FailedOverFrom) && p.State == LocatorPairState.Failed);
-            if (!watched || p.NextKeepaliveAt > now)
+            if (!IsWatched(a, p) || p.NextKeepaliveAt > now)
             {
                 continue;
             }
 
-            p.NextKeepaliveAt = now + _options.StandbyKeepaliveInterval;
+            // A failed pair is probed again sooner, backing off to the keepalive interval: it may come back.
+            p.NextKeepaliveAt = now + (p.State == LocatorPairState.Failed ? NextRecoveryInterval(p) : _options.StandbyKeepaliveInterval);
             if (!IsOurAddress(p.Local))
             {
                 p.State = LocatorPairState.Failed; // its interface is gone
@@ -88,6 +88,22 @@ public sealed partial class HipHost
         }
 
         ScheduleStandby(a);
+    }
+
+    /// <summary>Standbys are kept alive; a failed direct pair (not deprecated, its local address still ours) is probed
+    /// to see it come back.</summary>
+    private bool IsWatched(HostAssociation a, LocatorPair p) =>
+        p.State == LocatorPairState.Standby
+        || (p.State == LocatorPairState.Failed && !p.IsRelayed && !p.ViaDataRelay && !ReferenceEquals(p, a.ActivePair) && p.NextKeepaliveAt != TimeSpan.MaxValue);
+
+    /// <summary>Every second for the first 20 s after a pair failed (a passing outage ends soon), then doubling up to
+    /// the keepalive interval, between probes of a failed pair.</summary>
+    private TimeSpan NextRecoveryInterval(LocatorPair p)
+    {
+        p.RecoveryProbes++;
+        var next = p.RecoveryProbes <= 20 ? TimeSpan.FromSeconds(1) : p.RecoveryInterval * 2;
+        p.RecoveryInterval = next > _options.StandbyKeepaliveInterval ? _options.StandbyKeepaliveInterval : next;
+        return p.RecoveryInterval;
     }
 
     /// <summary>A probe that is not a verification was answered from its pair: the pair works.</summary>
@@ -108,6 +124,9 @@ public sealed partial class HipHost
         {
             return;
         }
+
+        pair.RecoveryInterval = TimeSpan.Zero;
+        pair.RecoveryProbes = 0;
 
         if (ReferenceEquals(pair, a.FailedOverFrom))
         {
@@ -150,6 +169,7 @@ public sealed partial class HipHost
         if (pair.State == LocatorPairState.Standby)
         {
             pair.State = LocatorPairState.Failed;
+            pair.NextKeepaliveAt = now + NextRecoveryInterval(pair);
             DebugLog?.Invoke($"standby {pair} to {a.PeerHit} did not answer its keepalive");
         }
 
@@ -242,7 +262,9 @@ public sealed partial class HipHost
         failed.State = LocatorPairState.Failed;
         a.FailedOverFrom = failed;
         a.FailbackAnsweringSince = null;
-        failed.NextKeepaliveAt = now + TimeSpan.FromSeconds(1); // is it back? (then every keepalive interval)
+        failed.RecoveryInterval = TimeSpan.Zero;
+        failed.RecoveryProbes = 0;
+        failed.NextKeepaliveAt = now + NextRecoveryInterval(failed); // is it back? every second at first
         ScheduleStandby(a);
     }
 
