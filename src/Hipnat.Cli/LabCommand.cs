@@ -30,22 +30,23 @@ internal static class LabCommand
         };
         var scenario = new Option<string>("--scenario")
         {
-            Description = "base: the HIP packets of registration, base exchange and direct path (default); handover: alice moves between two NATs while a ping runs over hip0",
+            Description = "base: the HIP packets of registration, base exchange and direct path (default); handover: alice moves between two NATs while a ping runs over hip0; failover: alice has two uplinks and the one in use fails (its NAT drops everything) while a ping runs",
             HelpName = "base|handover",
         };
         var moves = new Option<int?>("--moves")
         {
-            Description = $"handover: how many times alice moves (nat1 -> nat3 -> nat1 ...), 1-{MaxMoves}. Default 4",
+            Description = $"handover: how many times alice moves (nat1 -> nat3 -> nat1 ...); failover: how many times her uplink in use fails; 1-{MaxMoves}. Default 4",
             HelpName = "N",
         };
         var plot = new Option<string>("--plot")
         {
-            Description = "handover: where the SVG of replies per 100 ms goes. Default handover.svg in the current directory",
+            Description = "handover, failover: where the SVG of replies per 100 ms goes. Default handover.svg (failover.svg) in the current directory",
             HelpName = "FILE",
         };
         var demo = new Command("demo",
             "Relay on a public network, alice and bob behind NATs: bob registers, alice reaches bob through the relay; prints the HIP packets as a time line and a summary (needs root and tshark). " +
-            "--scenario handover: alice moves between two NATs while ping runs over hip0; prints the handover time line, the gaps and writes an SVG plot (needs root)")
+            "--scenario handover: alice moves between two NATs while ping runs over hip0; prints the handover time line, the gaps and writes an SVG plot (needs root). " +
+            "--scenario failover: alice has two uplinks and the NAT of the one in use starts dropping everything; the same time line, gaps and plot")
         {
             nat,
             keep,
@@ -77,18 +78,19 @@ internal static class LabCommand
             }
 
             var scenarioName = parse.GetValue(scenario) ?? "base";
-            if (scenarioName is not ("base" or "handover"))
+            if (scenarioName is not ("base" or "handover" or "failover"))
             {
-                error.WriteLine($"hipnat lab demo: --scenario '{scenarioName}' is not a scenario; use base or handover");
+                error.WriteLine($"hipnat lab demo: --scenario '{scenarioName}' is not a scenario; use base, handover or failover");
                 return ExitCodes.Usage;
             }
 
-            bool handover = scenarioName == "handover";
+            bool failover = scenarioName == "failover";
+            bool handover = scenarioName == "handover" || failover;
             var moveCount = parse.GetValue(moves);
             var plotFile = parse.GetValue(plot);
             if (!handover && (moveCount is not null || plotFile is not null))
             {
-                error.WriteLine("hipnat lab demo: --moves and --plot are for --scenario handover");
+                error.WriteLine("hipnat lab demo: --moves and --plot are for --scenario handover or failover");
                 return ExitCodes.Usage;
             }
 
@@ -104,7 +106,7 @@ internal static class LabCommand
                 return ExitCodes.Usage;
             }
 
-            var plotPath = Path.GetFullPath(string.IsNullOrWhiteSpace(plotFile) ? "handover.svg" : plotFile);
+            var plotPath = Path.GetFullPath(string.IsNullOrWhiteSpace(plotFile) ? (failover ? "failover.svg" : "handover.svg") : plotFile);
             if (handover && (Directory.Exists(plotPath) || !Directory.Exists(Path.GetDirectoryName(plotPath))))
             {
                 error.WriteLine($"hipnat lab demo: --plot {plotFile}: {(Directory.Exists(plotPath) ? "is a directory" : "its directory does not exist")}; give a file name");
@@ -131,6 +133,7 @@ internal static class LabCommand
                         AliceNat = nats.Count > 0 ? nats[0] : DemoNat.Eim,
                         BobNat = nats.Count > 1 ? nats[1] : nats.Count > 0 ? nats[0] : DemoNat.Eim,
                         Moves = moveCount ?? DefaultMoves,
+                        Failover = failover,
                         PlotPath = plotPath,
                         Output = output,
                     },

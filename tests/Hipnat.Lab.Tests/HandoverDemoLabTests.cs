@@ -18,6 +18,32 @@ public class HandoverDemoLabTests
     };
 
     [Fact]
+    public async Task TheFailoverScenarioFailsAlicesUplinkTwiceAndTheStandbyTakesOver()
+    {
+        LabRequirement.Root();
+        var dir = Directory.CreateTempSubdirectory("hipnat-failover-demo-");
+        try
+        {
+            var (exit, text) = await RunCli(dir.FullName, TimeSpan.FromMinutes(4), "lab", "demo", "--scenario", "failover", "--moves", "2");
+            Assert.True(exit == 0, $"exit {exit}\n{text}");
+            Assert.Contains("RESULT: OK", text, StringComparison.Ordinal);
+            var timeline = Section(text, "TIMELINE", "SUMMARY");
+            Assert.Contains(timeline, l => l.Contains("failure 1: nat1 drops everything", StringComparison.Ordinal));
+            Assert.Contains(timeline, l => l.Contains("failure 2: nat3 drops everything", StringComparison.Ordinal));
+            Assert.Contains(timeline, l => l.Contains("alice  path to bob:", StringComparison.Ordinal) && l.Contains("failover", StringComparison.Ordinal));
+            var summary = Section(text, "SUMMARY", "RESULT");
+            var gaps = summary.Select(l => Regex.Match(l, @"^\s+failure (\d+)\s+nat\d -> nat\d: gap (\d+) ms")).Where(m => m.Success).ToList();
+            Assert.Equal(["1", "2"], gaps.Select(m => m.Groups[1].Value));
+            Assert.All(gaps, m => Assert.True(int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) < 1000, text));
+            Assert.True(File.Exists(Path.Combine(dir.FullName, "failover.svg")), text);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task TheHandoverScenarioMovesAliceTwiceAndReportsEveryMoveWithAPlot()
     {
         LabRequirement.Root();
@@ -75,7 +101,7 @@ public class HandoverDemoLabTests
     {
         var (exit, text) = await RunCli(Path.GetTempPath(), TimeSpan.FromMinutes(1), "lab", "demo", "--scenario", "sideways");
         Assert.Equal(2, exit);
-        Assert.Contains("--scenario 'sideways' is not a scenario; use base or handover", text, StringComparison.Ordinal);
+        Assert.Contains("--scenario 'sideways' is not a scenario; use base, handover or failover", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -64,6 +64,19 @@ public sealed class HandoverDemo
             var nat3 = lab.AddNat("nat3", pub, "198.18.3.0/24", options.AliceNat.Options);
             var aliceHost = nat1.AddHost("alice");
             var bobHost = nat2.AddHost("bob");
+            LabInterface? secondUplink = null;
+            if (options.Failover)
+            {
+                // Her second uplink: its own interface behind nat3, a routing table for its source address, and a default
+                // route of lower preference.
+                secondUplink = aliceHost.AddInterface(nat3.InsideSegment);
+                string gateway = nat3.Inside.Address.ToString();
+                aliceHost.Run("ip", "rule", "add", "from", secondUplink.Address.ToString(), "table", "100").EnsureSuccess();
+                aliceHost.Run("ip", "route", "add", "default", "via", gateway, "dev", secondUplink.Name, "table", "100").EnsureSuccess();
+                aliceHost.Run("ip", "route", "add", "default", "via", gateway, "dev", secondUplink.Name, "metric", "100").EnsureSuccess();
+                Progress($"alice has a second uplink {secondUplink.Address} behind nat3");
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
 
             Progress("generating keys");
@@ -125,7 +138,29 @@ public sealed class HandoverDemo
             Sleep(TimeSpan.FromSeconds(1), cancellationToken);
             var schedule = new List<(DateTimeOffset Down, DateTimeOffset Up, string From, string To)>();
             var current = nat1;
-            for (int i = 1; i <= options.Moves; i++)
+            for (int i = 1; options.Failover && i <= options.Moves; i++)
+            {
+                // The NAT of the uplink in use forwards nothing any more, either way; alice sees no link event.
+                bool onSecond = HipnatStatus.LocalAddress(alice.Status(), bob.Hit) is { } local && local.Address.Equals(secondUplink!.Address);
+                var (failing, other) = onSecond ? (nat3, nat1) : (nat1, nat3);
+                failing.Iptables("-I", "FORWARD", "1", "-j", "DROP");
+                var at = ping.Mark($"{i}: {failing.Name} drops everything");
+                schedule.Add((at.At, at.At, failing.Name, other.Name));
+                Progress($"failure {i}: {failing.Name} (alice's uplink in use) drops everything for {options.FailureLength.TotalSeconds:0.#} s");
+                bool recovered = WaitForReplyAfter(ping, at.At, cancellationToken);
+                Sleep(options.FailureLength, cancellationToken);
+                failing.Iptables("-D", "FORWARD", "1");
+                Progress($"failure {i}: {failing.Name} forwards again");
+                if (!recovered)
+                {
+                    result.Failures.Add($"failure {i}: no ping reply within {ReplyTimeout.TotalSeconds:0} s after {failing.Name} failed");
+                    break;
+                }
+
+                Sleep(TimeSpan.FromSeconds(2), cancellationToken); // the failed pair is probed every second: a standby again
+            }
+
+            for (int i = 1; !options.Failover && i <= options.Moves; i++)
             {
                 var target = current == nat1 ? nat3 : nat1;
                 var down = ping.Mark($"{i}: uplink down behind {current.Name}");
@@ -160,13 +195,15 @@ public sealed class HandoverDemo
 
             foreach (var (s, n) in schedule.Select((s, n) => (s, n + 1)))
             {
-                result.Moves.Add(new HandoverMove(n, s.From, s.To, s.Down, s.Up, trace.GapAfter(s.Up)?.Duration, LostAround(trace, s.Down, s.Up)));
+                // A failure's gap runs from the last reply before it (a move's from the new uplink coming up).
+                var gap = options.Failover ? GapAround(trace, s.Down) : trace.GapAfter(s.Up)?.Duration;
+                result.Moves.Add(new HandoverMove(n, s.From, s.To, s.Down, s.Up, gap, LostAround(trace, s.Down, s.Up)));
             }
 
             foreach (var m in result.Moves.Where(m => m.Gap is not { } g || g > HandoverDemoOptions.RecoveryLimit))
             {
-                result.Failures.Add($"move {m.Number} ({m.From} -> {m.To}): " +
-                    (m.Gap is { } g ? $"gap after the new uplink {Ms(g)} > {Ms(HandoverDemoOptions.RecoveryLimit)}" : "no reply after the new uplink"));
+                result.Failures.Add($"{(options.Failover ? "failure" : "move")} {m.Number} ({m.From} -> {m.To}): " +
+                    (m.Gap is { } g ? $"gap {Ms(g)} > {Ms(HandoverDemoOptions.RecoveryLimit)}" : "no reply after it"));
             }
 
             if (HipnatStatus.State(aliceStatus, bob.Hit) != "ESTABLISHED")
@@ -180,7 +217,9 @@ public sealed class HandoverDemo
                 result.LastHandover = last.Clone();
             }
 
-            var plot = new HandoverPlot(trace, $"hipnat handover: alice moves nat1 <-> nat3 {result.Moves.Count}x, ping -i 0.01 over hip0 to bob");
+            var plot = new HandoverPlot(trace, options.Failover
+                ? $"hipnat failover: alice's uplink in use fails {result.Moves.Count}x (nat1 / nat3), ping -i 0.01 over hip0 to bob"
+                : $"hipnat handover: alice moves nat1 <-> nat3 {result.Moves.Count}x, ping -i 0.01 over hip0 to bob");
             foreach (var (label, from, to) in PathRanges(result.Events, schedule, trace, expectDirect))
             {
                 plot.AddPath(label, from, to);
@@ -296,6 +335,14 @@ public sealed class HandoverDemo
         cancellationToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary>From the last reply before <paramref name="at"/> to the first after it; null when none came after.</summary>
+    private static TimeSpan? GapAround(PingTrace trace, DateTimeOffset at)
+    {
+        var before = trace.Replies.Where(r => r.ReceivedAt < at).Select(r => r.ReceivedAt).DefaultIfEmpty(at).Max();
+        var after = trace.Replies.Where(r => r.ReceivedAt >= at).Select(r => r.ReceivedAt).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+        return after == DateTimeOffset.MaxValue ? null : after - before;
+    }
+
     /// <summary>Requests unanswered between the last reply before <paramref name="down"/> and the first after <paramref name="up"/>.</summary>
     private static int LostAround(PingTrace trace, DateTimeOffset down, DateTimeOffset up)
     {
@@ -336,7 +383,16 @@ public sealed class HandoverDemo
     private void WriteTimeline(HandoverDemoResult result, PingTrace trace)
     {
         var lines = new List<(DateTimeOffset Time, string Who, string Text)> { (trace.Start, "link", "ping -i 0.01 from alice to bob's HIT over hip0 started") };
-        foreach (var m in result.Moves)
+        foreach (var m in result.Moves.Where(_ => options.Failover))
+        {
+            lines.Add((m.Down, "link", $"failure {m.Number}: {m.From} drops everything (alice's uplink in use); her other uplink is behind {m.To}"));
+            if (m.Gap is { } g)
+            {
+                lines.Add((m.Down + g, "ping", $"failure {m.Number}: replies again, {Ms(g)} after the last one before the failure"));
+            }
+        }
+
+        foreach (var m in result.Moves.Where(_ => !options.Failover))
         {
             lines.Add((m.Down, "link", $"move {m.Number}: alice's uplink down behind {m.From} (port down {options.Outage.TotalMilliseconds:0} ms, then re-plugged behind {m.To})"));
             lines.Add((m.Up, "link", $"move {m.Number}: alice's uplink up behind {m.To} (gateway reachable)"));
@@ -360,16 +416,17 @@ public sealed class HandoverDemo
         output.WriteLine($"                 nat2 (bob):        {options.BobNat.Description}");
         foreach (var m in r.Moves)
         {
-            var gap = m.Gap is { } g ? $"gap after the new uplink {Ms(g)}" : "no reply after the new uplink";
+            var gap = m.Gap is { } g ? $"{(options.Failover ? "gap" : "gap after the new uplink")} {Ms(g)}" : "no reply after it";
             var ok = m.Gap is { } h && h <= HandoverDemoOptions.RecoveryLimit ? "ok" : "FAILED";
-            output.WriteLine($"  move {m.Number,-9} {m.From} -> {m.To}: {gap}, {m.Lost} replies lost  {ok}");
+            string kind = options.Failover ? "failure" : "move";
+            output.WriteLine($"  {kind} {m.Number.ToString(CultureInfo.InvariantCulture).PadRight(13 - kind.Length)} {m.From} -> {m.To}: {gap}, {m.Lost} replies lost  {ok}");
         }
 
         var gaps = r.Moves.Where(m => m.Gap is not null).Select(m => m.Gap!.Value).Order().ToList();
         if (gaps.Count > 0)
         {
             var p95 = gaps[Math.Min(gaps.Count - 1, (int)Math.Ceiling(gaps.Count * 0.95) - 1)];
-            output.WriteLine($"  gaps           median {Ms(gaps[gaps.Count / 2])}, p95 {Ms(p95)}, max {Ms(gaps[^1])} over {gaps.Count} move(s) (limit {Ms(HandoverDemoOptions.RecoveryLimit)})");
+            output.WriteLine($"  gaps           median {Ms(gaps[gaps.Count / 2])}, p95 {Ms(p95)}, max {Ms(gaps[^1])} over {gaps.Count} {(options.Failover ? "failure(s)" : "move(s)")} (limit {Ms(HandoverDemoOptions.RecoveryLimit)})");
         }
 
         output.WriteLine($"  ping           sent {trace.Sent}, replies {trace.Replies.Count}, lost {trace.Lost}" +
