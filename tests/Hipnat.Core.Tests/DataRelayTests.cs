@@ -114,6 +114,21 @@ public class DataRelayTests
         t.Sim.RunFor(TimeSpan.FromSeconds(1));
         Assert.Equal(3, tapA.Esp.Count);
         Assert.Equal(2, t.Relay.Host.Counters.Dropped(DropReason.NoPermission));
+
+        // RFC 9028 §4.12.1: a permission per peer address. B also permits another address of A (a second uplink):
+        // both are permitted for the SPI pair, B's ESP goes to the newest, and ESP from the first still reaches B.
+        var second = TransportAddress.Udp(System.Net.IPAddress.Parse("203.0.113.30"), 10500);
+        t.B.Invoke((h, now) => asked = h.RequestPeerPermission(t.Relay.Host.LocalHit, second, bToA, aToB, now));
+        Assert.True(asked);
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        perm = Assert.Single(t.Relay.Host.GetRegisteredClient(t.B.Host.LocalHit)!.ByOutboundSpi.Values);
+        Assert.Equal(second, perm.Peer);
+        Assert.True(perm.Permits(aSeen.Address, t.Sim.Now));
+        Assert.True(perm.Permits(second.Address, t.Sim.Now));
+        hostA.Context.Send(new SimEndpoint(RelayTopology.HostAAddress, 10500), new SimEndpoint(relayed.Address, relayed.Port), FakeEsp(aToB, 210));
+        t.Sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, tapB.Esp.Count(e => e.Length == 210));
+        Assert.Equal(aSeen.Address, perm.Peer.Address); // the peer's ESP came from its first address: B's goes there again
         _ = relaySim;
     }
 

@@ -35,8 +35,14 @@ public sealed partial class HipHost
             return false;
         }
 
-        // The relay keeps one permission per outbound SPI (one peer address per SA), so a new address replaces it.
-        reg.Permissions.RemoveAll(p => p.Ospi == outboundSpi);
+        // RFC 9028 §4.12.1: a permission per peer address; a multihomed peer gets one for each of its addresses
+        // (at most four per SA pair, the oldest giving way).
+        reg.Permissions.RemoveAll(p => p.Ospi == outboundSpi && (p.Peer.Address.Equals(peer.Address) || p.Ispi != inboundSpi));
+        if (reg.Permissions.Count(p => p.Ospi == outboundSpi) >= PeerPermission.MaxAddresses)
+        {
+            reg.Permissions.Remove(reg.Permissions.First(p => p.Ospi == outboundSpi));
+        }
+
         reg.Permissions.Add((peer, outboundSpi, inboundSpi, now + PermissionRefresh));
         UpdateRegistrationDeadline(a, now);
         if (a.PendingUpdateId is not null)
@@ -136,9 +142,26 @@ public sealed partial class HipHost
         foreach (var p in perms)
         {
             var peer = TransportAddress.Udp(p.PeerAddress.IsIPv4MappedToIPv6 ? p.PeerAddress.MapToIPv4() : p.PeerAddress, p.PeerPort);
-            if (reg.ByOutboundSpi.TryGetValue(p.OutboundSpi, out var existing) && existing.Peer.Address.Equals(peer.Address) && existing.InboundSpi == p.InboundSpi)
+            if (reg.ByOutboundSpi.TryGetValue(p.OutboundSpi, out var existing) && existing.InboundSpi == p.InboundSpi)
             {
-                existing.ExpiresAt = now + opts.PermissionLifetime; // identical: refresh
+                if (existing.Peer.Address.Equals(peer.Address))
+                {
+                    existing.ExpiresAt = now + opts.PermissionLifetime; // identical: refresh
+                }
+                else if (existing.OtherPeers.ContainsKey(peer.Address) || existing.OtherPeers.Count < PeerPermission.MaxAddresses - 1)
+                {
+                    // RFC 9028 §4.12.1: another address of the same peer for the same SPIs is a permission of its own;
+                    // the client's latest one is where its ESP goes until the peer's ESP comes from another.
+                    existing.OtherPeers.Remove(peer.Address);
+                    existing.OtherPeers[existing.Peer.Address] = existing.ExpiresAt;
+                    existing.Peer = peer;
+                    existing.ExpiresAt = now + opts.PermissionLifetime;
+                }
+                else
+                {
+                    Drop(DropReason.NoPermission, $"PEER_PERMISSION from {a.PeerHit} for {peer} refused (at most {PeerPermission.MaxAddresses} addresses per SPI)");
+                }
+
                 continue;
             }
 
@@ -163,8 +186,16 @@ public sealed partial class HipHost
         if (_clientsByRelayedPort.TryGetValue(local.Port, out var reg) && reg.RelayedAddress is { } relayed
             && (local.Address.Equals(relayed.Address) || local.Address.Equals(System.Net.IPAddress.Any) || local.Address.Equals(System.Net.IPAddress.IPv6Any)))
         {
-            if (reg.ByInboundSpi.TryGetValue(spi, out var perm) && perm.Peer.Address.Equals(remote.Address) && perm.ExpiresAt > now)
+            if (reg.ByInboundSpi.TryGetValue(spi, out var perm) && perm.Permits(remote.Address, now))
             {
+                if (!perm.Peer.Address.Equals(remote.Address))
+                {
+                    // The peer sends from another of its permitted addresses: that is where its ESP goes from now on.
+                    perm.OtherPeers.Remove(remote.Address);
+                    perm.OtherPeers[perm.Peer.Address] = perm.ExpiresAt;
+                    perm.ExpiresAt = perm.ExpiresAt > now ? perm.ExpiresAt : now + TimeSpan.FromMinutes(5);
+                }
+
                 perm.Peer = remote;
                 perm.PacketsToClient++;
                 perm.Bytes += payload.Length;

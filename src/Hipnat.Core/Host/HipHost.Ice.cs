@@ -281,35 +281,44 @@ public sealed partial class HipHost
             return;
         }
 
-        var target = peerAddress;
-        if (target is null)
+        // The peer's server-reflexive addresses — one per uplink of a multihomed peer, each a permission of its own
+        // (RFC 9028 §4.12.1) — else the active pair's.
+        var targets = new List<TransportAddress>();
+        if (peerAddress is { } given)
         {
-            foreach (var c in a.PeerCandidates)
-            {
-                if (c.Type == CandidateKind.ServerReflexive)
-                {
-                    target = c.Address;
-                    break;
-                }
-            }
-
-            target ??= a.ActivePair is { } p ? (p.RelayedTo ?? p.Peer) : null;
+            targets.Add(given);
         }
-
-        if (target is not { } t)
+        else
         {
-            return;
+            targets.AddRange(a.PeerCandidates.Where(c => c.Type == CandidateKind.ServerReflexive).Select(c => c.Address).Distinct().Take(Registration.PeerPermission.MaxAddresses));
+            if (targets.Count == 0 && a.ActivePair is { } p)
+            {
+                targets.Add(p.RelayedTo ?? p.Peer);
+            }
         }
 
         var sa = a.SaPairs[0];
-        foreach (var server in _associations.Values)
+        if (peerAddress is null)
         {
-            foreach (var reg in server.ClientRegistrations)
+            // Addresses the peer no longer offers are not asked for again (their permissions lapse at the relay).
+            foreach (var server in _associations.Values)
             {
-                if (reg.Type == RegistrationType.RelayUdpEsp && reg.State == RegistrationState.Granted && reg.RelayedAddress is not null
-                    && reg.ReflexiveAddress is { } refl && refl.IsIPv4 == t.IsIPv4)
+                foreach (var reg in server.ClientRegistrations.Where(r => r.Type == RegistrationType.RelayUdpEsp))
                 {
-                    if (!reg.Permissions.Exists(x => x.Peer == t && x.Ospi == sa.OutboundSpi && x.Ispi == sa.InboundSpi))
+                    reg.Permissions.RemoveAll(x => x.Ospi == sa.OutboundSpi && !targets.Contains(x.Peer) && !a.PeerCandidates.Exists(c => c.Address == x.Peer));
+                }
+            }
+        }
+
+        foreach (var t in targets)
+        {
+            foreach (var server in _associations.Values)
+            {
+                foreach (var reg in server.ClientRegistrations)
+                {
+                    if (reg.Type == RegistrationType.RelayUdpEsp && reg.State == RegistrationState.Granted && reg.RelayedAddress is not null
+                        && reg.ReflexiveAddress is { } refl && refl.IsIPv4 == t.IsIPv4
+                        && !reg.Permissions.Exists(x => x.Peer == t && x.Ospi == sa.OutboundSpi && x.Ispi == sa.InboundSpi))
                     {
                         RequestPeerPermission(server.PeerHit, t, sa.OutboundSpi, sa.InboundSpi, now);
                     }

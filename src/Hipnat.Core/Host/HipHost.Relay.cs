@@ -137,7 +137,7 @@ public sealed partial class HipHost
     {
         foreach (var p in client.ByOutboundSpi.Values)
         {
-            if (p.Peer.Address.Equals(dest.Address) && p.ExpiresAt > now)
+            if (p.Permits(dest.Address, now))
             {
                 return true;
             }

@@ -27,6 +27,20 @@ public sealed class PeerPermission
 
     public TimeSpan ExpiresAt { get; internal set; }
 
+    /// <summary>
+    /// Further addresses of the same peer permitted for this SPI pair (RFC 9028 §4.12.1: a permission per peer
+    /// address; a multihomed peer sends from several), each with its own expiry. ESP from any of them reaches the
+    /// client, and the client's ESP goes to the one the peer's ESP last came from (<see cref="Peer"/>).
+    /// </summary>
+    internal Dictionary<System.Net.IPAddress, TimeSpan> OtherPeers { get; } = [];
+
+    /// <summary>At most this many addresses per SPI pair.</summary>
+    internal const int MaxAddresses = 4;
+
+    /// <summary>Whether ESP from <paramref name="address"/> is permitted at <paramref name="now"/>.</summary>
+    internal bool Permits(System.Net.IPAddress address, TimeSpan now) =>
+        (Peer.Address.Equals(address) && ExpiresAt > now) || (OtherPeers.TryGetValue(address, out var until) && until > now);
+
     public long PacketsToClient { get; internal set; }
 
     public long PacketsToPeer { get; internal set; }
