@@ -332,6 +332,30 @@ public class MobilityTests
     }
 
     [Fact]
+    public void WithoutIceAMultihomedHostVerifiesEveryPairAndFailsOverToAStandby()
+    {
+        // Draft §4 fault tolerance in UDP-ENCAPSULATION mode: A gains a second address; every (local, peer) pair is
+        // verified with a signed echo, the ones not in use are standbys, and when A's first NAT drops everything the
+        // standby from the second address takes over (HipHost.Failover).
+        var t = Associated(NatBehavior.FullCone, NatBehavior.FullCone, modes: [NatTraversalMode.UdpEncapsulation]);
+        Assert.True(t.Sim.RunUntil(() => InfoA(t).PeerAddress?.Address.Equals(RelayTopology.NatBPublic) == true, TimeSpan.FromSeconds(10)));
+        var lanC = t.Sim.AddRealm("lanC", "198.18.3.0/24", LinkProfile.WithDelay(TimeSpan.FromMilliseconds(1)));
+        t.Sim.AddNat("natC", lanC, t.Public, NatBehavior.FullCone, NatCPublic);
+        t.Sim.AddAddress(t.Sim.Hosts.First(h => h.Name == "A"), lanC, HostAMoved);
+        t.A.Invoke((h, now) => h.SetLocalLocators([TransportAddress.Udp(RelayTopology.HostAAddress, 10500), TransportAddress.Udp(HostAMoved, 10500)], now));
+        Assert.True(t.Sim.RunUntil(() => InfoA(t).Pairs.Any(p => p.State == LocatorPairState.Standby && p.Local.Address.Equals(HostAMoved) && p.RelayedTo is null),
+            TimeSpan.FromSeconds(5)), string.Join("\n", InfoA(t).Pairs));
+        var activeLocal = InfoA(t).LocalAddress!.Value.Address;
+        Assert.Single(InfoA(t).Pairs, p => p.State == LocatorPairState.Active);
+
+        t.Sim.Nats.First(n => n.Name == (activeLocal.Equals(HostAMoved) ? "natC" : "natA")).Profile = new LinkProfile { Loss = 1.0 };
+        PumpTraffic(t, () => !InfoA(t).LocalAddress!.Value.Address.Equals(activeLocal), TimeSpan.FromSeconds(5));
+        Assert.True(t.Sim.RunUntil(() => !InfoA(t).LocalAddress!.Value.Address.Equals(activeLocal), TimeSpan.FromSeconds(5)), string.Join("\n", InfoA(t).Pairs));
+        Assert.True(t.A.Host.Counters.Failovers >= 1);
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+    }
+
+    [Fact]
     public void AQuietPathIsNotSuspectedAndItsLivenessCheckEnds()
     {
         // One packet heard, then silence with nothing sent: an idle association, left to keepalives. (The check

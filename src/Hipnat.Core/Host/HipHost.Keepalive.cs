@@ -115,6 +115,7 @@ public sealed partial class HipHost
     {
         if (!_options.ProbeDirectPaths || a.ActivePair is not { } route || (!force && !route.IsRelayed))
         {
+            ProbeStandbyPairs(a, now);
             return;
         }
 
@@ -129,7 +130,49 @@ public sealed partial class HipHost
             StartProbe(a, DefaultLocal(candidate), candidate, now, schedule: false);
         }
 
+        ProbeStandbyPairs(a, now);
         OnProbeTimer(a, now);
+    }
+
+    /// <summary>
+    /// Fault tolerance without ICE (draft-melen-hip-nat-mm §4; RFC 8047): a host with more than one address forms
+    /// every (local, peer) pair of the locator sets and verifies each with a signed echo; the ones that answer are
+    /// standbys beside the one active pair (HipHost.Failover), whatever address the base exchange or the UPDATE used.
+    /// </summary>
+    private void ProbeStandbyPairs(HostAssociation a, TimeSpan now)
+    {
+        if (IsIceMode(a.NatMode) || _options.StandbyKeepaliveInterval <= TimeSpan.Zero || a.ActivePair is not { } active)
+        {
+            return;
+        }
+
+        var locals = _localLocators.Where(l => l.Kind == TransportKind.Udp && l.Port != 0 && !IsWildcardAddress(l.Address)).ToList();
+        if (locals.Count < 2)
+        {
+            return;
+        }
+
+        int started = 0;
+        foreach (var local in locals)
+        {
+            foreach (var peer in a.PeerLocators)
+            {
+                if (started >= Paths.LocatorPairSet.MaxStandbys || peer.Kind != TransportKind.Udp || peer.IsIPv4 != local.IsIPv4
+                    || a.Paths.IsRelayAddress(peer) || (active.Local.Address.Equals(local.Address) && active.Peer == peer)
+                    || a.Paths.Standbys.Any(p => p.Local.Address.Equals(local.Address) && p.Peer == peer))
+                {
+                    continue;
+                }
+
+                StartProbe(a, local, peer, now, schedule: false, purpose: PathProbePurpose.Keepalive);
+                started++;
+            }
+        }
+
+        if (started > 0)
+        {
+            OnProbeTimer(a, now);
+        }
     }
 
     /// <summary>A return-routability probe of <paramref name="peer"/> (RFC 8046 §5.4): an UPDATE with its own SEQ and
