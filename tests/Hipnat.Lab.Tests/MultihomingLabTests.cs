@@ -181,8 +181,11 @@ public class MultihomingLabTests
         var (primaryOut, primaryIn) = boundOnSecond ? (outFirst, arrivingFirst) : (outSecond, arrivingSecond);
         Assert.Equal(Convert.ToUInt32(bound.Out, 16), boundOut[0]);
         Assert.Equal(Convert.ToUInt32(primary.Out, 16), primaryOut[0]);
-        Assert.Equal([Convert.ToUInt32(bound.In, 16)], boundIn);
-        Assert.Equal([Convert.ToUInt32(primary.In, 16)], primaryIn);
+        // Bob spreads his ACK flows by the same hash: all of them may land on one lane, so an uplink may see few of
+        // his packets; the ones it sees carry that uplink's SA pair's inbound SPI.
+        Assert.All(boundIn, spi => Assert.Equal(Convert.ToUInt32(bound.In, 16), spi));
+        Assert.All(primaryIn, spi => Assert.Equal(Convert.ToUInt32(primary.In, 16), spi));
+        Assert.True(boundIn.Count + primaryIn.Count >= 1, $"{figures}\n{Logs()}");
 
         Assert.True(rate >= 1.6 * baseline, $"{figures}\n{Logs()}");
     }

@@ -244,6 +244,9 @@ internal sealed class HostAssociation
     /// <summary>A cold backup's offer waits for the reflexive answers; the peer's own offer meanwhile supersedes it.</summary>
     public bool ColdBackupOfferPending { get; set; }
 
+    /// <summary>When the active path last changed.</summary>
+    public TimeSpan ActivePathSince { get; set; }
+
     /// <summary>When the peer last told us (a signed echo through the relay) that it hears nothing from us.</summary>
     public TimeSpan? LastPeerHearsNothing { get; set; }
 

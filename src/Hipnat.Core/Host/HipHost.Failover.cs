@@ -190,9 +190,10 @@ public sealed partial class HipHost
     private void OnPeerHearsNothing(HostAssociation a, TimeSpan now)
     {
         if (a.State != AssociationState.Established || a.ActivePair is not { IsRelayed: false } active
-            || (a.LastPeerHearsNothing is { } last && now - last < TimeSpan.FromSeconds(2)))
+            || (a.LastPeerHearsNothing is { } last && now - last < TimeSpan.FromSeconds(2))
+            || now - a.ActivePathSince < TimeSpan.FromSeconds(1))
         {
-            return;
+            return; // (a path we took within the last second is not the one the peer's notice is about)
         }
 
         a.LastPeerHearsNothing = now;

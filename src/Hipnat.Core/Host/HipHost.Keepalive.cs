@@ -266,6 +266,12 @@ public sealed partial class HipHost
             return;
         }
 
+        if (a.Paths.IsRelayAddress(remote))
+        {
+            a.ReturnRoutability.RemoveWhere(p => ReferenceEquals(p, probe));
+            return; // the control relay answered for the peer: that is no direct path
+        }
+
         var old = a.ActivePair;
         var pair = a.Paths.DirectTo(remote, local);
         pair.Local = local;

@@ -502,7 +502,7 @@ public sealed partial class HipHost
             return true;
         }
 
-        if (!NoActivePathForData(a) || a.ReturnRoutability.Probes.FirstOrDefault(p => p.HeardFrom && a.PeerLocators.Contains(p.Peer)) is not { } heard)
+        if (!NoActivePathForData(a) || a.ReturnRoutability.Probes.FirstOrDefault(p => p.HeardFrom && a.PeerLocators.Contains(p.Peer) && !a.Paths.IsRelayAddress(p.Peer)) is not { } heard)
         {
             return false;
         }

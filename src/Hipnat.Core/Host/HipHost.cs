@@ -260,7 +260,15 @@ public sealed partial class HipHost
         DebugLog?.Invoke($"drop {reason}: {detail}");
     }
 
-    internal void Raise(HipEvent e) => _events.Enqueue(e);
+    internal void Raise(HipEvent e)
+    {
+        if (e is ActivePathChanged changed && _associations.TryGetValue(changed.Peer, out var a))
+        {
+            a.ActivePathSince = changed.At; // (PATH_UNHEARD about a path we have just left is stale)
+        }
+
+        _events.Enqueue(e);
+    }
 
     internal HipRandom Random => _random;
 
