@@ -70,6 +70,23 @@ public partial class LabHost
     public LabInterface InterfaceOn(LabSegment segment) =>
         Interfaces.FirstOrDefault(i => i.Segment == segment) ?? throw new KeyNotFoundException($"{Name} has no interface on {segment.Name}");
 
+    /// <summary>
+    /// A second uplink the way a multihomed host has one: an interface behind <paramref name="nat"/>, a routing table
+    /// (<paramref name="table"/>) for its source address so that what is sent from it leaves through it, and a default
+    /// route of lower preference that takes over when the first uplink goes.
+    /// </summary>
+    public LabInterface AddUplink(LabNat nat, int table = 100)
+    {
+        ArgumentNullException.ThrowIfNull(nat);
+        var nic = AddInterface(nat.InsideSegment);
+        string gateway = nat.Inside.Address.ToString();
+        string t = table.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Run("ip", "rule", "add", "from", nic.Address.ToString(), "table", t).EnsureSuccess();
+        Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "table", t).EnsureSuccess();
+        Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "metric", "100").EnsureSuccess();
+        return nic;
+    }
+
     /// <summary>Adds an interface on <paramref name="segment"/> (multihoming); name defaults to ethN, address to a free one.</summary>
     /// <remarks>
     /// Works while traffic flows: with <see cref="SetDefaultRoute"/> to the new segment's gateway and then

@@ -134,6 +134,24 @@ public sealed class PingTrace
         return null;
     }
 
+    /// <summary>From the last reply before <paramref name="instant"/> (or the instant, if none) to the first reply after
+    /// it — what a failure at that instant cost; null when no reply came after it.</summary>
+    public PingGap? GapAround(DateTimeOffset instant)
+    {
+        var before = instant;
+        foreach (var reply in byTime)
+        {
+            if (reply.ReceivedAt >= instant)
+            {
+                return new PingGap(before, reply.ReceivedAt);
+            }
+
+            before = reply.ReceivedAt;
+        }
+
+        return null;
+    }
+
     /// <summary>From the mark called <paramref name="label"/> to the first reply after it; null when none came.</summary>
     public PingGap? GapAfter(string label) => GapAfter(Mark(label).At);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Hipnat.Lab.Demo;
+using static Hipnat.Lab.Tests.LabFigures;
 
 namespace Hipnat.Lab.Tests;
 
@@ -23,7 +24,7 @@ public class FailoverLabTests
             Lab = HipLab.Create(nat, nat);
             Nat3 = Lab.Lab.AddNat("nat3", Lab.Public, "198.18.3.0/24", nat);
             First = Lab.AliceHost.PrimaryInterface;
-            Second = AddUplink(Lab.AliceHost, Nat3);
+            Second = Lab.AliceHost.AddUplink(Nat3);
             Relay = Lab.StartRelay("--allow-any", "--log-level", "debug");
             string[] register = ["--relay", $"{Lab.RelayHit}={Lab.RelayEndpoint}", "--log-level", "debug"];
             Bob = Lab.Tool.StartHost(Lab.BobHost, Lab.Ids["bob"], register);
@@ -102,17 +103,6 @@ public class FailoverLabTests
         }
     }
 
-    /// <summary>As in HandoverLabTests: the second uplink's own interface and routing table for its source address.</summary>
-    private static LabInterface AddUplink(LabHost host, LabNat nat)
-    {
-        var nic = host.AddInterface(nat.InsideSegment);
-        string gateway = nat.Inside.Address.ToString();
-        host.Run("ip", "rule", "add", "from", nic.Address.ToString(), "table", "100").EnsureSuccess();
-        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "table", "100").EnsureSuccess();
-        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "metric", "100").EnsureSuccess();
-        return nic;
-    }
-
     private static LabInterface OtherThanActive(DualHomed m) => ReferenceEquals(m.ActiveUplink().Nic, m.First) ? m.Second : m.First;
 
     private static PingRecorder StartPing(DualHomed m)
@@ -121,14 +111,6 @@ public class FailoverLabTests
         m.Ping = ping;
         Assert.True(ping.WaitForReplies(50, TimeSpan.FromSeconds(15)), $"ping over hip0 never got going\n{m.Logs()}");
         return ping;
-    }
-
-    /// <summary>From the last reply before <paramref name="at"/> to the first after it.</summary>
-    private static TimeSpan GapAround(PingTrace trace, DateTimeOffset at)
-    {
-        var before = trace.Replies.Where(r => r.ReceivedAt < at).Select(r => r.ReceivedAt).DefaultIfEmpty(at).Max();
-        var after = trace.Replies.Where(r => r.ReceivedAt >= at).Select(r => r.ReceivedAt).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-        return after == DateTimeOffset.MaxValue ? TimeSpan.MaxValue : after - before;
     }
 
     private static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what, DualHomed m)
@@ -141,25 +123,11 @@ public class FailoverLabTests
         }
     }
 
-    private static TimeSpan P95(List<TimeSpan> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(sorted.Count * 0.95) - 1)];
-    }
-
-    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
-
     private static void Report(string what, List<TimeSpan> gaps, PingTrace trace)
     {
         var line = $"{what}: {gaps.Count} failures, gap median {Ms(gaps.Order().ElementAt(gaps.Count / 2))}, p95 {Ms(P95(gaps))}, " +
             $"max {Ms(gaps.Max())}; ping sent {trace.Sent}, lost {trace.Lost}, every {trace.MeasuredInterval?.TotalMilliseconds:0.0} ms";
-        TestContext.Current.TestOutputHelper?.WriteLine(line);
-        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
-        if (!string.IsNullOrEmpty(dir))
-        {
-            Directory.CreateDirectory(dir);
-            File.AppendAllText(Path.Combine(dir, "failover-figures.txt"), line + Environment.NewLine);
-        }
+        LabFigures.Write("failover-figures.txt", line);
     }
 
     private static int Runs(int ci) => int.TryParse(Environment.GetEnvironmentVariable("HIPNAT_FAILOVER_RUNS"), out int n) && n > 0 ? n : ci;
@@ -181,7 +149,7 @@ public class FailoverLabTests
             var at = ping.Mark($"{nat.Name} drops everything ({i + 1})");
             Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {i + 1})\n{m.Logs()}");
             Thread.Sleep(300);
-            gaps.Add(GapAround(ping.Snapshot(), at.At));
+            gaps.Add(ping.Snapshot().GapAround(at.At)?.Duration ?? TimeSpan.MaxValue);
             WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {i + 1}: alice still on {nic.Address}", m);
             nat.Iptables("-D", "FORWARD", "1");
         }
@@ -210,7 +178,7 @@ public class FailoverLabTests
             var at = ping.Mark($"{nic.Name} down ({i + 1})");
             Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nic.Name} went down (run {i + 1})\n{m.Logs()}");
             Thread.Sleep(300);
-            gaps.Add(GapAround(ping.Snapshot(), at.At));
+            gaps.Add(ping.Snapshot().GapAround(at.At)?.Duration ?? TimeSpan.MaxValue);
             nic.SetAdminUp();
             if (ReferenceEquals(nic, m.Second))
             {
@@ -238,7 +206,7 @@ public class FailoverLabTests
             var at = ping.Mark($"{nat.Name} drops everything ({i + 1})");
             Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {i + 1})\n{m.Logs()}");
             Thread.Sleep(500);
-            gaps.Add(GapAround(ping.Snapshot(), at.At));
+            gaps.Add(ping.Snapshot().GapAround(at.At)?.Duration ?? TimeSpan.MaxValue);
             WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {i + 1}: alice still on {nic.Address}", m);
             nat.Iptables("-D", "FORWARD", "1");
             Thread.Sleep(1000);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Hipnat.Lab.Demo;
+using static Hipnat.Lab.Tests.LabFigures;
 
 namespace Hipnat.Lab.Tests;
 
@@ -89,21 +90,6 @@ public class HandoverLabTests
         Assert.Fail($"{host.Name} cannot reach {gateway.Name} at {gateway.Inside.Address} after moving there");
     }
 
-    /// <summary>
-    /// A second uplink the way a multihomed host has one: its own interface, a routing table for its source address
-    /// (so what is sent from it leaves through it), and a default route of lower preference that takes over when
-    /// the first uplink goes.
-    /// </summary>
-    private static LabInterface AddUplink(LabHost host, LabNat nat)
-    {
-        var nic = host.AddInterface(nat.InsideSegment);
-        string gateway = nat.Inside.Address.ToString();
-        host.Run("ip", "rule", "add", "from", nic.Address.ToString(), "table", "100").EnsureSuccess();
-        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "table", "100").EnsureSuccess();
-        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "metric", "100").EnsureSuccess();
-        return nic;
-    }
-
     /// <summary>A UDP datagram with a chosen source (a raw IPv4 socket in <paramref name="host"/>'s namespace).</summary>
     private static void SendFrom(LabHost host, IPAddress source, int sourcePort, IPAddress destination, int destinationPort)
     {
@@ -136,25 +122,11 @@ public class HandoverLabTests
         });
     }
 
-    private static TimeSpan P95(List<TimeSpan> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(sorted.Count * 0.95) - 1)];
-    }
-
-    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
-
     private static void Report(string what, List<TimeSpan> gaps, PingTrace trace)
     {
         var line = $"{what}: {gaps.Count} moves, gap after the new address median {Ms(gaps.Order().ElementAt(gaps.Count / 2))}, p95 {Ms(P95(gaps))}, " +
             $"max {Ms(gaps.Max())}; ping sent {trace.Sent}, lost {trace.Lost}, every {trace.MeasuredInterval?.TotalMilliseconds:0.0} ms";
-        TestContext.Current.TestOutputHelper?.WriteLine(line);
-        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
-        if (!string.IsNullOrEmpty(dir))
-        {
-            Directory.CreateDirectory(dir);
-            File.AppendAllText(Path.Combine(dir, "handover-figures.txt"), line + Environment.NewLine);
-        }
+        LabFigures.Write("handover-figures.txt", line);
     }
 
     /// <summary>alice's only uplink moves between nat1 and nat3 <paramref name="moves"/> times (200 ms without a link
@@ -204,7 +176,7 @@ public class HandoverLabTests
         HipLab.WaitForPath(m.Alice, m.Lab.BobHit, p => p.Address.Equals(m.Lab.Nat2.PublicAddress), TimeSpan.FromSeconds(10), "a direct path to bob");
         var ping = StartPing(m);
         var first = m.Lab.AliceHost.PrimaryInterface;
-        var second = AddUplink(m.Lab.AliceHost, m.Nat3);
+        var second = m.Lab.AliceHost.AddUplink(m.Nat3);
         ping.Mark("second uplink up");
         Thread.Sleep(TimeSpan.FromSeconds(2));
         m.Lab.AliceHost.RemoveInterface(first);

@@ -21,17 +21,6 @@ public class MultihomingLabTests
 
     private const int Seconds = 6;
 
-    /// <summary>As in HandoverLabTests: the second uplink's own interface and routing table for its source address.</summary>
-    private static LabInterface AddUplink(LabHost host, LabNat nat)
-    {
-        var nic = host.AddInterface(nat.InsideSegment);
-        string gateway = nat.Inside.Address.ToString();
-        host.Run("ip", "rule", "add", "from", nic.Address.ToString(), "table", "100").EnsureSuccess();
-        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "table", "100").EnsureSuccess();
-        host.Run("ip", "route", "add", "default", "via", gateway, "dev", nic.Name, "metric", "100").EnsureSuccess();
-        return nic;
-    }
-
     private static void Limit(LabHost host, string nic) =>
         host.Run("tc", "qdisc", "replace", "dev", nic, "root", "tbf", "rate", Rate, "burst", "32kb", "latency", "100ms").EnsureSuccess();
 
@@ -98,7 +87,7 @@ public class MultihomingLabTests
         var nat3 = lab.Lab.AddNat("nat3", lab.Public, "198.18.3.0/24", NatOptions.PortRestrictedCone);
         var alice = lab.AliceHost;
         var first = alice.PrimaryInterface;
-        var second = AddUplink(alice, nat3);
+        var second = alice.AddUplink(nat3);
         Limit(alice, first.Name);
         Limit(alice, second.Name);
 

@@ -73,6 +73,18 @@ public class PingTraceTests
     }
 
     [Fact]
+    public void GapAroundAFailureRunsFromTheLastReplyBeforeItToTheFirstAfterIt()
+    {
+        var trace = PingTrace.Parse(Ipv6);
+        var failure = trace.Start.AddMilliseconds(300);
+
+        // The 510 ms silence holds the instant: it is what a failure then cost, longer than the 220 ms GapAfter sees.
+        Assert.Equal(trace.LongestGap, trace.GapAround(failure));
+        Assert.Equal(TimeSpan.FromMilliseconds(510), trace.GapAround(failure)?.Duration);
+        Assert.Null(trace.GapAround(trace.Start.AddSeconds(5)));
+    }
+
+    [Fact]
     public void GapAfterAMarkRunsToTheFirstReplyAfterIt()
     {
         var start = PingTrace.Parse(Ipv6).Start;

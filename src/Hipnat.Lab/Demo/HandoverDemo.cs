@@ -67,13 +67,7 @@ public sealed class HandoverDemo
             LabInterface? secondUplink = null;
             if (options.Failover)
             {
-                // Her second uplink: its own interface behind nat3, a routing table for its source address, and a default
-                // route of lower preference.
-                secondUplink = aliceHost.AddInterface(nat3.InsideSegment);
-                string gateway = nat3.Inside.Address.ToString();
-                aliceHost.Run("ip", "rule", "add", "from", secondUplink.Address.ToString(), "table", "100").EnsureSuccess();
-                aliceHost.Run("ip", "route", "add", "default", "via", gateway, "dev", secondUplink.Name, "table", "100").EnsureSuccess();
-                aliceHost.Run("ip", "route", "add", "default", "via", gateway, "dev", secondUplink.Name, "metric", "100").EnsureSuccess();
+                secondUplink = aliceHost.AddUplink(nat3);
                 Progress($"alice has a second uplink {secondUplink.Address} behind nat3");
             }
 
@@ -196,7 +190,7 @@ public sealed class HandoverDemo
             foreach (var (s, n) in schedule.Select((s, n) => (s, n + 1)))
             {
                 // A failure's gap runs from the last reply before it (a move's from the new uplink coming up).
-                var gap = options.Failover ? GapAround(trace, s.Down) : trace.GapAfter(s.Up)?.Duration;
+                var gap = options.Failover ? trace.GapAround(s.Down)?.Duration : trace.GapAfter(s.Up)?.Duration;
                 result.Moves.Add(new HandoverMove(n, s.From, s.To, s.Down, s.Up, gap, LostAround(trace, s.Down, s.Up)));
             }
 
@@ -333,14 +327,6 @@ public sealed class HandoverDemo
     {
         cancellationToken.WaitHandle.WaitOne(time);
         cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    /// <summary>From the last reply before <paramref name="at"/> to the first after it; null when none came after.</summary>
-    private static TimeSpan? GapAround(PingTrace trace, DateTimeOffset at)
-    {
-        var before = trace.Replies.Where(r => r.ReceivedAt < at).Select(r => r.ReceivedAt).DefaultIfEmpty(at).Max();
-        var after = trace.Replies.Where(r => r.ReceivedAt >= at).Select(r => r.ReceivedAt).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-        return after == DateTimeOffset.MaxValue ? null : after - before;
     }
 
     /// <summary>Requests unanswered between the last reply before <paramref name="down"/> and the first after <paramref name="up"/>.</summary>
