@@ -17,8 +17,8 @@ public class FailoverTests
         Filtering = new[] { FilteringBehavior.EndpointIndependent, FilteringBehavior.AddressDependent, FilteringBehavior.AddressAndPortDependent }[(i - 1) % 3],
     };
 
-    /// <summary>(A, B) NAT cells as in the mobility matrix (0 = no NAT, 1-9 = EIM/EIF … APDM/APDF). Cells where the
-    /// traffic runs through a data relay before the failure are not here (docs/multihoming.md, limits).</summary>
+    /// <summary>(A, B) NAT cells as in the mobility matrix (0 = no NAT, 1-9 = EIM/EIF … APDM/APDF) whose traffic runs
+    /// on a direct pair; cells through a data relay have a test of their own.</summary>
     public static TheoryData<int, int> Cells() => new() { { 0, 0 }, { 0, 3 }, { 3, 0 }, { 1, 1 }, { 3, 3 }, { 1, 3 }, { 2, 4 }, { 9, 1 } };
 
     private static MobilityOutcome Run(int a, int b, MobilityMove move, int n)
@@ -45,6 +45,29 @@ public class FailoverTests
             // Silence window (3 RTT) + unanswered echo (3 RTT) + the first packet on the standby: under 1 s here.
             Assert.True(o.GapAToB < TimeSpan.FromSeconds(1) && o.GapBToA < TimeSpan.FromSeconds(1), what);
             Assert.True(o.PathAfter != "none", what);
+        }
+    }
+
+    /// <summary>
+    /// Traffic through a data relay (RFC 9028 §4.12; B behind an address-and-port-dependent filter or mapping): the
+    /// pairs from A's other uplink to the relay are standbys too, kept alive through it. When A's uplink in use
+    /// drops everything, A hears B on its other uplink but its own packets are lost: A leaves the pair whose signed
+    /// echo goes unanswered, B — whose route to A may be another — is told on a path that works (PATH_UNHEARD) and
+    /// leaves its own. A relayed round trip is about 130 ms here: the bound is about ten of them.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 6)]
+    [InlineData(3, 8)]
+    [InlineData(9, 9)]
+    public void ThroughADataRelayASilentUplinkFailureIsRecoveredOnTheOtherUplink(int a, int b)
+    {
+        for (int n = 1; n <= 3; n++)
+        {
+            var o = Run(a, b, MobilityMove.UplinkFailsHot, n);
+            string what = What(o, a, b);
+            Assert.Equal("relayed", o.PathBefore);
+            Assert.True(o.Survived && o.Recovered, what);
+            Assert.True(o.GapAToB < TimeSpan.FromSeconds(1.5) && o.GapBToA < TimeSpan.FromSeconds(1.5), what);
         }
     }
 

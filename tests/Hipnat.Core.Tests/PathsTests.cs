@@ -149,9 +149,18 @@ public class PathsTests
 
         rr.Add(new Hipnat.Core.Association.PathProbe(local, peer, updateId: 9, nonce: [9, 9, 9, 9]) { Interval = TimeSpan.FromMilliseconds(100), NextAt = now });
         var elsewhere = TransportAddress.Udp(IPAddress.Parse("203.0.113.99"), 10500);
-        Assert.Null(rr.Answered(elsewhere, [9], [9, 9, 9, 9]));  // from another address
-        Assert.Null(rr.Answered(peer, [8], [9, 9, 9, 9]));       // another SEQ
-        Assert.Null(rr.Answered(peer, [9], [9, 9, 9, 8]));       // wrong nonce
-        Assert.NotNull(rr.Answered(peer, [9], [9, 9, 9, 9]));
+        Assert.Null(rr.Answered(elsewhere, null, [9], [9, 9, 9, 9]));  // from another address
+        Assert.Null(rr.Answered(peer, null, [8], [9, 9, 9, 9]));       // another SEQ
+        Assert.Null(rr.Answered(peer, null, [9], [9, 9, 9, 8]));       // wrong nonce
+        Assert.NotNull(rr.Answered(peer, null, [9], [9, 9, 9, 9]));
+
+        // Through our data relay (RFC 9028 §4.12): the answer comes from the relay, relayed from the probed address.
+        var relay = TransportAddress.Udp(IPAddress.Parse("203.0.113.1"), 10500);
+        rr.Add(new Hipnat.Core.Association.PathProbe(local, relay, updateId: 10, nonce: [7, 7, 7, 7]) { Interval = TimeSpan.FromMilliseconds(100), NextAt = now, RelayedTo = peer, ViaDataRelay = true });
+        Assert.Null(rr.Answered(relay, elsewhere, [10], [7, 7, 7, 7])); // relayed from another address of the peer
+        Assert.Null(rr.Answered(relay, null, [10], [7, 7, 7, 7]));      // not relayed
+        Assert.NotNull(rr.Answered(relay, peer, [10], [7, 7, 7, 7]));
+        Assert.NotNull(rr.For(local, relay, Hipnat.Core.Association.PathProbePurpose.Verify, peer));
+        Assert.Null(rr.For(local, relay, Hipnat.Core.Association.PathProbePurpose.Verify));
     }
 }

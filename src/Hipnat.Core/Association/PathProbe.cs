@@ -41,6 +41,18 @@ internal sealed class PathProbe
 
     public PathProbePurpose Purpose { get; init; }
 
+    /// <summary>The probed pair goes through a data relay (RFC 9028 §4.12): to the peer's relayed candidate, or
+    /// through ours to <see cref="RelayedTo"/>.</summary>
+    public bool ViaDataRelay { get; init; }
+
+    /// <summary>A liveness probe of the active pair the peer's PATH_UNHEARD asked for: unanswered, the pair failed
+    /// whatever else arrives.</summary>
+    public bool PeerHearsNothing { get; init; }
+
+    /// <summary>Through our data relay: the peer's address the relay forwards the probe to (RELAY_TO, RFC 9028
+    /// §5.9); the answer comes back through the relay from it (RELAY_FROM).</summary>
+    public TransportAddress? RelayedTo { get; init; }
+
     /// <summary>Sends before the probe is given up.</summary>
     public int MaxAttempts { get; init; } = 8;
 }

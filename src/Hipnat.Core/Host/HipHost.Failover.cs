@@ -19,16 +19,18 @@ public sealed partial class HipHost
     /// <summary>Probes of standbys and of a suspected active pair give up after this many sends.</summary>
     private const int LivenessProbeAttempts = 4;
 
-    /// <summary>ICE or a signed echo verified the direct pair (<paramref name="local"/>, <paramref name="remote"/>):
-    /// unless active it is a hot standby from now on (draft §3.2.1), and its keepalives start.</summary>
-    private void NoteVerifiedPair(HostAssociation a, TransportAddress local, TransportAddress remote, TimeSpan rtt, TimeSpan now)
+    /// <summary>ICE or a signed echo verified the pair (<paramref name="local"/>, <paramref name="remote"/>) — direct,
+    /// or through a data relay (<paramref name="viaDataRelay"/>, with RELAY_TO <paramref name="relayedTo"/> when the
+    /// relayed candidate is ours): unless active it is a hot standby from now on (draft §3.2.1), and its keepalives
+    /// start.</summary>
+    private void NoteVerifiedPair(HostAssociation a, TransportAddress local, TransportAddress remote, TimeSpan rtt, TimeSpan now, TransportAddress? relayedTo = null, bool viaDataRelay = false)
     {
-        if (IsWildcardAddress(local.Address) || remote.Kind != TransportKind.Udp || a.Paths.IsRelayAddress(remote))
+        if (IsWildcardAddress(local.Address) || remote.Kind != TransportKind.Udp || (!viaDataRelay && a.Paths.IsRelayAddress(remote)))
         {
             return;
         }
 
-        if (a.Paths.NoteVerified(local, remote, rtt, now) is { State: LocatorPairState.Standby } p && p.NextKeepaliveAt == TimeSpan.MaxValue)
+        if (a.Paths.NoteVerified(local, remote, rtt, now, relayedTo, viaDataRelay) is { State: LocatorPairState.Standby } p && p.NextKeepaliveAt == TimeSpan.MaxValue)
         {
             p.NextKeepaliveAt = now + _options.StandbyKeepaliveInterval;
             ScheduleStandby(a);
@@ -83,18 +85,18 @@ public sealed partial class HipHost
                 continue;
             }
 
-            StartProbe(a, p.Local, p.Peer, now, purpose: PathProbePurpose.Keepalive);
+            StartProbe(a, p.Local, p.Peer, now, purpose: PathProbePurpose.Keepalive, relayedTo: p.RelayedTo, viaDataRelay: p.ViaDataRelay);
             Counters.StandbyKeepalives++;
         }
 
         ScheduleStandby(a);
     }
 
-    /// <summary>Standbys are kept alive; a failed direct pair (not deprecated, its local address still ours) is probed
-    /// to see it come back.</summary>
+    /// <summary>Standbys are kept alive; a failed pair (not deprecated, its local address still ours; not the control
+    /// relay's) is probed to see it come back.</summary>
     private bool IsWatched(HostAssociation a, LocatorPair p) =>
         p.State == LocatorPairState.Standby
-        || (p.State == LocatorPairState.Failed && !p.IsRelayed && !p.ViaDataRelay && !ReferenceEquals(p, a.ActivePair) && p.NextKeepaliveAt != TimeSpan.MaxValue);
+        || (p.State == LocatorPairState.Failed && (!p.IsRelayed || p.ViaDataRelay) && !ReferenceEquals(p, a.ActivePair) && p.NextKeepaliveAt != TimeSpan.MaxValue);
 
     /// <summary>Every second for the first 20 s after a pair failed (a passing outage ends soon), then doubling up to
     /// the keepalive interval, between probes of a failed pair.</summary>
@@ -110,16 +112,23 @@ public sealed partial class HipHost
     private void OnProbeAnswered(HostAssociation a, PathProbe probe, TimeSpan now)
     {
         var rtt = now - probe.FirstSent;
-        if (ReferenceEquals(a.ActivePair, a.Paths.All.Find(p => p.Local == probe.Local && p.Peer == probe.Peer)) && a.ActivePair is { } active)
+        if (ReferenceEquals(a.ActivePair, ProbedPair(a, probe)) && a.ActivePair is { } active)
         {
-            // The suspected active pair answered: it works, nothing moves.
+            // The suspected active pair answered: it works, nothing moves. If the peer's traffic had been arriving
+            // steadily and stopped, the peer sends on another path of its own that fails (the routes are not
+            // symmetric through a data relay): it is told, on this pair that works (draft §5.1.2).
+            if (a.Liveness.SuspectedAt is { } suspected && a.Liveness.LastHeard < suspected && a.Liveness.ReceiveInterval < SilenceWindow(a) / 2)
+            {
+                SendPathUnheard(a, on: active);
+            }
+
             active.LastReceived = now;
             a.Liveness.NoteHeard(now);
             a.FailoverDue = TimeSpan.MaxValue;
             return;
         }
 
-        var pair = a.Paths.NoteVerified(probe.Local, probe.Peer, rtt, now);
+        var pair = a.Paths.NoteVerified(probe.Local, probe.Peer, rtt, now, probe.RelayedTo, probe.ViaDataRelay);
         if (pair is null)
         {
             return;
@@ -146,21 +155,36 @@ public sealed partial class HipHost
         ScheduleStandby(a);
     }
 
+    /// <summary>The pair a liveness or keepalive probe was sent on.</summary>
+    private static LocatorPair? ProbedPair(HostAssociation a, PathProbe probe) => a.Paths.Find(probe.Local, probe.Peer, probe.RelayedTo, probe.ViaDataRelay);
+
     /// <summary>A probe that is not a verification ran out of attempts.</summary>
     private void OnProbeExpired(HostAssociation a, PathProbe probe, TimeSpan now)
     {
-        var pair = a.Paths.All.Find(p => p.Local == probe.Local && p.Peer == probe.Peer && !p.IsRelayed);
-        if (pair is null)
+        if (ProbedPair(a, probe) is not { } pair)
         {
             return;
         }
 
         if (ReferenceEquals(pair, a.ActivePair))
         {
-            if (a.Liveness.LastHeard < probe.FirstSent)
+            if (probe.PeerHearsNothing)
+            {
+                // The peer hears nothing from us, and the pair does not answer its echo: our way out failed, even
+                // if the peer's packets still come in (on this pair or another).
+                FailOver(a, now, $"the peer hears nothing from us on {pair}, which did not answer {probe.Attempts} signed echoes", tellPeer: false);
+            }
+            else if (a.Liveness.LastHeard < probe.FirstSent)
             {
                 // Draft §5.2: the active pair answers neither traffic nor its signed echoes: it failed.
                 FailOver(a, now, $"{pair} did not answer {probe.Attempts} signed echoes");
+            }
+            else if (HasStandby(a, now))
+            {
+                // The peer's traffic arrives (on another path, or one way only), but the pair does not carry its own
+                // echo back: with a verified standby ready, leaving it costs nothing if it was a false alarm.
+                // (We hear the peer: no PATH_UNHEARD.)
+                FailOver(a, now, $"{pair} did not answer {probe.Attempts} signed echoes, though the peer's traffic arrives", tellPeer: false);
             }
 
             return;
@@ -182,23 +206,31 @@ public sealed partial class HipHost
     }
 
     /// <summary>
-    /// The peer told us through the relay (PATH_UNHEARD) that it hears nothing from us, although our active pair may
-    /// bring its packets in (our outbound path failed, e.g. one uplink's NAT dropping while the peer reaches us on
-    /// another). Unless we already run through the relay, the active pair counts as failed: a standby takes over,
-    /// or candidates are gathered again (draft §5.1.2: a host told of a failure starts its own recovery).
+    /// The peer told us (PATH_UNHEARD, through the relay or on a path that works) that it hears nothing from us,
+    /// although our active pair may bring its packets in (our outbound path failed, e.g. one uplink's NAT dropping
+    /// while the peer reaches us on another). Unless we already run through the control relay, the active pair
+    /// counts as failed: a standby takes over, or candidates are gathered again (draft §5.1.2: a host told of a
+    /// failure starts its own recovery). A path taken within the last second may be one the notice is not about:
+    /// it is asked first, with a signed echo, and left only when that goes unanswered.
     /// </summary>
     private void OnPeerHearsNothing(HostAssociation a, TimeSpan now)
     {
-        if (a.State != AssociationState.Established || a.ActivePair is not { IsRelayed: false } active
-            || (a.LastPeerHearsNothing is { } last && now - last < TimeSpan.FromSeconds(2))
-            || now - a.ActivePathSince < TimeSpan.FromSeconds(1))
+        if (a.State != AssociationState.Established || a.ActivePair is not { } active || (active.IsRelayed && !active.ViaDataRelay)
+            || (a.LastPeerHearsNothing is { } last && now - last < TimeSpan.FromSeconds(2)))
         {
-            return; // (a path we took within the last second is not the one the peer's notice is about)
+            return;
         }
 
         a.LastPeerHearsNothing = now;
         Counters.PeerHearsNothing++;
         DebugLog?.Invoke($"{a.PeerHit} hears nothing from us on {active} (PATH_UNHEARD)");
+        if (now - a.ActivePathSince < TimeSpan.FromSeconds(1))
+        {
+            a.ReturnRoutability.RemoveWhere(p => p.Purpose == PathProbePurpose.Liveness && p.Peer == active.Peer && p.Local == active.Local && p.RelayedTo == active.RelayedTo);
+            StartProbe(a, active.Local, active.Peer, now, purpose: PathProbePurpose.Liveness, relayedTo: active.RelayedTo, viaDataRelay: active.ViaDataRelay, peerHearsNothing: true);
+            return;
+        }
+
         FailOver(a, now, $"the peer hears nothing from us on {active}", tellPeer: false);
     }
 
@@ -240,9 +272,9 @@ public sealed partial class HipHost
     private void FailOver(HostAssociation a, TimeSpan now, string why, bool tellPeer = true)
     {
         var failed = a.ActivePair;
-        if (failed is null || failed.IsRelayed)
+        if (failed is null || (failed.IsRelayed && !failed.ViaDataRelay))
         {
-            return;
+            return; // the control relay is the last resort, not a path to fail over from
         }
 
         if (tellPeer)
@@ -260,6 +292,13 @@ public sealed partial class HipHost
         }
 
         SwitchTo(a, standby, now, $"failover: {why}", SwitchKind.Failover);
+        if (tellPeer)
+        {
+            // The relay forwards to the address the peer registered from, which may be behind the uplink whose loss
+            // the peer does not see: the notice goes on the new path too, which the standby's keepalives kept open.
+            SendPathUnheard(a, on: a.ActivePair);
+        }
+
         failed.State = LocatorPairState.Failed;
         a.FailedOverFrom = failed;
         a.FailbackAnsweringSince = null;
@@ -291,8 +330,8 @@ public sealed partial class HipHost
         bool switched = false;
         if (a.Ice is { } ice)
         {
-            var candidate = ice.CheckList.Pairs.FirstOrDefault(c => !c.IsRelayed && c.State == Ice.CandidatePairState.Succeeded
-                && c.Local.Base.Address.Equals(pair.Local.Address) && c.Remote.Address == pair.Peer);
+            var candidate = ice.CheckList.Pairs.FirstOrDefault(c => c.State == Ice.CandidatePairState.Succeeded && c.IsRelayed == pair.ViaDataRelay
+                && TryRouteFor(c, out var from, out var to, out var relayTo) && from.Address.Equals(pair.Local.Address) && to == pair.Peer && relayTo == pair.RelayedTo);
             switched = candidate is not null && ice.TakeOver(candidate, now, reason);
         }
 
@@ -300,7 +339,7 @@ public sealed partial class HipHost
         {
             a.Paths.Activate(pair, LocatorPairState.Standby);
             a.Liveness.Reset(now);
-            Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, pair.Peer, Direct: true, reason));
+            Raise(new ActivePathChanged(now, a.PeerHit, old?.Peer ?? default, pair.RelayedTo ?? pair.Peer, Direct: !pair.ViaDataRelay, reason));
         }
 
         a.FailoverDue = TimeSpan.MaxValue;
@@ -346,7 +385,7 @@ public sealed partial class HipHost
         }
 
         Counters.ColdBackups++;
-        if (a.ActivePair is { IsRelayed: false } failed)
+        if (a.ActivePair is { } failed && (!failed.IsRelayed || failed.ViaDataRelay))
         {
             failed.State = LocatorPairState.Failed;
         }

@@ -31,6 +31,12 @@ public sealed partial class HipHost
                 host.Raise(new PairVerified(now, a.PeerHit, pair.Local.Base, pair.Remote.Address));
                 host.CheckMultihoming(a, now); // a path from a further interface may want its SA pair (RFC 8047 §4.2.4)
             }
+            else if (pair.IsRelayed && host.TryRouteFor(pair, out var from, out var to, out var relayTo))
+            {
+                // Through a data relay (RFC 9028 §4.12): a standby behind the direct ones — for a host whose traffic
+                // runs through the relay, its other uplink's pair to the relay is the hot backup (draft §3.2.1).
+                host.NoteVerifiedPair(a, from, to, pair.Rtt, now, relayTo, viaDataRelay: true);
+            }
         }
 
         public void Concluded(CandidatePair? pair, TimeSpan now)

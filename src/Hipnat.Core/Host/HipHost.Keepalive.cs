@@ -178,9 +178,9 @@ public sealed partial class HipHost
     /// <summary>A return-routability probe of <paramref name="peer"/> (RFC 8046 §5.4): an UPDATE with its own SEQ and
     /// ECHO_REQUEST_SIGNED, retransmitted with backoff; answered from that address, the pair becomes active.</summary>
     private void StartProbe(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now, bool schedule = true, bool heardFrom = false,
-        PathProbePurpose purpose = PathProbePurpose.Verify)
+        PathProbePurpose purpose = PathProbePurpose.Verify, TransportAddress? relayedTo = null, bool viaDataRelay = false, bool peerHearsNothing = false)
     {
-        var running = purpose == PathProbePurpose.Verify ? a.ReturnRoutability.For(peer) : a.ReturnRoutability.For(local, peer, purpose);
+        var running = purpose == PathProbePurpose.Verify ? a.ReturnRoutability.For(peer) : a.ReturnRoutability.For(local, peer, purpose, relayedTo);
         if (running is not null)
         {
             running.HeardFrom |= heardFrom;
@@ -194,6 +194,9 @@ public sealed partial class HipHost
             FirstSent = now,
             HeardFrom = heardFrom,
             Purpose = purpose,
+            RelayedTo = relayedTo,
+            ViaDataRelay = viaDataRelay || relayedTo is not null,
+            PeerHearsNothing = peerHearsNothing,
             MaxAttempts = purpose == PathProbePurpose.Verify ? _options.DirectProbeAttempts : LivenessProbeAttempts,
         };
         if (purpose != PathProbePurpose.Verify && a.ActivePair is { Rtt: var rtt } && rtt > TimeSpan.Zero && rtt * 2 < probe.Interval)
@@ -244,17 +247,17 @@ public sealed partial class HipHost
 
         foreach (var p in send)
         {
-            EmitCopy(p.Local, p.Peer, p.Packet);
+            EmitWithRelayTo(p.Local, p.Peer, p.RelayedTo, p.Packet);
             Counters.ProbesSent++;
         }
     }
 
     /// <summary>An authenticated UPDATE carried ACK + ECHO_RESPONSE_SIGNED: if it answers a probe and came from the
     /// probed address, that direct path works both ways and becomes the active pair.</summary>
-    private void CheckProbeAnswer(HipPacket packet, HostAssociation a, TransportAddress local, TransportAddress remote, TimeSpan now)
+    private void CheckProbeAnswer(HipPacket packet, HostAssociation a, TransportAddress local, TransportAddress remote, RelayedVia? via, TimeSpan now)
     {
         if (a.ReturnRoutability.Count == 0 || !packet.TryGet<AckParameter>(out var ack) || !packet.TryFind(ParameterType.EchoResponseSigned, out var echo)
-            || a.ReturnRoutability.Answered(remote, ack.UpdateIds, echo.Contents) is not { } probe)
+            || a.ReturnRoutability.Answered(remote, via is { Rendezvous: false } v ? v.From : null, ack.UpdateIds, echo.Contents) is not { } probe)
         {
             return;
         }

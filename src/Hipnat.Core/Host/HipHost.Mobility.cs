@@ -453,12 +453,12 @@ public sealed partial class HipHost
     }
 
     /// <summary>
-    /// An address the peer announced in its locator set, or the far end of a verified standby pair: a packet from
-    /// it is the multihomed peer using (or checking) another of its paths, not a NAT rebinding (draft §3.3) to
-    /// move to.
+    /// An address the peer announced in its locator set, or the peer's end of a verified standby pair (behind our
+    /// data relay, its RELAY_TO): a packet from it is the multihomed peer using (or checking, or keeping alive)
+    /// another of its paths, not a NAT rebinding (draft §3.3) to move to.
     /// </summary>
     private static bool IsKnownPeerAddress(HostAssociation a, TransportAddress address) =>
-        a.PeerLocators.Contains(address) || a.Paths.Standbys.Any(p => p.Peer == address);
+        a.PeerLocators.Contains(address) || a.Paths.Standbys.Any(p => (p.RelayedTo ?? p.Peer) == address);
 
     /// <summary>An authenticated packet came straight from an address of the peer that is not the active path's:
     /// verify it (RFC 8046 §5.4 return routability) and move there when it answers.</summary>
@@ -672,15 +672,16 @@ public sealed partial class HipHost
             }
         }
 
-        if (a.ActivePair is { IsRelayed: false } direct)
+        if (a.ActivePair is { } direct && (!direct.IsRelayed || direct.ViaDataRelay))
         {
-            // RFC 8046 §5.4 on the pair in use; the copy through the relay reaches a peer whose NAT dropped us.
-            // Unanswered, the pair failed: a standby takes over, or candidates are gathered again (HipHost.Failover).
-            a.ReturnRoutability.RemoveWhere(p => p.Peer == direct.Peer && p.Local == direct.Local);
-            StartProbe(a, direct.Local, direct.Peer, now, purpose: PathProbePurpose.Liveness);
-            if (RelayPair(a) is { } relay && a.ReturnRoutability.For(direct.Local, direct.Peer, PathProbePurpose.Liveness) is { Packet: { } packet })
+            // RFC 8046 §5.4 on the pair in use (direct, or through a data relay); the copy of a direct pair's echo
+            // through the control relay reaches a peer whose NAT dropped us. Unanswered, the pair failed: a standby
+            // takes over, or candidates are gathered again (HipHost.Failover).
+            a.ReturnRoutability.RemoveWhere(p => p.Peer == direct.Peer && p.Local == direct.Local && p.RelayedTo == direct.RelayedTo);
+            StartProbe(a, direct.Local, direct.Peer, now, purpose: PathProbePurpose.Liveness, relayedTo: direct.RelayedTo, viaDataRelay: direct.ViaDataRelay);
+            if (!direct.ViaDataRelay && RelayPair(a) is { } relay && a.ReturnRoutability.For(direct.Local, direct.Peer, PathProbePurpose.Liveness) is { Packet: { } packet })
             {
-                EmitViaRelay(a, relay, packet);
+                EmitViaRelay(relay, packet);
             }
 
             if (HasStandby(a, now) && _options.FailoverSilenceTimeout > TimeSpan.Zero)
@@ -698,10 +699,12 @@ public sealed partial class HipHost
         }
     }
 
-    /// <summary>A signed NOTIFY PATH_UNHEARD through the control relay (not on the silent pair).</summary>
-    private void SendPathUnheard(HostAssociation a)
+    /// <summary>A signed NOTIFY PATH_UNHEARD through the control relay (not on the silent pair), or on the pair
+    /// <paramref name="on"/> (one that works, for a peer the relay may not reach).</summary>
+    private void SendPathUnheard(HostAssociation a, LocatorPair? on = null)
     {
-        if (RelayPair(a) is not { } relay)
+        var via = on ?? RelayPair(a);
+        if (via is null)
         {
             return;
         }
@@ -710,18 +713,23 @@ public sealed partial class HipHost
         var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, a.PeerHit);
         b.Add(new NotificationParameter(NotifyMessageType.PathUnheard));
         AddSignature(ref b);
-        EmitViaRelay(a, relay, hip[..b.Finish()]);
+        EmitViaRelay(via, hip[..b.Finish()]);
         Counters.PathUnheardSent++;
     }
 
     private TimeSpan? _lastRegistrationRefresh;
 
     /// <summary>Sends a stored control packet (no RELAY_TO) through the relay pair, adding RELAY_TO where the pair needs it.</summary>
-    private void EmitViaRelay(HostAssociation a, LocatorPair relay, ReadOnlySpan<byte> packet)
+    private void EmitViaRelay(LocatorPair relay, ReadOnlySpan<byte> packet) =>
+        EmitWithRelayTo(relay.Local, relay.Peer, relay.RelayedTo, packet);
+
+    /// <summary>Sends a stored control packet (no RELAY_TO) from <paramref name="local"/> to <paramref name="peer"/>,
+    /// with RELAY_TO <paramref name="relayTo"/> appended when <paramref name="peer"/> is a relay that forwards it.</summary>
+    private void EmitWithRelayTo(TransportAddress local, TransportAddress peer, TransportAddress? relayTo, ReadOnlySpan<byte> packet)
     {
-        if (relay.RelayedTo is not { } to)
+        if (relayTo is not { } to)
         {
-            EmitCopy(relay.Local, relay.Peer, packet);
+            EmitCopy(local, peer, packet);
             return;
         }
 
@@ -738,7 +746,7 @@ public sealed partial class HipHost
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tail[2..], (ushort)contentLength);
         param.WriteContents(tail.Slice(HipParameterHeader.Size, contentLength));
         HipHeader.PatchLength(hip, packet.Length + written);
-        Emit(relay.Local, relay.Peer, buf, packet.Length + written);
+        Emit(local, peer, buf, packet.Length + written);
     }
 
     /// <summary>

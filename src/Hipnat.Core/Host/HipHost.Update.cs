@@ -192,7 +192,7 @@ public sealed partial class HipHost
             }
             else
             {
-                EmitViaRelay(a, relay, a.PendingUpdate.AsSpan(0, a.PendingUpdateLength));
+                EmitViaRelay(relay, a.PendingUpdate.AsSpan(0, a.PendingUpdateLength));
             }
 
             if (a.UpdateRetries == 1)
@@ -403,7 +403,7 @@ public sealed partial class HipHost
             a.LastSent = now;
         }
 
-        CheckProbeAnswer(packet, a, local, remote, now);
+        CheckProbeAnswer(packet, a, local, remote, via, now);
         if (via is { Rendezvous: false } rv && !peerMoved && a.ActivePair is { IsRelayed: false } current && rv.From != current.Peer
             && a.NatMode != NatTraversalMode.Reserved && !IsKnownPeerAddress(a, rv.From))
         {

@@ -59,13 +59,15 @@ public sealed class LocatorPairSet
     public const int MaxStandbys = 16;
 
     /// <summary>
-    /// A direct pair was verified (an ICE check or a signed echo answered from it): unless it is the active pair it
-    /// is a hot standby (draft-melen-hip-nat-mm §3.2.1), kept alive to take over when the active pair fails.
-    /// Returns the pair, or null when <see cref="MaxStandbys"/> are kept already.
+    /// A pair was verified (an ICE check or a signed echo answered on it): unless it is the active pair it is a hot
+    /// standby (draft-melen-hip-nat-mm §3.2.1), kept alive to take over when the active pair fails. A pair through a
+    /// data relay (<paramref name="viaDataRelay"/>: to the peer's relayed candidate, or from ours with RELAY_TO
+    /// <paramref name="relayedTo"/>, RFC 9028 §4.12) is a standby too, behind every direct one. Returns the pair, or
+    /// null when <see cref="MaxStandbys"/> are kept already.
     /// </summary>
-    public LocatorPair? NoteVerified(TransportAddress local, TransportAddress peer, TimeSpan rtt, TimeSpan now)
+    public LocatorPair? NoteVerified(TransportAddress local, TransportAddress peer, TimeSpan rtt, TimeSpan now, TransportAddress? relayedTo = null, bool viaDataRelay = false)
     {
-        var pair = All.Find(p => p.Peer == peer && p.Local == local && !p.IsRelayed);
+        var pair = Find(local, peer, relayedTo, viaDataRelay);
         if (pair is null)
         {
             if (All.Count(p => p.State == LocatorPairState.Standby) >= MaxStandbys)
@@ -73,7 +75,7 @@ public sealed class LocatorPairSet
                 return null;
             }
 
-            pair = new LocatorPair(local, peer);
+            pair = new LocatorPair(local, peer) { RelayedTo = relayedTo, ViaDataRelay = viaDataRelay };
             All.Add(pair);
         }
 
@@ -92,13 +94,20 @@ public sealed class LocatorPairSet
         return pair;
     }
 
-    /// <summary>Verified direct pairs ready to take over (hot backup).</summary>
-    public IEnumerable<LocatorPair> Standbys => All.Where(p => p.State == LocatorPairState.Standby && !p.IsRelayed);
+    /// <summary>The pair (<paramref name="local"/>, <paramref name="peer"/>) — through a data relay with
+    /// <paramref name="relayedTo"/>, or direct — if the set has it. The control relay's pairs are never found.</summary>
+    public LocatorPair? Find(TransportAddress local, TransportAddress peer, TransportAddress? relayedTo = null, bool viaDataRelay = false) =>
+        All.Find(p => p.Peer == peer && p.Local == local && p.RelayedTo == relayedTo && (viaDataRelay ? p.ViaDataRelay : !p.IsRelayed));
+
+    /// <summary>Verified pairs ready to take over (hot backup): direct ones and ones through a data relay, never the
+    /// control relay (the fall-back, which carries no ESP).</summary>
+    public IEnumerable<LocatorPair> Standbys => All.Where(p => p.State == LocatorPairState.Standby && (!p.IsRelayed || p.ViaDataRelay));
 
     /// <summary>
     /// The standby to fail over to when <paramref name="failed"/> stopped working: one heard within
-    /// <paramref name="maxAge"/>; one that shares neither end with the failed pair first (its uplink or the peer's
-    /// may be what failed), then one that shares one end, each by the lowest RTT.
+    /// <paramref name="maxAge"/>; a direct one before one through a data relay; then one that shares neither end
+    /// with the failed pair, then one from another local uplink to the same peer address, then one from the same
+    /// uplink to another peer address; each by the lowest RTT.
     /// </summary>
     public LocatorPair? BestStandby(LocatorPair? failed, TimeSpan now, TimeSpan maxAge)
     {
@@ -106,12 +115,15 @@ public sealed class LocatorPairSet
         int bestRank = int.MaxValue;
         foreach (var p in Standbys)
         {
-            if (ReferenceEquals(p, failed) || now - p.LastReceived > maxAge)
+            if (ReferenceEquals(p, failed) || now - p.LastReceived > maxAge || SameRoute(p, failed))
             {
                 continue;
             }
 
-            int rank = failed is null ? 0 : (p.Local.Address.Equals(failed.Local.Address) ? 1 : 0) + (p.Peer == failed.Peer ? 1 : 0);
+            // A direct standby before one through a data relay (the relay's bandwidth is the operator's, and its
+            // round trip longer); then one from another of our uplinks (ours is the end we see fail and can leave;
+            // the peer's own failover covers its end), then one to another address of the peer.
+            int rank = (p.ViaDataRelay ? 10 : 0) + (failed is null ? 0 : (p.Local.Address.Equals(failed.Local.Address) ? 2 : 0) + (PeerEnd(p) == PeerEnd(failed) ? 1 : 0));
             if (rank < bestRank || (rank == bestRank && best is not null && Rtt(p) < Rtt(best)))
             {
                 best = p;
@@ -120,6 +132,14 @@ public sealed class LocatorPairSet
         }
 
         return best;
+
+        // The same packets on the wire as the failed pair (the control relay's pair and the data relay's with the same
+        // RELAY_TO are one route): no way around what failed.
+        static bool SameRoute(LocatorPair p, LocatorPair? f) =>
+            f is not null && p.Local.Address.Equals(f.Local.Address) && p.Peer == f.Peer && p.RelayedTo == f.RelayedTo;
+
+        // The peer's end of a pair: the address behind our data relay when the pair goes through it.
+        static TransportAddress PeerEnd(LocatorPair p) => p.RelayedTo ?? p.Peer;
 
         static TimeSpan Rtt(LocatorPair p) => p.Rtt == TimeSpan.Zero ? TimeSpan.MaxValue : p.Rtt;
     }

@@ -27,9 +27,10 @@ internal sealed class ReturnRoutability
     /// <summary>The verification probe of <paramref name="peer"/>, if one runs.</summary>
     public PathProbe? For(TransportAddress peer) => _probes.Find(p => p.Peer == peer && p.Purpose == PathProbePurpose.Verify);
 
-    /// <summary>The probe of the pair (<paramref name="local"/>, <paramref name="peer"/>) for <paramref name="purpose"/>, if one runs.</summary>
-    public PathProbe? For(TransportAddress local, TransportAddress peer, PathProbePurpose purpose) =>
-        _probes.Find(p => p.Peer == peer && p.Local == local && p.Purpose == purpose);
+    /// <summary>The probe of the pair (<paramref name="local"/>, <paramref name="peer"/>, through a data relay to
+    /// <paramref name="relayedTo"/> if given) for <paramref name="purpose"/>, if one runs.</summary>
+    public PathProbe? For(TransportAddress local, TransportAddress peer, PathProbePurpose purpose, TransportAddress? relayedTo = null) =>
+        _probes.Find(p => p.Peer == peer && p.Local == local && p.Purpose == purpose && p.RelayedTo == relayedTo);
 
     public void Add(PathProbe probe)
     {
@@ -73,13 +74,15 @@ internal sealed class ReturnRoutability
         NextDue = due;
     }
 
-    /// <summary>The probe that an answer from <paramref name="from"/> acknowledging <paramref name="ackedIds"/> with
-    /// <paramref name="echo"/> verifies, if any (the nonce compared in constant time).</summary>
-    public PathProbe? Answered(TransportAddress from, IReadOnlyCollection<uint> ackedIds, ReadOnlySpan<byte> echo)
+    /// <summary>The probe that an answer from <paramref name="from"/> (relayed from <paramref name="relayedFrom"/>, if
+    /// through our data relay) acknowledging <paramref name="ackedIds"/> with <paramref name="echo"/> verifies, if any
+    /// (the nonce compared in constant time).</summary>
+    public PathProbe? Answered(TransportAddress from, TransportAddress? relayedFrom, IReadOnlyCollection<uint> ackedIds, ReadOnlySpan<byte> echo)
     {
         foreach (var p in _probes)
         {
-            if (p.Peer == from && ackedIds.Contains(p.UpdateId) && CryptographicOperations.FixedTimeEquals(echo, p.Nonce))
+            if (p.Peer == from && (p.RelayedTo is null || p.RelayedTo == relayedFrom) && ackedIds.Contains(p.UpdateId)
+                && CryptographicOperations.FixedTimeEquals(echo, p.Nonce))
             {
                 return p;
             }
