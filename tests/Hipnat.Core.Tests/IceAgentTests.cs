@@ -154,6 +154,57 @@ public class IceAgentTests
     }
 
     [Fact]
+    public void AfterTheSelectionAnUncheckedUplinkIsCheckedInRoundsUntilItWorks()
+    {
+        // IceAgent.Backups: a host with two addresses checks the pair from its other address in rounds 250 ms apart
+        // (12 at most) after the selection, so that uplink has a verified pair before the selected one fails
+        // (draft §3.2.1) or gets an SA pair of its own (RFC 8047 §4.2.4). A pair whose two ends both have a working
+        // pair is not checked again; an answer ends the rounds; without CheckBackups nothing is sent after the
+        // selection.
+        var local2 = C("198.18.3.10", CandidateKind.Host);
+        foreach (bool answer in new[] { false, true })
+        {
+            foreach (bool backups in answer ? new[] { true } : new[] { true, false })
+            {
+                var (agent, wire) = Create(controlling: true, new IceOptions { CheckBackups = backups }, local: [LocalHost, local2], remote: [RemoteHost]);
+                var first = Pair(agent, LocalHost, RemoteHost);
+                var second = Pair(agent, local2, RemoteHost);
+                second.State = CandidatePairState.Failed; // (its first checks were lost: behind a filter that was not open yet)
+                agent.OnTimer(TimeSpan.Zero);
+                Answer(agent, first, Ms(10));
+                Answer(agent, first, Ms(20));
+                Assert.Same(first, agent.Selected);
+                int before = wire.Sent.Count;
+                if (answer && backups)
+                {
+                    RunUntil(agent, Ms(20), Ms(800));
+                    var check = wire.Sent.Last(x => ReferenceEquals(x.Pair, second));
+                    agent.CheckAnswered(second.TransactionId, Ms(810), null);
+                    Assert.Equal(CandidatePairState.Succeeded, second.State);
+                    Assert.True(check.At > Ms(20));
+                    int afterAnswer = wire.Sent.Count;
+                    RunUntil(agent, Ms(810), TimeSpan.FromSeconds(30));
+                    Assert.Equal(afterAnswer, wire.Sent.Count); // both ends work: the rounds end
+                    continue;
+                }
+
+                RunUntil(agent, Ms(20), TimeSpan.FromSeconds(30));
+                var rounds = wire.Sent.Skip(before).Where(x => ReferenceEquals(x.Pair, second)).Select(x => x.At).ToList();
+                Assert.DoesNotContain(wire.Sent.Skip(before), x => ReferenceEquals(x.Pair, first) && !x.Nominate);
+                if (!backups)
+                {
+                    Assert.Empty(rounds);
+                    continue;
+                }
+
+                Assert.Equal(IceAgent.BackupRounds, rounds.Count);
+                Assert.All(rounds.Zip(rounds.Skip(1)), r => Assert.Equal(IceAgent.BackupRoundInterval, r.Second - r.First));
+                Assert.Equal(Ms(20) + IceAgent.BackupRoundInterval, rounds[0]);
+            }
+        }
+    }
+
+    [Fact]
     public void AWorseDirectPairIsNominatedAfterTheNominationWaitWhileABetterOneIsPending()
     {
         var (agent, wire) = Create(controlling: true);

@@ -18,13 +18,11 @@ internal sealed class MultihomingState
     /// <summary>Local addresses (interfaces) an SA pair was asked for; one attempt each until the interface set changes.</summary>
     public HashSet<System.Net.IPAddress> Tried { get; } = [];
 
-    /// <summary>When the next round of checks on unchecked paths of further interfaces goes out; MaxValue: none.</summary>
+    /// <summary>When to look again for a further interface to open an SA pair for (while ICE has not selected the
+    /// primary path yet); MaxValue: not armed.</summary>
     public TimeSpan ProbeDue { get; set; } = TimeSpan.MaxValue;
 
-    /// <summary>Rounds of such checks left before giving up until ICE concludes again.</summary>
-    public int ProbeRoundsLeft { get; set; }
-
-    /// <summary>The ICE selection the current probe rounds belong to.</summary>
+    /// <summary>The ICE selection <see cref="Tried"/> belongs to.</summary>
     public Ice.CandidatePair? ProbedFor { get; set; }
 
     /// <summary>True while <paramref name="updateId"/> is the outstanding multihoming UPDATE.</summary>

@@ -240,6 +240,7 @@ public sealed partial class HipHost
             TieBreaker = tieBreaker,
             StunKey = a.NatMode == NatTraversalMode.IceStunUdp ? DrawStunKey(a) : null,
             Multihomed = _localLocators.Count(l => !IsWildcardAddress(l.Address)) > 1,
+            CheckPeerBackups = _options.MultihomingPolicy != MultihomingPolicy.Failover,
         };
         a.Ice = ice;
         if (holdForEcho)

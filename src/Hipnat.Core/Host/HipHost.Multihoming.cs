@@ -39,11 +39,10 @@ public sealed partial class HipHost
 
             if (!ReferenceEquals(a.Multihoming.ProbedFor, ice.Selected))
             {
-                // A new selection (the first, or after a restart): check the other interfaces' paths on for a while.
+                // A new selection (the first, or after a restart): every further interface may ask again. ICE checks
+                // the other interfaces' paths on (IceAgent.Backups) and reports each that works (PairWorks).
                 a.Multihoming.ProbedFor = ice.Selected;
                 a.Multihoming.Tried.Clear();
-                a.Multihoming.ProbeRoundsLeft = MultihomingProbeRounds;
-                ArmMultihomingTimer(a, now);
             }
         }
 
@@ -71,13 +70,8 @@ public sealed partial class HipHost
         }
     }
 
-    /// <summary>Rounds of checks on the unchecked paths of further interfaces after ICE concluded, and their spacing.</summary>
-    private const int MultihomingProbeRounds = 12;
-
+    /// <summary>How soon to look again while ICE has not selected the primary path yet.</summary>
     private static readonly TimeSpan MultihomingProbeInterval = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>Checks per round (the ICE pacing of RFC 9028 §4.4 still spaces the checks of one round).</summary>
-    private const int MultihomingProbesPerRound = 4;
 
     private void ArmMultihomingTimer(HostAssociation a, TimeSpan now)
     {
@@ -92,47 +86,6 @@ public sealed partial class HipHost
     {
         a.Multihoming.ProbeDue = TimeSpan.MaxValue;
         CheckMultihoming(a, now);
-
-        // ICE selected one pair and stopped checking (RFC 8445 §8.1.1); with a multihoming policy the pairs of our
-        // other interfaces, and to peer candidates no pair reaches yet, are checked on for a few rounds so each
-        // interface gets a verified path (behind address-dependent NAT filtering both ends must send first).
-        if (a.Ice is not { Selected: not null } ice || a.State != AssociationState.Established || a.Multihoming.ProbeRoundsLeft <= 0)
-        {
-            return;
-        }
-
-        a.Multihoming.ProbeRoundsLeft--;
-        var localsWorking = new HashSet<System.Net.IPAddress>();
-        var remotesWorking = new HashSet<TransportAddress>();
-        foreach (var p in ice.CheckList.Pairs)
-        {
-            if (p.State == CandidatePairState.Succeeded && !p.IsRelayed)
-            {
-                localsWorking.Add(p.Local.Base.Address);
-                remotesWorking.Add(p.Remote.Address);
-            }
-        }
-
-        int sent = 0;
-        foreach (var p in ice.CheckList.Pairs.Where(p => !p.IsRelayed && p.State != CandidatePairState.Succeeded
-            && !IsWildcardAddress(p.Local.Base.Address)).OrderByDescending(p => p.Priority))
-        {
-            if (localsWorking.Contains(p.Local.Base.Address) && remotesWorking.Contains(p.Remote.Address))
-            {
-                continue;
-            }
-
-            SendCheck(a, ice, p, nominate: false, fresh: true, now);
-            if (++sent == MultihomingProbesPerRound)
-            {
-                break;
-            }
-        }
-
-        if (sent > 0 && a.Multihoming.ProbeRoundsLeft > 0)
-        {
-            ArmMultihomingTimer(a, now);
-        }
     }
 
     /// <summary>

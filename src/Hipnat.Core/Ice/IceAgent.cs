@@ -90,10 +90,10 @@ public sealed partial class IceAgent
     internal bool Multihomed { get; init; } = true;
 
     /// <summary>A direct pair carries the traffic: the checks stop (RFC 9028 §4.6.2), unless the other direct pairs
-    /// are checked on as hot-backup candidates (<see cref="IceOptions.CheckBackups"/>, draft §3.2.1).</summary>
+    /// are checked on as backups (<see cref="IceOptions.CheckBackups"/>, draft §3.2.1; IceAgent.Backups).</summary>
     private void StopChecksButBackups()
     {
-        if (_options.CheckBackups && Multihomed)
+        if (ChecksBackups)
         {
             CheckList.CheckBackupsOnly();
         }
@@ -164,6 +164,7 @@ public sealed partial class IceAgent
         RetransmitNomination(now);
         MaybeNominate(now);
         RetryDirectLater(now);
+        RunBackupRound(now);
 
         // RFC 9028 §4.6.2: every pair failed — the peer is told (CONNECTIVITY_CHECKS_FAILED) once.
         if (!Failed && Selected is null && CheckList.AllFailed && _nominating is null)
@@ -197,6 +198,11 @@ public sealed partial class IceAgent
             due = retry < now ? now : retry;
         }
 
+        if (_backupRoundAt < due)
+        {
+            due = _backupRoundAt < now ? now : _backupRoundAt;
+        }
+
         return due;
     }
 
@@ -212,6 +218,7 @@ public sealed partial class IceAgent
         SelectedAt = now;
         SelectedReason = reason;
         _transport.Selected(pair, reason, now);
+        StartBackupRounds(now);
     }
 
     /// <summary>Make-before-break (draft-melen-hip-nat-mm §3.1): a pair checked before the selected one's address
