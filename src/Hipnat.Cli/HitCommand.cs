@@ -3,7 +3,7 @@ using Hipnat.Runtime;
 
 namespace Hipnat.Cli;
 
-/// <summary><c>hipnat hit FILE</c>: prints the HIT of a key file.</summary>
+/// <summary><c>hipnat hit FILE</c>: prints the HIT of a key file (and, for ECDSA keys, the HIT earlier releases gave it).</summary>
 internal static class HitCommand
 {
     public static Command Create()
@@ -14,6 +14,13 @@ internal static class HitCommand
         {
             using var identity = HostIdentityFile.Load(parse.GetValue(file)!);
             parse.InvocationConfiguration.Output.WriteLine(identity.Hit.ToString());
+
+            // stdout stays the HIT alone (`HIT=$(hipnat hit FILE)`); the note about an ECDSA key's earlier HIT goes to stderr.
+            if (HostIdentityFile.HitChangeNotice(identity) is { } notice)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("hipnat hit: note: " + notice);
+            }
+
             return ExitCodes.Ok;
         });
         return command;

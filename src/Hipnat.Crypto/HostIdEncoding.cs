@@ -17,6 +17,9 @@ internal static class HostIdEncoding
     /// <summary>Largest RSA public exponent accepted, in octets.</summary>
     public const int MaxRsaExponentLength = 8;
 
+    /// <summary>The first octet of a SEC 1 uncompressed point (SEC 1 v2 §2.3.3).</summary>
+    public const byte UncompressedPoint = 0x04;
+
     public const string OidP256 = "1.2.840.10045.3.1.7";
     public const string OidP384 = "1.3.132.0.34";
 
@@ -132,10 +135,27 @@ internal static class HostIdEncoding
     }
 
     /// <summary>
-    /// ECDSA: ECC Curve (2 octets) | Public Key, the public key as the octet string of RFC 6090: the affine
-    /// coordinates x | y, each as many octets as the field size (RFC 7401 §5.2.9, §3.2).
+    /// ECDSA: ECC Curve (2 octets) | Public Key (RFC 7401 §5.2.9). §5.2.9 names only the "octet-string format
+    /// [RFC6090]"; hipnat writes the SEC 1 uncompressed point 0x04 | x | y (each coordinate the field size), the form
+    /// other HIPv2 implementations write and expect. The HIT is computed over exactly these octets (§3.2).
     /// </summary>
     public static byte[] EncodeEcdsa(EccCurve curve, in ECPoint q)
+    {
+        int n = CoordinateLength(curve);
+        var buffer = new byte[2 + 1 + (2 * n)];
+        BinaryPrimitives.WriteUInt16BigEndian(buffer, (ushort)curve);
+        buffer[2] = UncompressedPoint;
+        WriteFixed(q.X, buffer.AsSpan(3, n));
+        WriteFixed(q.Y, buffer.AsSpan(3 + n, n));
+        return buffer;
+    }
+
+    /// <summary>
+    /// The ECDSA Host Identity as earlier hipnat releases wrote it: ECC Curve | x | y, without the 0x04 octet. Only
+    /// used to tell an operator the HIT a key had before (<see cref="HostIdentity.HitBeforeUncompressedPoint"/>);
+    /// still accepted from peers by <see cref="TryDecodeEcdsa"/>.
+    /// </summary>
+    public static byte[] EncodeEcdsaCoordinatesOnly(EccCurve curve, in ECPoint q)
     {
         int n = CoordinateLength(curve);
         var buffer = new byte[2 + (2 * n)];
@@ -146,8 +166,9 @@ internal static class HostIdEncoding
     }
 
     /// <summary>
-    /// Decodes an ECDSA Host Identity field. Besides x | y, a SEC1 uncompressed point (0x04 | x | y) is accepted
-    /// from peers that encode it that way; the point itself is checked when the key is imported.
+    /// Decodes an ECDSA Host Identity field: the SEC 1 uncompressed point (0x04 | x | y) that hipnat writes, or the
+    /// bare coordinates x | y that earlier hipnat releases wrote. Either way the HIT is over the octets received
+    /// (RFC 7401 §3.2); the point itself is checked when the key is imported.
     /// </summary>
     public static bool TryDecodeEcdsa(ReadOnlySpan<byte> hi, out EccCurve curve, out ECParameters parameters, out string? error)
     {
@@ -168,14 +189,14 @@ internal static class HostIdEncoding
 
         int n = CoordinateLength(label);
         ReadOnlySpan<byte> point = hi[2..];
-        if (point.Length == (2 * n) + 1 && point[0] == 0x04)
+        if (point.Length == (2 * n) + 1 && point[0] == UncompressedPoint)
         {
             point = point[1..];
         }
 
         if (point.Length != 2 * n)
         {
-            error = $"ECDSA host identity on curve {label} must carry {2 * n} public key octets, not {hi.Length - 2}";
+            error = $"ECDSA host identity on curve {label} must carry {(2 * n) + 1} public key octets (0x04 | x | y) or {2 * n} (x | y), not {hi.Length - 2}";
             return false;
         }
 

@@ -20,7 +20,7 @@ public sealed class HostIdentity : IDisposable
     private readonly AsymmetricAlgorithm _key;
     private readonly byte[] _hostId;
 
-    private HostIdentity(HostIdentityKind kind, AsymmetricAlgorithm key, byte[] hostId, int signatureLength)
+    private HostIdentity(HostIdentityKind kind, AsymmetricAlgorithm key, byte[] hostId, int signatureLength, Hit? hitBeforeUncompressedPoint = null)
     {
         Kind = kind;
         _key = key;
@@ -35,6 +35,7 @@ public sealed class HostIdentity : IDisposable
 
         Public = pub;
         Hit = pub.Hit;
+        HitBeforeUncompressedPoint = hitBeforeUncompressedPoint;
     }
 
     public HostIdentityKind Kind { get; }
@@ -45,11 +46,21 @@ public sealed class HostIdentity : IDisposable
     /// <summary>The HIT suite: RSA,DSA/SHA-256 for RSA, ECDSA/SHA-384 for both ECDSA curves (RFC 7401 §5.2.10).</summary>
     public HitSuite Suite { get; }
 
-    /// <summary>Exactly the "Host Identity" field of the HOST_ID parameter (RFC 7401 §5.2.9).</summary>
+    /// <summary>
+    /// Exactly the "Host Identity" field of the HOST_ID parameter (RFC 7401 §5.2.9): for ECDSA, ECC Curve | 0x04 | x | y;
+    /// for RSA, e_len | e | n (RFC 3110 §2).
+    /// </summary>
     public ReadOnlyMemory<byte> HostIdBytes => _hostId;
 
     /// <summary>The HIT, the ORCHIDv2 of <see cref="HostIdBytes"/> (RFC 7401 §3.2).</summary>
     public Hit Hit { get; }
+
+    /// <summary>
+    /// For ECDSA identities, the HIT earlier hipnat releases gave this key: they wrote the public key in HOST_ID as
+    /// ECC Curve | x | y, without the 0x04 octet of the uncompressed point written now, and a HIT is the hash of
+    /// those octets (RFC 7401 §3.2). Peers configured with this HIT need <see cref="Hit"/>. Null for RSA.
+    /// </summary>
+    public Hit? HitBeforeUncompressedPoint { get; }
 
     /// <summary>Length of the signature value <see cref="Sign"/> writes, in octets.</summary>
     public int SignatureLength { get; }
@@ -190,8 +201,9 @@ public sealed class HostIdentity : IDisposable
     {
         ECParameters p = ecdsa.ExportParameters(includePrivateParameters: false);
         byte[] hostId = HostIdEncoding.EncodeEcdsa(curve, p.Q);
+        Hit before = Orchid.ComputeHit(HostIdentityAlgorithm.Ecdsa, HostIdEncoding.EncodeEcdsaCoordinatesOnly(curve, p.Q));
         HostIdentityKind kind = curve == EccCurve.NistP256 ? HostIdentityKind.EcdsaP256 : HostIdentityKind.EcdsaP384;
-        return new HostIdentity(kind, ecdsa, hostId, 2 * HostIdEncoding.CoordinateLength(curve));
+        return new HostIdentity(kind, ecdsa, hostId, 2 * HostIdEncoding.CoordinateLength(curve), before);
     }
 
     private static HostIdentity FromRsa(RSA rsa)

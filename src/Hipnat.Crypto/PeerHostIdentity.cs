@@ -34,7 +34,10 @@ public sealed class PeerHostIdentity : IDisposable
     /// <summary>The HIT suite of this identity; its hash is the one used for signatures.</summary>
     public HitSuite Suite { get; }
 
-    /// <summary>The HIT computed from <see cref="HostIdBytes"/> (RFC 7401 §3.2).</summary>
+    /// <summary>
+    /// The HIT computed from <see cref="HostIdBytes"/> as received (RFC 7401 §3.2): an ECDSA key sent as 0x04 | x | y
+    /// and the same key sent as x | y have different HITs, and the sender's HIT must be the one of the octets it sent.
+    /// </summary>
     public Hit Hit { get; }
 
     /// <summary>The Host Identity field exactly as given.</summary>

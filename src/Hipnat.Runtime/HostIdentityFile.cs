@@ -40,6 +40,22 @@ public static class HostIdentityFile
         }
     }
 
+    /// <summary>
+    /// For an ECDSA key, what an operator needs to know about its HIT: hipnat now writes the public key in HOST_ID as
+    /// ECC Curve | 0x04 | x | y (RFC 7401 §5.2.9, the uncompressed point other HIPv2 implementations expect), and the
+    /// HIT is the hash of those octets (§3.2), so a key made by an earlier release, which wrote ECC Curve | x | y, has a
+    /// new HIT. Names both HITs. Null for RSA keys, whose HIT did not change.
+    /// </summary>
+    public static string? HitChangeNotice(HostIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return identity.HitBeforeUncompressedPoint is { } old
+            ? $"hipnat now writes ECDSA public keys in HOST_ID as the uncompressed point 0x04 | x | y, which changed the HIT of ECDSA keys: "
+                + $"this key's HIT is {identity.Hit}; if the key was made by an earlier hipnat, its HIT was {old}, "
+                + $"and peers, relay allow-lists and config files that name {old} need {identity.Hit}"
+            : null;
+    }
+
     /// <summary>True when group or others may read the file (a private key should be 0600).</summary>
     public static bool IsExposed(string path)
     {

@@ -87,19 +87,28 @@ public class EcPublicKeyImportTests
         byte[] label = hi[..2];
         EcDomain domain = kind == HostIdentityKind.EcdsaP256 ? EcDomain.P256 : EcDomain.P384;
         int n = domain.FieldLength;
+        Assert.Equal(0x04, hi[2]); // ECC Curve | 0x04 | x | y
+        byte[] xy = hi[3..];
 
-        foreach ((string what, byte[] point) in InvalidPoints(domain, hi[2..]))
+        // Each invalid point both bare (x | y, as earlier hipnat releases sent) and as a SEC 1 uncompressed point.
+        foreach ((string what, byte[] bare) in InvalidPoints(domain, xy))
         {
-            bool accepted = PeerHostIdentity.TryCreate(HostIdentityAlgorithm.Ecdsa, [.. label, .. point], allowNative, out PeerHostIdentity? peer, out string? error);
-            peer?.Dispose();
-            Assert.False(accepted, what);
-            Assert.Contains(point.Length == 2 * n ? "not a valid point" : $"must carry {2 * n}", error, StringComparison.Ordinal);
+            foreach (byte[] point in new byte[][] { bare, [0x04, .. bare] })
+            {
+                bool accepted = PeerHostIdentity.TryCreate(HostIdentityAlgorithm.Ecdsa, [.. label, .. point], allowNative, out PeerHostIdentity? peer, out string? error);
+                peer?.Dispose();
+                Assert.False(accepted, what);
+                bool pointLength = point.Length == 2 * n || (point.Length == (2 * n) + 1 && point[0] == 0x04);
+                Assert.Contains(pointLength ? "not a valid point" : $"must carry {(2 * n) + 1}", error, StringComparison.Ordinal);
+            }
         }
 
-        // The SEC1 uncompressed prefix does not rescue an invalid point.
-        byte[] offCurve = (byte[])hi.Clone();
-        offCurve[^1] ^= 0x01;
-        Assert.False(PeerHostIdentity.TryCreate(HostIdentityAlgorithm.Ecdsa, [.. label, 0x04, .. offCurve[2..]], allowNative, out _, out _));
+        // A prefix other than 0x04 (compressed 0x02/0x03, or garbage) is not an uncompressed point.
+        foreach (byte prefix in new byte[] { 0x00, 0x02, 0x03, 0x05 })
+        {
+            Assert.False(PeerHostIdentity.TryCreate(HostIdentityAlgorithm.Ecdsa, [.. label, prefix, .. xy], allowNative, out _, out string? error));
+            Assert.Contains($"must carry {(2 * n) + 1}", error, StringComparison.Ordinal);
+        }
     }
 
     [Theory]

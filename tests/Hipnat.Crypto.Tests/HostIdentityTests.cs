@@ -35,20 +35,35 @@ public class HostIdentityTests
     [Theory]
     [InlineData(HostIdentityKind.EcdsaP256, EccCurve.NistP256, 32)]
     [InlineData(HostIdentityKind.EcdsaP384, EccCurve.NistP384, 48)]
-    public void Ecdsa_host_id_is_curve_label_then_x_and_y(HostIdentityKind kind, EccCurve curve, int n)
+    public void Ecdsa_host_id_is_curve_label_then_the_uncompressed_point(HostIdentityKind kind, EccCurve curve, int n)
     {
         HostIdentity id = TestIdentities.Get(kind);
         using ECDsa reference = ECDsa.Create();
         reference.ImportFromPem(id.ExportPkcs8Pem());
         ECParameters p = reference.ExportParameters(false);
 
+        // RFC 7401 §5.2.9: ECC Curve | Public Key, the key as the SEC 1 uncompressed point 0x04 | x | y.
         byte[] hi = id.HostIdBytes.ToArray();
         Assert.Equal(HostIdentityAlgorithm.Ecdsa, id.Algorithm);
-        Assert.Equal(2 + (2 * n), hi.Length);
+        Assert.Equal(2 + 1 + (2 * n), hi.Length);
         Assert.Equal((ushort)curve, BinaryPrimitives.ReadUInt16BigEndian(hi));
-        Assert.Equal(p.Q.X, hi[2..(2 + n)]);
-        Assert.Equal(p.Q.Y, hi[(2 + n)..]);
+        Assert.Equal(0x04, hi[2]);
+        Assert.Equal(p.Q.X, hi[3..(3 + n)]);
+        Assert.Equal(p.Q.Y, hi[(3 + n)..]);
         Assert.Equal(2 * n, id.SignatureLength);
+
+        // The same point as the BCL's SubjectPublicKeyInfo carries it (its last 2n + 1 octets).
+        Assert.Equal(reference.ExportSubjectPublicKeyInfo()[^((2 * n) + 1)..], hi[2..]);
+
+        // The HIT earlier releases gave the key is over ECC Curve | x | y.
+        Assert.Equal(Orchid.ComputeHit(HostIdentityAlgorithm.Ecdsa, [.. hi[..2], .. hi[3..]]), id.HitBeforeUncompressedPoint);
+        Assert.NotEqual(id.Hit, id.HitBeforeUncompressedPoint);
+    }
+
+    [Fact]
+    public void Rsa_has_no_earlier_hit()
+    {
+        Assert.Null(TestIdentities.Get(HostIdentityKind.Rsa).HitBeforeUncompressedPoint);
     }
 
     [Fact]

@@ -43,9 +43,9 @@ public class PeerHostIdentityTests
         byte[] hi = TestIdentities.Get(HostIdentityKind.EcdsaP256).HostIdBytes.ToArray();
 
         AssertRejected(HostIdentityAlgorithm.Ecdsa, [], "shorter than its curve label");
-        AssertRejected(HostIdentityAlgorithm.Ecdsa, hi[..^1], "must carry 64");
-        AssertRejected(HostIdentityAlgorithm.Ecdsa, [.. hi, 0], "must carry 64");
-        AssertRejected(HostIdentityAlgorithm.Ecdsa, [0, 2, .. hi[2..]], "must carry 96"); // P-384 label on a P-256 key
+        AssertRejected(HostIdentityAlgorithm.Ecdsa, hi[..^2], "must carry 65 public key octets (0x04 | x | y) or 64 (x | y), not 63");
+        AssertRejected(HostIdentityAlgorithm.Ecdsa, [.. hi, 0], "must carry 65");
+        AssertRejected(HostIdentityAlgorithm.Ecdsa, [0, 2, .. hi[2..]], "must carry 97"); // P-384 label on a P-256 key
         AssertRejected(HostIdentityAlgorithm.Ecdsa, [0, 0, .. hi[2..]], "unsupported ECC curve 0");
         AssertRejected(HostIdentityAlgorithm.Ecdsa, [0, 3, .. hi[2..]], "unsupported ECC curve 3");
 
@@ -53,25 +53,33 @@ public class PeerHostIdentityTests
         offCurve[^1] ^= 0x01; // y no longer matches x
         AssertRejected(HostIdentityAlgorithm.Ecdsa, offCurve, "not a valid point");
 
-        byte[] zeros = new byte[66];
+        byte[] zeros = new byte[67];
         zeros[1] = 1;
+        zeros[2] = 0x04;
         AssertRejected(HostIdentityAlgorithm.Ecdsa, zeros, "not a valid point");
 
-        byte[] huge = [0, 1, .. Enumerable.Repeat((byte)0xFF, 64)]; // coordinates >= p
+        byte[] huge = [0, 1, 0x04, .. Enumerable.Repeat((byte)0xFF, 64)]; // coordinates >= p
         AssertRejected(HostIdentityAlgorithm.Ecdsa, huge, "");
     }
 
-    [Fact]
-    public void Ecdsa_sec1_uncompressed_form_is_tolerated()
+    [Theory]
+    [InlineData(HostIdentityKind.EcdsaP256)]
+    [InlineData(HostIdentityKind.EcdsaP384)]
+    public void Ecdsa_coordinates_without_the_0x04_octet_are_still_accepted_and_hashed_as_received(HostIdentityKind kind)
     {
-        HostIdentity id = TestIdentities.Get(HostIdentityKind.EcdsaP256);
+        HostIdentity id = TestIdentities.Get(kind);
         byte[] hi = id.HostIdBytes.ToArray();
-        byte[] sec1 = [hi[0], hi[1], 0x04, .. hi[2..]];
-        Assert.True(PeerHostIdentity.TryCreate(HostIdentityAlgorithm.Ecdsa, sec1, out PeerHostIdentity? peer, out string? error), error);
+        byte[] bare = [hi[0], hi[1], .. hi[3..]]; // ECC Curve | x | y, as earlier hipnat releases send it
+        Assert.True(PeerHostIdentity.TryCreate(HostIdentityAlgorithm.Ecdsa, bare, out PeerHostIdentity? peer, out string? error), error);
         using (peer)
         {
             Assert.True(peer.Verify("d"u8, id.Sign("d"u8)));
-            Assert.Equal(Orchid.ComputeHit(HostIdentityAlgorithm.Ecdsa, sec1), peer.Hit); // HIT is over the bytes as sent
+            Assert.Equal(bare, peer.HostIdBytes.ToArray());
+
+            // RFC 7401 §3.2: the HIT is over the Host Identity as received, so the same key has another HIT in this form.
+            Assert.Equal(Orchid.ComputeHit(HostIdentityAlgorithm.Ecdsa, bare), peer.Hit);
+            Assert.Equal(id.HitBeforeUncompressedPoint, peer.Hit);
+            Assert.NotEqual(id.Hit, peer.Hit);
         }
     }
 

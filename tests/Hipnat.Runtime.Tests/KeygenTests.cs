@@ -1,4 +1,5 @@
 using Hipnat.Cli;
+using Hipnat.Crypto.Tests;
 using Hipnat.Runtime.Tests.Support;
 using Hipnat.Wire;
 
@@ -30,6 +31,60 @@ public sealed class KeygenTests : IDisposable
         var show = await InProcessCli.RunAsync("hit", key);
         Assert.Equal(ExitCodes.Ok, show.ExitCode);
         Assert.Equal(printed, show.Stdout.Trim());
+
+        // Only ECDSA keys' HITs changed with the 0x04 | x | y HOST_ID encoding; the note names the earlier HIT.
+        using var loaded = HostIdentityFile.Load(key);
+        if (algorithm == "rsa")
+        {
+            Assert.Null(loaded.HitBeforeUncompressedPoint);
+            Assert.Empty(show.Stderr);
+        }
+        else
+        {
+            Assert.StartsWith("hipnat hit: note: ", show.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"its HIT was {loaded.HitBeforeUncompressedPoint}", show.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// A key file made before HOST_ID carried 0x04 | x | y (a PKCS#8 key holds no HIT, so any ECDSA key file is one)
+    /// still loads; <c>hipnat hit</c> prints its new HIT alone on stdout and says on stderr what the HIT was before.
+    /// The HITs are the ones computed outside .NET (<see cref="Hipnat.Crypto.Tests.EcdsaKnownAnswers"/>).
+    /// </summary>
+    [Theory]
+    [InlineData("p256")]
+    [InlineData("p384")]
+    public async Task HitOfAnExistingEcdsaKeyFileNamesTheHitItHadBefore(string curve)
+    {
+        var (pem, hit, before) = curve == "p256"
+            ? (EcdsaKnownAnswers.P256Pem, EcdsaKnownAnswers.P256Hit, EcdsaKnownAnswers.P256HitBefore)
+            : (EcdsaKnownAnswers.P384Pem, EcdsaKnownAnswers.P384Hit, EcdsaKnownAnswers.P384HitBefore);
+        var key = _dir.File($"{curve}.pem");
+        await File.WriteAllTextAsync(key, pem, TestContext.Current.CancellationToken);
+
+        var show = await InProcessCli.RunAsync("hit", key);
+        Assert.Equal(ExitCodes.Ok, show.ExitCode);
+        Assert.Equal(Hit.Parse(hit) + "\n", show.Stdout.ReplaceLineEndings("\n"));
+        string newHit = Hit.Parse(hit).ToString();
+        string oldHit = Hit.Parse(before).ToString();
+        Assert.Equal(
+            $"hipnat hit: note: hipnat now writes ECDSA public keys in HOST_ID as the uncompressed point 0x04 | x | y, which changed the HIT of ECDSA keys: "
+            + $"this key's HIT is {newHit}; if the key was made by an earlier hipnat, its HIT was {oldHit}, "
+            + $"and peers, relay allow-lists and config files that name {oldHit} need {newHit}\n",
+            show.Stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task TheDaemonLogsAnEcdsaKeysEarlierHitAtStartUp()
+    {
+        var key = _dir.File("old.pem");
+        await File.WriteAllTextAsync(key, EcdsaKnownAnswers.P256Pem, TestContext.Current.CancellationToken);
+        string newHit = Hit.Parse(EcdsaKnownAnswers.P256Hit).ToString();
+        string oldHit = Hit.Parse(EcdsaKnownAnswers.P256HitBefore).ToString();
+        using var daemon = await DaemonProcess.StartAsync(newHit, _dir.File("d.sock"), "--key", key, "--listen", $"127.0.0.1:{Ports.FreeUdpPort()}");
+        Assert.True(await daemon.Process.WaitForOutputAsync($"hipnat daemon up: HIT {newHit}", TimeSpan.FromSeconds(30)), daemon.Process.Output);
+        Assert.Contains($"if this key was made by an earlier hipnat, its HIT was {oldHit}", daemon.Process.Output, StringComparison.Ordinal);
+        Assert.Equal(newHit, (await daemon.StatusAsync()).LocalHit);
     }
 
     [Fact]

@@ -13,6 +13,9 @@ public enum DropReason
     StaleR1Counter,
     BadMac,
     BadSignature,
+
+    /// <summary>A packet that must be signed (R1, I2, R2, UPDATE, NOTIFY, CLOSE, CLOSE_ACK) carried no HIP_SIGNATURE(_2).</summary>
+    MissingSignature,
     BadHostId,
     HitMismatch,
     UnsupportedParameters,

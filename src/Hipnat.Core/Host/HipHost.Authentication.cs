@@ -35,11 +35,32 @@ public sealed partial class HipHost
         return HipMac.Verify(suite, key, scratch[..len], mac.Contents);
     }
 
-    /// <summary>Verifies HIP_SIGNATURE, or HIP_SIGNATURE_2 with the Initiator HIT and PUZZLE Opaque/#I zeroed (§6.4.2).</summary>
-    internal static bool VerifySignature(HipPacket packet, ushort sigType, PeerHostIdentity signer)
+    /// <summary>
+    /// Verifies HIP_SIGNATURE, or HIP_SIGNATURE_2 with the Initiator HIT and PUZZLE Opaque/#I zeroed (§6.4.2), which
+    /// every packet type that calls this must carry (RFC 7401 §5.3.2-§5.3.8). A failure is counted and logged under
+    /// what is wrong: <see cref="DropReason.MissingSignature"/> when the parameter is absent, otherwise
+    /// <see cref="DropReason.BadSignature"/>. <paramref name="packetFrom"/> starts the log line, e.g. "R2 from HIT".
+    /// </summary>
+    internal bool CheckSignature(HipPacket packet, ushort sigType, PeerHostIdentity signer, string packetFrom)
     {
-        if (!packet.TryFind(sigType, out var sig) || sig.Contents.Length < 2)
+        string name = ParameterType.Name(sigType);
+        if (!packet.TryFind(sigType, out var sig))
         {
+            Drop(DropReason.MissingSignature, $"{packetFrom}: {name} missing");
+            return false;
+        }
+
+        // Contents: SIG alg (2 octets), then the signature (§5.2.14).
+        if (sig.Contents.Length < 2)
+        {
+            Drop(DropReason.BadSignature, $"{packetFrom}: {name} too short for its SIG alg field");
+            return false;
+        }
+
+        int alg = (sig.Contents[0] << 8) | sig.Contents[1];
+        if (alg != (int)signer.Algorithm)
+        {
+            Drop(DropReason.BadSignature, $"{packetFrom}: {name} SIG alg {alg} is not the HI algorithm {(int)signer.Algorithm} ({signer.Algorithm})");
             return false;
         }
 
@@ -55,14 +76,13 @@ public sealed partial class HipHost
             }
         }
 
-        // Contents: SIG alg (2 octets), then the signature (§5.2.14).
-        int alg = (sig.Contents[0] << 8) | sig.Contents[1];
-        if (alg != (int)signer.Algorithm)
+        if (!signer.Verify(scratch[..len], sig.Contents[2..]))
         {
+            Drop(DropReason.BadSignature, $"{packetFrom}: {name} does not verify");
             return false;
         }
 
-        return signer.Verify(scratch[..len], sig.Contents[2..]);
+        return true;
     }
 
     /// <summary>HIP_MAC, then HIP_SIGNATURE, of a packet on an established association (RFC 7401 §6.12 steps 1-3,
@@ -75,13 +95,7 @@ public sealed partial class HipHost
             return false;
         }
 
-        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity!))
-        {
-            Drop(DropReason.BadSignature, $"{what} from {a.PeerHit}: HIP_SIGNATURE does not verify");
-            return false;
-        }
-
-        return true;
+        return CheckSignature(packet, ParameterType.HipSignature, a.PeerIdentity!, $"{what} from {a.PeerHit}");
     }
 
     /// <summary>Adds HIP_MAC over everything written so far.</summary>

@@ -103,9 +103,8 @@ public sealed partial class HipHost
             return;
         }
 
-        if (!VerifySignature(packet, ParameterType.HipSignature2, peerId))
+        if (!CheckSignature(packet, ParameterType.HipSignature2, peerId, $"R1 from {peer}"))
         {
-            Drop(DropReason.BadSignature, $"R1 from {peer}: HIP_SIGNATURE_2 does not verify");
             return;
         }
 
@@ -377,9 +376,9 @@ public sealed partial class HipHost
             return;
         }
 
-        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
+        // RFC 7401 §6.10 step 4; an R2 without HIP_SIGNATURE (§5.3.4) is counted as MissingSignature.
+        if (!CheckSignature(packet, ParameterType.HipSignature, a.PeerIdentity, $"R2 from {peer}"))
         {
-            Drop(DropReason.BadSignature, $"R2 from {peer}: HIP_SIGNATURE does not verify");
             return;
         }
 

@@ -49,9 +49,8 @@ public sealed partial class HipHost
             return;
         }
 
-        if (!VerifySignature(packet, ParameterType.HipSignature, a.PeerIdentity))
+        if (!CheckSignature(packet, ParameterType.HipSignature, a.PeerIdentity, $"NOTIFY from {peer}"))
         {
-            Drop(DropReason.BadSignature, $"NOTIFY from {peer}: HIP_SIGNATURE does not verify");
             return;
         }
 

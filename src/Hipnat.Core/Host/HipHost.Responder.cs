@@ -204,9 +204,8 @@ public sealed partial class HipHost
             return;
         }
 
-        if (!VerifySignature(packet, ParameterType.HipSignature, peerId))
+        if (!CheckSignature(packet, ParameterType.HipSignature, peerId, $"I2 from {peer}"))
         {
-            Drop(DropReason.BadSignature, $"I2 from {peer}: HIP_SIGNATURE does not verify");
             return;
         }
 

@@ -195,7 +195,9 @@ public sealed partial class HipHost
             // Not for us: a registrar forwards it for a registered client, anyone else drops it.
             if (!TryRelay(packet, hip, local, remote, now))
             {
-                Drop(DropReason.NotForUs, $"from {remote}: receiver HIT {receiver} is neither ours nor a registered client's");
+                Drop(DropReason.NotForUs, receiver == _identity.HitBeforeUncompressedPoint
+                    ? $"from {remote}: receiver HIT {receiver} is this host's HIT from before ECDSA HOST_IDs carried 0x04 | x | y; the sender needs our HIT {LocalHit}"
+                    : $"from {remote}: receiver HIT {receiver} is neither ours nor a registered client's");
             }
 
             return;
