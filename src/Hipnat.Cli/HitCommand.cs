@@ -12,11 +12,12 @@ internal static class HitCommand
         var command = new Command("hit", "Print the HIT (IPv6 notation) of a host identity key file") { file };
         command.SetAction(parse =>
         {
-            using var identity = HostIdentityFile.Load(parse.GetValue(file)!);
+            var path = parse.GetValue(file)!;
+            using var identity = HostIdentityFile.Load(path);
             parse.InvocationConfiguration.Output.WriteLine(identity.Hit.ToString());
 
             // stdout stays the HIT alone (`HIT=$(hipnat hit FILE)`); the note about an ECDSA key's earlier HIT goes to stderr.
-            if (HostIdentityFile.HitChangeNotice(identity) is { } notice)
+            if (HostIdentityFile.HitChangeNotice(identity, path) is { } notice)
             {
                 parse.InvocationConfiguration.Error.WriteLine("hipnat hit: note: " + notice);
             }

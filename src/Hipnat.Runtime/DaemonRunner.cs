@@ -35,13 +35,10 @@ public static class DaemonRunner
         }
 
         using var identity = HostIdentityFile.Load(settings.KeyFile);
-        if (identity.HitBeforeUncompressedPoint is { } oldHit)
+        if (HostIdentityFile.HitChangeNotice(identity, settings.KeyFile) is { } notice)
         {
             // The HIT of an ECDSA key changed when HOST_ID started to carry 0x04 | x | y (RFC 7401 §5.2.9, §3.2).
-            logger.LogInformation(
-                "HIT {Hit} (ECDSA key {File}): hipnat now writes ECDSA public keys in HOST_ID as the uncompressed point 0x04 | x | y, which changed the HIT of ECDSA keys; "
-                + "if this key was made by an earlier hipnat, its HIT was {OldHit}, and peers, relay allow-lists and config files that name it need {Hit}",
-                identity.Hit, settings.KeyFile, oldHit, identity.Hit);
+            logger.LogInformation("key {File}: {Notice}", settings.KeyFile, notice);
         }
 
         if (HostIdentityFile.IsExposed(settings.KeyFile))

@@ -41,19 +41,43 @@ public static class HostIdentityFile
     }
 
     /// <summary>
-    /// For an ECDSA key, what an operator needs to know about its HIT: hipnat now writes the public key in HOST_ID as
-    /// ECC Curve | 0x04 | x | y (RFC 7401 §5.2.9, the uncompressed point other HIPv2 implementations expect), and the
-    /// HIT is the hash of those octets (§3.2), so a key made by an earlier release, which wrote ECC Curve | x | y, has a
-    /// new HIT. Names both HITs. Null for RSA keys, whose HIT did not change.
+    /// The first line of a key file `hipnat keygen` writes (text before the PEM block, which PEM readers skip): it
+    /// marks a key whose HIT was always computed over the uncompressed-point HOST_ID, so no note about an earlier HIT
+    /// is due.
     /// </summary>
-    public static string? HitChangeNotice(HostIdentity identity)
+    public const string UncompressedPointMarker = "# hipnat host identity; ECDSA public key in HOST_ID: 0x04 | x | y";
+
+    /// <summary>
+    /// For an ECDSA key file not written by this release's keygen, what an operator needs to know about its HIT:
+    /// hipnat now writes the public key in HOST_ID as ECC Curve | 0x04 | x | y (RFC 7401 §5.2.9, the uncompressed
+    /// point other HIPv2 implementations expect), and the HIT is the hash of those octets (§3.2), so a key made by an
+    /// earlier release, which wrote ECC Curve | x | y, has a new HIT. Names both HITs. Null for RSA keys, whose HIT
+    /// did not change, and for key files that carry <see cref="UncompressedPointMarker"/>.
+    /// </summary>
+    public static string? HitChangeNotice(HostIdentity identity, string path)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        return identity.HitBeforeUncompressedPoint is { } old
-            ? $"hipnat now writes ECDSA public keys in HOST_ID as the uncompressed point 0x04 | x | y, which changed the HIT of ECDSA keys: "
-                + $"this key's HIT is {identity.Hit}; if the key was made by an earlier hipnat, its HIT was {old}, "
-                + $"and peers, relay allow-lists and config files that name {old} need {identity.Hit}"
-            : null;
+        if (identity.HitBeforeUncompressedPoint is not { } old || HasMarker(path))
+        {
+            return null;
+        }
+
+        return $"hipnat now writes ECDSA public keys in HOST_ID as the uncompressed point 0x04 | x | y, which changed the HIT of ECDSA keys: "
+            + $"this key's HIT is {identity.Hit}; if the key was made by an earlier hipnat, its HIT was {old}, "
+            + $"and peers, relay allow-lists and config files that name {old} need {identity.Hit}";
+    }
+
+    private static bool HasMarker(string path)
+    {
+        try
+        {
+            using var reader = new StreamReader(path);
+            return reader.ReadLine() == UncompressedPointMarker;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>True when group or others may read the file (a private key should be 0600).</summary>
@@ -112,6 +136,7 @@ public static class HostIdentityFile
             using (var stream = new FileStream(temp, options))
             using (var writer = new StreamWriter(stream))
             {
+                writer.Write(UncompressedPointMarker + "\n");
                 writer.Write(identity.ExportPkcs8Pem());
                 writer.Flush();
                 stream.Flush(flushToDisk: true);

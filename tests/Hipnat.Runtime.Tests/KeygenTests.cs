@@ -26,23 +26,30 @@ public sealed class KeygenTests : IDisposable
         Assert.True(hit.IsOrchidV2);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", await File.ReadAllTextAsync(key, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        var text = await File.ReadAllTextAsync(key, TestContext.Current.CancellationToken);
+        Assert.StartsWith(HostIdentityFile.UncompressedPointMarker + "\n-----BEGIN PRIVATE KEY-----", text, StringComparison.Ordinal);
 
         var show = await InProcessCli.RunAsync("hit", key);
         Assert.Equal(ExitCodes.Ok, show.ExitCode);
         Assert.Equal(printed, show.Stdout.Trim());
 
-        // Only ECDSA keys' HITs changed with the 0x04 | x | y HOST_ID encoding; the note names the earlier HIT.
+        // A key this keygen made never had another HIT: no note. The same ECDSA key without the marker line (as an
+        // earlier release wrote it) gets the note with the earlier HIT; an RSA key's HIT never changed.
+        Assert.Empty(show.Stderr);
         using var loaded = HostIdentityFile.Load(key);
+        var bare = _dir.File($"{algorithm}-bare.pem");
+        await File.WriteAllTextAsync(bare, text[(text.IndexOf('\n', StringComparison.Ordinal) + 1)..], TestContext.Current.CancellationToken);
+        var showBare = await InProcessCli.RunAsync("hit", bare);
+        Assert.Equal(printed, showBare.Stdout.Trim());
         if (algorithm == "rsa")
         {
             Assert.Null(loaded.HitBeforeUncompressedPoint);
-            Assert.Empty(show.Stderr);
+            Assert.Empty(showBare.Stderr);
         }
         else
         {
-            Assert.StartsWith("hipnat hit: note: ", show.Stderr, StringComparison.Ordinal);
-            Assert.Contains($"its HIT was {loaded.HitBeforeUncompressedPoint}", show.Stderr, StringComparison.Ordinal);
+            Assert.StartsWith("hipnat hit: note: ", showBare.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"its HIT was {loaded.HitBeforeUncompressedPoint}", showBare.Stderr, StringComparison.Ordinal);
         }
     }
 
@@ -83,7 +90,7 @@ public sealed class KeygenTests : IDisposable
         string oldHit = Hit.Parse(EcdsaKnownAnswers.P256HitBefore).ToString();
         using var daemon = await DaemonProcess.StartAsync(newHit, _dir.File("d.sock"), "--key", key, "--listen", $"127.0.0.1:{Ports.FreeUdpPort()}");
         Assert.True(await daemon.Process.WaitForOutputAsync($"hipnat daemon up: HIT {newHit}", TimeSpan.FromSeconds(30)), daemon.Process.Output);
-        Assert.Contains($"if this key was made by an earlier hipnat, its HIT was {oldHit}", daemon.Process.Output, StringComparison.Ordinal);
+        Assert.Contains($"if the key was made by an earlier hipnat, its HIT was {oldHit}", daemon.Process.Output, StringComparison.Ordinal);
         Assert.Equal(newHit, (await daemon.StatusAsync()).LocalHit);
     }
 
