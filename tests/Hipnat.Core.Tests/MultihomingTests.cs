@@ -95,6 +95,32 @@ public class MultihomingTests
     }
 
     [Fact]
+    public void UnderLoadBalanceASilentlyFailedLaneIsSeenWithinSecondsAndComesBack()
+    {
+        // A bound SA pair's path carries flows of its own: under load-balance it is asked every second (a signed
+        // echo), so when its NAT drops everything the lane is failed on both sides within a few seconds (its weight
+        // goes to 0 and its flows move, docs/multihoming.md) — not after the 15 s keepalive — and is a standby again
+        // once the NAT forwards again.
+        var t = Associated(MultihomingPolicy.LoadBalance);
+        var bound = InfoA(t).SaPairs.Single(s => s.BoundLocal is not null);
+        var peerBound = InfoB(t).SaPairs.Single(s => s.InboundSpi == bound.OutboundSpi);
+        Assert.Equal(LocatorPairState.Standby, bound.BoundState);
+        Assert.Equal(LocatorPairState.Standby, peerBound.BoundState);
+        var nat = t.Sim.Nats.Single(n => n.Name == (bound.BoundLocal!.Value.Address.Equals(SecondAddress) ? "natC" : "natA"));
+        var profile = nat.Profile;
+        nat.Profile = profile with { Loss = 1.0 };
+
+        LocatorPairState? StateA() => InfoA(t).SaPairs.Single(s => s.InboundSpi == bound.InboundSpi).BoundState;
+        LocatorPairState? StateB() => InfoB(t).SaPairs.Single(s => s.InboundSpi == peerBound.InboundSpi).BoundState;
+        Assert.True(t.Sim.RunUntil(() => StateA() == LocatorPairState.Failed && StateB() == LocatorPairState.Failed, TimeSpan.FromSeconds(3)),
+            $"after 3 s: A {StateA()}, B {StateB()}");
+        Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
+
+        nat.Profile = profile;
+        Assert.True(t.Sim.RunUntil(() => StateA() == LocatorPairState.Standby, TimeSpan.FromSeconds(3)), $"after the NAT came back: A {StateA()}, B {StateB()}");
+    }
+
+    [Fact]
     public void FailoverKeepsOneSaPairAndSendsNoMultihomingUpdate()
     {
         var t = Associated(MultihomingPolicy.Failover);

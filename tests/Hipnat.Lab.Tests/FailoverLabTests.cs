@@ -18,15 +18,19 @@ public class FailoverLabTests
     /// <summary>The relay, bob, and alice with her second uplink, associated on a direct pair.</summary>
     private sealed class DualHomed : IDisposable
     {
-        public DualHomed(string? aliceConfig = null)
+        /// <param name="aliceConfig">a config file for alice, if any</param>
+        /// <param name="bobNat">bob's NAT (port-restricted like alice's when null); a symmetric one leaves no direct
+        /// pair, and with <paramref name="dataRelay"/> ESP runs through the relay (RFC 9028 §4.12)</param>
+        /// <param name="dataRelay">both hosts ask the relay for RELAY_UDP_ESP</param>
+        public DualHomed(string? aliceConfig = null, NatOptions? bobNat = null, bool dataRelay = false)
         {
             var nat = NatOptions.PortRestrictedCone;
-            Lab = HipLab.Create(nat, nat);
+            Lab = HipLab.Create(nat, bobNat ?? nat);
             Nat3 = Lab.Lab.AddNat("nat3", Lab.Public, "198.18.3.0/24", nat);
             First = Lab.AliceHost.PrimaryInterface;
             Second = Lab.AliceHost.AddUplink(Nat3);
             Relay = Lab.StartRelay("--allow-any", "--log-level", "debug");
-            string[] register = ["--relay", $"{Lab.RelayHit}={Lab.RelayEndpoint}", "--log-level", "debug"];
+            string[] register = ["--relay", $"{Lab.RelayHit}={Lab.RelayEndpoint}", "--log-level", "debug", .. dataRelay ? new[] { "--relay-esp" } : []];
             Bob = Lab.Tool.StartHost(Lab.BobHost, Lab.Ids["bob"], register);
             string[] config = [];
             if (aliceConfig is not null)
@@ -42,7 +46,14 @@ public class FailoverLabTests
             Thread.Sleep(TimeSpan.FromSeconds(1)); // the reflexive address of alice's second uplink (STUN per base)
             var connect = HipLab.Connect(Alice, Lab.BobHit);
             Assert.True(connect.Succeeded, $"{connect}\n{Logs()}");
-            HipLab.WaitForPath(Alice, Lab.BobHit, p => p.Address.Equals(Lab.Nat2.PublicAddress), TimeSpan.FromSeconds(10), "a direct path to bob");
+            if (dataRelay)
+            {
+                HipLab.WaitForPath(Alice, Lab.BobHit, p => p.Address.Equals(Lab.RelayHost.Address) && p.Port != HipnatTool.Port, TimeSpan.FromSeconds(15), "a path through the data relay");
+            }
+            else
+            {
+                HipLab.WaitForPath(Alice, Lab.BobHit, p => p.Address.Equals(Lab.Nat2.PublicAddress), TimeSpan.FromSeconds(10), "a direct path to bob");
+            }
         }
 
         public HipLab Lab { get; }
@@ -68,8 +79,9 @@ public class FailoverLabTests
             return local is not null && local.Address.Equals(Second.Address) ? (Nat3, Second) : (Lab.Nat1, First);
         }
 
-        /// <summary>Alice's locator pairs with bob that are verified standbys from the other uplink.</summary>
-        public bool HasStandbyFrom(IPAddress local)
+        /// <summary>Whether alice has a verified standby with bob from <paramref name="local"/> (direct, or through
+        /// the data relay when <paramref name="viaDataRelay"/>).</summary>
+        public bool HasStandbyFrom(IPAddress local, bool viaDataRelay = false)
         {
             if (HipnatStatus.Association(Alice.Status(), Lab.BobHit) is not { } a || !a.TryGetProperty("locatorPairs", out var pairs))
             {
@@ -82,7 +94,7 @@ public class FailoverLabTests
                     || (p.TryGetProperty("throughRelay", out var t) && t.ValueKind == JsonValueKind.True)
                     || (p.TryGetProperty("viaDataRelay", out var d) && d.ValueKind == JsonValueKind.True);
                 if (p.TryGetProperty("state", out var st) && st.GetString() == "Standby" && p.TryGetProperty("local", out var lp) && lp.GetString() is { } l
-                    && IPEndPoint.TryParse(l, out var ep) && ep.Address.Equals(local) && !relayed)
+                    && IPEndPoint.TryParse(l, out var ep) && ep.Address.Equals(local) && (!relayed || viaDataRelay))
                 {
                     return true;
                 }
@@ -161,6 +173,34 @@ public class FailoverLabTests
         TestContext.Current.TestOutputHelper?.WriteLine(table.StandardOutput);
         Assert.Contains("last failover", table.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("standby", table.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ThroughADataRelayWhenTheActiveUplinksNatDropsEverythingTheOtherUplinkTakesOver()
+    {
+        // Bob behind a symmetric NAT (--random-fully): no direct pair, ESP through the data relay. Alice's pairs to
+        // the relay from her other uplink are standbys; when the uplink in use drops everything she may still hear
+        // bob (the relay sends his ESP where her keepalives last came from) while her own packets are lost — she
+        // leaves the pair whose echo goes unanswered, and bob is told on the path that works (docs/multihoming.md).
+        using var m = new DualHomed(bobNat: NatOptions.Symmetric, dataRelay: true);
+        var ping = StartPing(m);
+        var gaps = new List<TimeSpan>();
+        for (int i = 0; i < Runs(10); i++)
+        {
+            WaitUntil(() => m.HasStandbyFrom(OtherThanActive(m).Address, viaDataRelay: true), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby", m);
+            var (nat, nic) = m.ActiveUplink();
+            nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
+            var at = ping.Mark($"{nat.Name} drops everything ({i + 1})");
+            Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {i + 1})\n{m.Logs()}");
+            Thread.Sleep(500);
+            gaps.Add(ping.Snapshot().GapAround(at.At)?.Duration ?? TimeSpan.MaxValue);
+            WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {i + 1}: alice still on {nic.Address}", m);
+            nat.Iptables("-D", "FORWARD", "1");
+        }
+
+        var trace = ping.Stop();
+        Report("data relay (bob behind a symmetric NAT), the active uplink's NAT drops everything", gaps, trace);
+        Assert.True(P95(gaps) <= TimeSpan.FromSeconds(1), $"p95 gap {Ms(P95(gaps))}: {string.Join(", ", gaps.Select(Ms))}\n{m.Logs()}");
     }
 
     [Fact]

@@ -19,6 +19,44 @@ public sealed partial class HipHost
     /// <summary>Probes of standbys and of a suspected active pair give up after this many sends.</summary>
     private const int LivenessProbeAttempts = 4;
 
+    /// <summary>
+    /// How often a pair with an SA pair bound to it is asked under <see cref="MultihomingPolicy.LoadBalance"/>: it
+    /// carries flows of its own without being the active pair, so its liveness cannot wait for the keepalive interval
+    /// — a failed lane gets weight 0 and its flows move (docs/multihoming.md). Not a NAT keepalive (RFC 9028 §4.10
+    /// bounds those): a signed echo on a path in use, as on the active pair (draft §5.2).
+    /// </summary>
+    private static readonly TimeSpan LaneProbeInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The interval between signed echoes on a standby: the keepalive interval, or
+    /// <see cref="LaneProbeInterval"/> for a pair that carries a load-balanced lane.</summary>
+    private TimeSpan KeepaliveInterval(HostAssociation a, LocatorPair p) =>
+        _options.MultihomingPolicy == MultihomingPolicy.LoadBalance && !p.IsRelayed && IsBoundPath(a, p.Local, p.Peer)
+            && LaneProbeInterval < _options.StandbyKeepaliveInterval
+            ? LaneProbeInterval
+            : _options.StandbyKeepaliveInterval;
+
+    /// <summary>An SA pair was bound to the path (<paramref name="local"/>, <paramref name="peer"/>): under
+    /// load-balance its echoes start at the lane interval.</summary>
+    private void NoteBoundPath(HostAssociation a, TransportAddress local, TransportAddress peer, TimeSpan now)
+    {
+        if (a.Paths.Find(local, peer) is null)
+        {
+            // The peer's UPDATE came on a path ICE verified from its side (RFC 8047 §4.2.4 binding); from here on it
+            // is watched like any standby.
+            NoteVerifiedPair(a, local, peer, TimeSpan.Zero, now);
+        }
+
+        if (a.Paths.Find(local, peer) is { State: LocatorPairState.Standby } p)
+        {
+            var next = now + KeepaliveInterval(a, p);
+            if (next < p.NextKeepaliveAt)
+            {
+                p.NextKeepaliveAt = next;
+                ScheduleStandby(a);
+            }
+        }
+    }
+
     /// <summary>ICE or a signed echo verified the pair (<paramref name="local"/>, <paramref name="remote"/>) — direct,
     /// or through a data relay (<paramref name="viaDataRelay"/>, with RELAY_TO <paramref name="relayedTo"/> when the
     /// relayed candidate is ours): unless active it is a hot standby from now on (draft §3.2.1), and its keepalives
@@ -32,7 +70,7 @@ public sealed partial class HipHost
 
         if (a.Paths.NoteVerified(local, remote, rtt, now, relayedTo, viaDataRelay) is { State: LocatorPairState.Standby } p && p.NextKeepaliveAt == TimeSpan.MaxValue)
         {
-            p.NextKeepaliveAt = now + _options.StandbyKeepaliveInterval;
+            p.NextKeepaliveAt = now + KeepaliveInterval(a, p);
             ScheduleStandby(a);
         }
     }
@@ -78,7 +116,7 @@ public sealed partial class HipHost
             }
 
             // A failed pair is probed again sooner, backing off to the keepalive interval: it may come back.
-            p.NextKeepaliveAt = now + (p.State == LocatorPairState.Failed ? NextRecoveryInterval(p) : _options.StandbyKeepaliveInterval);
+            p.NextKeepaliveAt = now + (p.State == LocatorPairState.Failed ? NextRecoveryInterval(p) : KeepaliveInterval(a, p));
             if (!IsOurAddress(p.Local))
             {
                 p.State = LocatorPairState.Failed; // its interface is gone
@@ -149,7 +187,7 @@ public sealed partial class HipHost
 
         if (pair.NextKeepaliveAt == TimeSpan.MaxValue || pair.NextKeepaliveAt < now)
         {
-            pair.NextKeepaliveAt = now + _options.StandbyKeepaliveInterval;
+            pair.NextKeepaliveAt = now + KeepaliveInterval(a, pair);
         }
 
         ScheduleStandby(a);

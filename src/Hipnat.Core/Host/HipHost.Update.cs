@@ -507,6 +507,10 @@ public sealed partial class HipHost
                 BoundPeer = bind?.Peer,
             };
             a.SaPairs.Add(sa);
+            if (bind is { } path)
+            {
+                NoteBoundPath(a, path.Local, path.Peer, now);
+            }
         }
         else
         {
