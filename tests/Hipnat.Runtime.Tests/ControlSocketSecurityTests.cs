@@ -344,6 +344,42 @@ public sealed class ControlSocketSecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task AGroupMemberWithoutADaemonOfItsOwnFindsTheSystemDaemon()
+    {
+        Assert.SkipUnless(CanSwitchUsers, "running a client as another user needs root and setpriv (util-linux); CI runs as root");
+        Assert.SkipWhen(File.Exists(ControlSocketPath.SystemPath) || Directory.Exists(ControlSocketPath.SystemPath),
+            $"{ControlSocketPath.SystemPath} is in use on this machine");
+        Assert.Equal("/x.sock", ControlSocketPath.ForClient("/x.sock"));
+        bool createdDirectory = !Directory.Exists(ControlSocketPath.SystemDirectory);
+        ControlSocketPath.PrepareDirectory(ControlSocketPath.SystemDirectory, ControlSocketPath.SystemDirectoryMode);
+        try
+        {
+            var handler = new EchoHandler();
+            using (var server = new ControlServer(ControlSocketPath.SystemPath, handler, NullLogger.Instance,
+                new ControlServerOptions { Access = new ControlAccessPolicy(0, TestGroup, "test") }))
+            {
+                server.Start();
+                Assert.Equal(ControlSocketPath.SystemPath, ControlSocketPath.ForClient(null));
+
+                // No XDG_RUNTIME_DIR and a home that does not exist: `hipnat status` without --control asks the system daemon.
+                using var p = new ChildProcess("setpriv",
+                    [$"--reuid={Nobody}", $"--regid={Nobody}", $"--groups={TestGroup}", "env", "-u", "XDG_RUNTIME_DIR", "-u", "XDG_STATE_HOME",
+                     "HOME=/nonexistent", "dotnet", HipnatBinary.Dll, "status"]);
+                Assert.True(await p.WaitForExitAsync(TimeSpan.FromSeconds(60)), p.Output);
+                Assert.Contains("hipnat status: the daemon sent no status", p.Stderr, StringComparison.Ordinal);
+                Assert.Single(handler.Requests);
+            }
+        }
+        finally
+        {
+            if (createdDirectory)
+            {
+                Directory.Delete(ControlSocketPath.SystemDirectory);
+            }
+        }
+    }
+
+    [Fact]
     public void TheControlGroupIsResolvedAndCheckedAtStartUp()
     {
         Assert.Equal((0u, "root"), ControlAccessPolicy.ResolveGroup("root"));

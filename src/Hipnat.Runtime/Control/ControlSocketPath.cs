@@ -66,6 +66,37 @@ public static class ControlSocketPath
 
     public static string Resolve(string? configured) => string.IsNullOrWhiteSpace(configured) ? Default() : configured;
 
+    /// <summary>
+    /// The socket a client command talks to: <paramref name="configured"/> when given; else this user's
+    /// <see cref="Default"/> when something is there; else the system daemon's <see cref="SystemPath"/> when it
+    /// exists (a member of a root daemon's control group finds it without --control); else this user's default,
+    /// for the "no daemon" message.
+    /// </summary>
+    public static string ForClient(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        string? own;
+        try
+        {
+            own = Default();
+        }
+        catch (ControlSocketException)
+        {
+            own = null; // no runtime directory nor home: only the system daemon's socket is left
+        }
+
+        if (own is not null && (own == SystemPath || UnixFileStatus.TryRead(own, out _, out _)))
+        {
+            return own;
+        }
+
+        return UnixFileStatus.TryRead(SystemPath, out _, out _) || own is null ? SystemPath : own;
+    }
+
     /// <summary>The mode <see cref="PrepareDirectory"/> gives <see cref="DefaultDirectory"/> when it creates it.</summary>
     public static uint DefaultDirectoryMode() =>
         !OperatingSystem.IsWindows() && NativeMethods.GetEffectiveUserId() == 0 ? SystemDirectoryMode : PrivateDirectoryMode;
