@@ -9,7 +9,7 @@ internal static class CliOptions
 {
     public static Option<string?> Control() => new("--control")
     {
-        Description = $"Control socket of the daemon (default: {ControlSocketPath.SystemPath} as root, else $XDG_RUNTIME_DIR/hipnat.sock or /tmp/hipnat-UID.sock)",
+        Description = $"Control socket of the daemon (default: {ControlSocketPath.SystemPath} as root, else $XDG_RUNTIME_DIR/hipnat/hipnat.sock, else ~/.local/state/hipnat/hipnat.sock; clients fall back to {ControlSocketPath.SystemPath})",
         HelpName = "SOCKET",
     };
 

@@ -8,5 +8,5 @@ internal static class ControlCall
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     public static Task<ControlResponse> SendAsync(string? control, ControlRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
-        ControlClient.SendAsync(ControlSocketPath.Resolve(control), request, timeout, cancellationToken);
+        ControlClient.SendAsync(ControlSocketPath.ForClient(control), request, timeout, cancellationToken);
 }

@@ -29,6 +29,12 @@ internal sealed class DaemonCommandLine
 
     public Option<string?> Control { get; } = CliOptions.Control();
 
+    public Option<string?> ControlGroup { get; } = new("--control-group")
+    {
+        Description = "Members of this group (name or gid) may use the control socket too; by default only root and the daemon's user",
+        HelpName = "GROUP",
+    };
+
     public Option<string?> Config { get; } = new("--config", "-c") { Description = "JSON config file (see docs/config.md); flags override it", HelpName = "FILE" };
 
     public Option<string?> LogLevel { get; } = new("--log-level")
@@ -66,6 +72,7 @@ internal sealed class DaemonCommandLine
         command.Add(Key);
         command.Add(Listen);
         command.Add(Control);
+        command.Add(ControlGroup);
         command.Add(Config);
         command.Add(LogLevel);
         command.Add(LogFormat);
@@ -81,6 +88,7 @@ internal sealed class DaemonCommandLine
         Key = parse.GetValue(Key),
         Listen = parse.GetValue(Listen) ?? [],
         Control = parse.GetValue(Control),
+        ControlGroup = parse.GetValue(ControlGroup),
         LogLevel = parse.GetValue(LogLevel),
         LogFormat = parse.GetValue(LogFormat),
         Metrics = parse.GetValue(Metrics),
@@ -188,7 +196,12 @@ internal sealed class DaemonCommandLine
 
         if (f.Control is not null && string.IsNullOrWhiteSpace(f.Control))
         {
-            throw new ConfigException("--control '': empty path; give a socket path, e.g. --control /tmp/hipnat.sock");
+            throw new ConfigException("--control '': empty path; give a socket path, e.g. --control /run/hipnat/hipnat.sock");
+        }
+
+        if (f.ControlGroup is not null && SettingParsers.CheckGroupName(f.ControlGroup) is { } groupProblem)
+        {
+            throw new ConfigException($"--control-group '{f.ControlGroup}': {groupProblem}; give a group name such as hipnat or a gid");
         }
 
         var relays = new List<RelayServerSettings>();
@@ -237,6 +250,11 @@ internal sealed class DaemonCommandLine
         if (f.Control is not null)
         {
             settings.ControlSocket = f.Control;
+        }
+
+        if (f.ControlGroup is not null)
+        {
+            settings.ControlGroup = f.ControlGroup;
         }
 
         if (level is { } lv)

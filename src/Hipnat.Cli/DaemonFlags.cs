@@ -18,6 +18,8 @@ internal sealed record DaemonFlags
 
     public string? Control { get; init; }
 
+    public string? ControlGroup { get; init; }
+
     public string? LogLevel { get; init; }
 
     public string? LogFormat { get; init; }

@@ -71,6 +71,11 @@ public static class HipnatCli
             error.WriteLine($"{name}: {e.Message}");
             return ExitCodes.Environment;
         }
+        catch (ControlSocketException e)
+        {
+            error.WriteLine($"{name}: {e.Message}");
+            return ExitCodes.Environment;
+        }
         catch (ControlUnavailableException e)
         {
             error.WriteLine($"{name}: {e.Message}");

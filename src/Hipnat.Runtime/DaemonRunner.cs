@@ -16,7 +16,8 @@ namespace Hipnat.Runtime;
 /// <summary>
 /// Puts a daemon together from <see cref="DaemonSettings"/>: loads the key, opens the transports, creates the
 /// core, binds the control socket, and runs until cancelled. Configuration problems throw
-/// <see cref="ConfigException"/>; sockets that cannot be opened throw <see cref="TransportException"/>.
+/// <see cref="ConfigException"/>; sockets that cannot be opened throw <see cref="TransportException"/>, and a
+/// control socket that cannot be created <see cref="ControlSocketException"/>.
 /// </summary>
 public static class DaemonRunner
 {
@@ -29,6 +30,7 @@ public static class DaemonRunner
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var logger = loggerFactory.CreateLogger("hipnat");
         settings.Validate();
+        var controlAccess = ControlAccessPolicy.ForThisProcess(settings.ControlGroup);
         if (string.IsNullOrWhiteSpace(settings.KeyFile))
         {
             throw new ConfigException("no host identity key: pass --key FILE or set \"keyFile\" in the config file (create a key with `hipnat keygen --out FILE`)");
@@ -108,7 +110,14 @@ public static class DaemonRunner
             }
 
             var controlPath = ControlSocketPath.Resolve(settings.ControlSocket);
-            control = new ControlServer(controlPath, daemon, logger);
+            if (string.IsNullOrWhiteSpace(settings.ControlSocket))
+            {
+                // The default directory is the daemon's own: create it, or check that nobody else can write to it.
+                ControlSocketPath.PrepareDirectory(ControlSocketPath.DefaultDirectory(), ControlSocketPath.DefaultDirectoryMode());
+            }
+
+            var metrics = daemon.Metrics;
+            control = new ControlServer(controlPath, daemon, logger, new ControlServerOptions { Access = controlAccess, Refused = metrics.ControlRefused });
             if (settings.Metrics is { } endpoint)
             {
                 exporter = new PrometheusExporter(daemon.Metrics.Meter);
@@ -132,7 +141,8 @@ public static class DaemonRunner
             }
 
             control.Start();
-            logger.LogInformation("control socket {Path}", controlPath);
+            logger.LogInformation("control socket {Path} (mode {Mode}); allowed: {Allowed}",
+                control.Path, Convert.ToString(control.Mode, 8), controlAccess.Describe());
             if (metricsServer is not null)
             {
                 metricsServer.Start();

@@ -20,7 +20,10 @@ namespace Hipnat.Runtime;
 /// loop: run queued control work, feed received datagrams to the core, fire the core's timer when it is due,
 /// send everything the core queued, and turn the core's events into log lines and answers to waiting "connect"
 /// requests; then sleep until a datagram or request arrives or the next timer is due. The clock is a stopwatch
-/// started with the daemon. An exception while handling one datagram is logged and counted; the loop goes on.
+/// started with the daemon. An exception while handling one datagram is logged and counted; the loop goes on. So
+/// does an exception in any step of the loop (<see cref="DriverSteps"/>): it is counted per step
+/// (<see cref="StepFailures"/>, metric hipnat.driver.step_failures), logged with the step's name the first time and
+/// then at most once per <see cref="StepFailureLogInterval"/> per step, and the loop carries on with the next step.
 /// </summary>
 public sealed partial class HipDaemon : IControlHandler, IDisposable
 {
@@ -29,6 +32,9 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
 
     private static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ExceptionLogInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to sleep when working out the sleep time failed.</summary>
+    private static readonly TimeSpan SleepAfterFailure = TimeSpan.FromMilliseconds(100);
 
     private readonly HipHost _host;
     private readonly IReadOnlyList<IHipTransport> _transports;
@@ -47,6 +53,8 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
     private volatile bool _stopping;
     private TimeSpan _gracefulClose;
     private long _handlerExceptions;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _stepFailures = new(StringComparer.Ordinal);
+    private readonly LogThrottle _stepFailureLog = new(StepFailureLogInterval);
     private TimeSpan _lastExceptionLog = TimeSpan.MinValue;
     private int _started;
     private int _disposed;
@@ -79,6 +87,21 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
 
     /// <summary>Exceptions caught while handling datagrams or timers.</summary>
     public long HandlerExceptions => Interlocked.Read(ref _handlerExceptions);
+
+    /// <summary>A failing driver step is logged the first time, then at most once per this interval.</summary>
+    public static TimeSpan StepFailureLogInterval { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Failures of all driver steps so far.</summary>
+    public long TotalStepFailures => _stepFailures.Values.Sum();
+
+    /// <summary>
+    /// Tests only: called on the driver thread with the step's name (<see cref="DriverSteps"/>) as each guarded
+    /// step starts; an exception it throws counts as that step's failure.
+    /// </summary>
+    internal Action<string>? StepHook { get; set; }
+
+    /// <summary>Failures of driver step <paramref name="step"/> (<see cref="DriverSteps"/>) so far.</summary>
+    public long StepFailures(string step) => _stepFailures.TryGetValue(step, out var n) ? n : 0;
 
     /// <summary>Adds a peer locator. Before <see cref="Start"/> it is applied directly; afterwards on the driver thread.</summary>
     public void AddPeerLocator(Hit peer, TransportAddress locator)
@@ -311,7 +334,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         {
             RunLoop();
             CloseGracefully();
-            ReleaseTurn();
+            RunStep(DriverSteps.TurnRelease, static d => d.ReleaseTurn());
             FailAllWaiters("the daemon is stopping");
             _completion.TrySetResult();
         }
@@ -334,26 +357,72 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                 break;
             }
 
-            _inbox.Wait(more ? TimeSpan.Zero : SleepTime());
+            _inbox.Wait(more ? TimeSpan.Zero : RunStep(DriverSteps.SleepTime, static d => d.SleepTime(), SleepAfterFailure));
         }
 
         // Answer control work that arrived while stopping.
-        RunWork();
+        RunStep(DriverSteps.Work, static d => d.RunWork());
     }
 
-    /// <summary>One turn of the loop; true when datagrams are still queued.</summary>
+    /// <summary>One turn of the loop; true when datagrams are still queued. Each step is guarded on its own.</summary>
     private bool Turn()
     {
-        RunWork();
-        bool more = DrainDatagrams();
-        RunTimers();
-        _dataPlane?.OnTurn(Now);
-        MaintainRegistrations();
-        MaintainStun();
-        MaintainTurn();
-        ExpireWaiters();
-        Flush();
+        RunStep(DriverSteps.Work, static d => d.RunWork());
+        bool more = RunStep(DriverSteps.Datagrams, static d => d.DrainDatagrams(), false);
+        RunStep(DriverSteps.Timers, static d => d.RunTimers());
+        RunStep(DriverSteps.DataPlane, static d => d._dataPlane?.OnTurn(d.Now));
+        RunStep(DriverSteps.Registrations, static d => d.MaintainRegistrations());
+        RunStep(DriverSteps.Stun, static d => d.MaintainStun());
+        RunStep(DriverSteps.Turn, static d => d.MaintainTurn());
+        RunStep(DriverSteps.Waiters, static d => d.ExpireWaiters());
+        RunStep(DriverSteps.Flush, static d => d.Flush());
         return more;
+    }
+
+    /// <summary>Runs one driver step; an exception is counted and logged (<see cref="StepFailed"/>) and the loop goes on.</summary>
+    private void RunStep(string step, Action<HipDaemon> action)
+    {
+        try
+        {
+            StepHook?.Invoke(step);
+            action(this);
+        }
+        catch (Exception e)
+        {
+            StepFailed(step, e);
+        }
+    }
+
+    /// <summary>As <see cref="RunStep(string, Action{HipDaemon})"/> for a step with a result; <paramref name="onFailure"/> if it fails.</summary>
+    private T RunStep<T>(string step, Func<HipDaemon, T> func, T onFailure)
+    {
+        try
+        {
+            StepHook?.Invoke(step);
+            return func(this);
+        }
+        catch (Exception e)
+        {
+            StepFailed(step, e);
+            return onFailure;
+        }
+    }
+
+    /// <summary>
+    /// Counts a failure of <paramref name="step"/> and logs it with the exception: the first one, then at most one
+    /// per <see cref="StepFailureLogInterval"/> for that step (saying how many were not logged in between).
+    /// </summary>
+    private void StepFailed(string step, Exception e, string? what = null)
+    {
+        _stepFailures.AddOrUpdate(step, 1, (_, n) => n + 1);
+        Metrics.DriverStepFailed(step);
+        if (_stepFailureLog.ShouldLog(step, Now, out long suppressed))
+        {
+            _logger.LogError(e, "driver step {Step} failed{What}; carrying on{Suppressed}",
+                step,
+                what is null ? string.Empty : " (" + what + ")",
+                suppressed > 0 ? $" ({suppressed} more failures of this step since the last such line)" : string.Empty);
+        }
     }
 
     private void RunWork()
@@ -366,7 +435,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "control work failed on the driver thread");
+                StepFailed(DriverSteps.Work, e);
             }
         }
 
@@ -413,7 +482,8 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             }
             catch (Exception e)
             {
-                CountHandlerException(e, "timer");
+                Interlocked.Increment(ref _handlerExceptions);
+                StepFailed(DriverSteps.Timers, e);
             }
         }
     }
@@ -506,7 +576,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "data plane: handling event {Event} failed", ev);
+                StepFailed(DriverSteps.Events, e, "data plane: " + ev);
             }
 
             try
@@ -515,7 +585,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "handling event {Event} failed", ev);
+                StepFailed(DriverSteps.Events, e, ev.ToString());
             }
         }
     }
@@ -850,6 +920,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                 TransportMalformed = _transports.Sum(t => t.Counters.Malformed),
                 QueueDropped = _inbox.Dropped,
                 HandlerExceptions = HandlerExceptions,
+                StepFailures = _stepFailures.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
                 Relayed = c.Relayed,
                 EspRelayed = c.EspRelayed,
                 EspRelayedBytes = c.EspRelayedBytes,

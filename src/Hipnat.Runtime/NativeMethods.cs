@@ -17,6 +17,22 @@ internal static partial class NativeMethods
     public const int EAgain = 11;
     public const int EAcces = 13;
     public const int ENoBufs = 105;
+    public const int ENoEnt = 2;
+    public const int EExist = 17;
+    public const int EConnRefused = 111;
+
+    /// <summary>SO_PEERCRED: struct ucred {int pid; uint uid; uint gid} of the process that connected (socket(7)).</summary>
+    public const int SoPeerCred = 17;
+
+    /// <summary>SO_PEERGROUPS: the supplementary groups (gid_t[]) the peer had when it connected (Linux 4.13).</summary>
+    public const int SoPeerGroups = 59;
+
+    /// <summary>AT_FDCWD and AT_SYMLINK_NOFOLLOW of the *at(2) calls.</summary>
+    public const int AtFdCwd = -100;
+    public const int AtSymlinkNoFollow = 0x100;
+
+    /// <summary>statx(2) mask: STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO.</summary>
+    public const uint StatxBasic = 0x1 | 0x2 | 0x8 | 0x10 | 0x100;
 
     /// <summary>NETLINK_ROUTE: the rtnetlink family (netlink(7)).</summary>
     public const int NetlinkRoute = 0;
@@ -33,6 +49,41 @@ internal static partial class NativeMethods
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     internal static partial uint GetEffectiveUserId();
+
+    [LibraryImport("libc", EntryPoint = "getegid")]
+    internal static partial uint GetEffectiveGroupId();
+
+    /// <summary>statx(2); <paramref name="buffer"/> is a struct statx (256 bytes, the same layout on every architecture).</summary>
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Statx(int dirFd, string path, int flags, uint mask, Span<byte> buffer);
+
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MakeDirectory(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ChangeMode(string path, uint mode);
+
+    /// <summary>fchmod(2). On a Unix socket before bind(2), Linux creates the socket file with this mode (less the umask).</summary>
+    [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+    internal static partial int ChangeModeOfDescriptor(nint fd, uint mode);
+
+    /// <summary>lchown(2): never follows a symbolic link. uint.MaxValue leaves the owner or group as it is.</summary>
+    [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ChangeOwner(string path, uint owner, uint group);
+
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Rename(string from, string to);
+
+    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
+
+    /// <summary>getgrnam(3): a struct group* (gr_name, gr_passwd, gr_gid, gr_mem) or null.</summary>
+    [LibraryImport("libc", EntryPoint = "getgrnam", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint GetGroupByName(string name);
+
+    /// <summary>getgrgid(3): a struct group* or null.</summary>
+    [LibraryImport("libc", EntryPoint = "getgrgid", SetLastError = true)]
+    internal static partial nint GetGroupById(uint gid);
 
     /// <summary>socket(2). .NET's Socket constructor rejects protocol numbers it does not know (such as 139), so raw HIP sockets are made here.</summary>
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]

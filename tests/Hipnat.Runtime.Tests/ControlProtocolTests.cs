@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Hipnat.Runtime.Control;
 using Hipnat.Runtime.Tests.Support;
-using Hipnat.Runtime.Transports;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hipnat.Runtime.Tests;
@@ -88,12 +87,12 @@ public sealed class ControlProtocolTests : IDisposable
         using (var first = new ControlServer(path, new RecordingHandler(), NullLogger.Instance))
         {
             first.Start();
-            var e = Assert.Throws<TransportException>(() => new ControlServer(path, new RecordingHandler(), NullLogger.Instance));
+            var e = Assert.Throws<ControlSocketException>(() => new ControlServer(path, new RecordingHandler(), NullLogger.Instance));
             Assert.Contains($"another hipnat daemon is already listening on control socket '{path}'", e.Message, StringComparison.Ordinal);
         }
 
-        // A file left by a killed daemon, with nobody listening (.NET unlinks sockets it bound, so make a plain file).
-        File.WriteAllText(path, string.Empty);
+        // A socket left by a killed daemon, with nobody listening.
+        StaleSocket.Create(path);
         using var replacement = new ControlServer(path, new RecordingHandler(), NullLogger.Instance);
         replacement.Start();
     }

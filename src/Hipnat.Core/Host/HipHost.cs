@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Hipnat.Core.Association;
 using Hipnat.Core.Transport;
 using Hipnat.Crypto;
@@ -256,10 +257,24 @@ public sealed partial class HipHost
         }
     }
 
+    /// <summary>Counts a dropped packet; <paramref name="detail"/> goes to <see cref="DebugLog"/> when there is one.</summary>
     internal void Drop(DropReason reason, string detail)
     {
         Counters.Drop(reason);
         DebugLog?.Invoke($"drop {reason}: {detail}");
+    }
+
+    /// <summary>
+    /// Counts a dropped packet; the interpolated <paramref name="detail"/> is formatted only when there is a
+    /// <see cref="DebugLog"/> (see <see cref="DropDetailHandler"/>).
+    /// </summary>
+    internal void Drop(DropReason reason, [InterpolatedStringHandlerArgument("")] ref DropDetailHandler detail)
+    {
+        Counters.Drop(reason);
+        if (detail.Enabled && DebugLog is { } log)
+        {
+            log($"drop {reason}: {detail.ToStringAndClear()}");
+        }
     }
 
     internal void Raise(HipEvent e)

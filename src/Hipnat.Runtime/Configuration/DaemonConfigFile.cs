@@ -18,7 +18,7 @@ public static class DaemonConfigFile
 
     private static readonly string[] TopKeys =
     [
-        "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "protocol", "relays", "registrar",
+        "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "controlGroup", "protocol", "relays", "registrar",
         "stunServers", "turnServers", "metrics", "tun", "ice", "mobility", "multihoming",
     ];
 
@@ -191,6 +191,15 @@ public static class DaemonConfigFile
                             throw Fail("controlSocket", p.Value, "empty path", "give a path such as \"/run/hipnat/hipnat.sock\" or remove the key");
                         }
 
+                        break;
+                    case "controlGroup":
+                        var group = String(p.Value, "controlGroup", "the name or number of a group whose members may use the control socket, e.g. \"hipnat\"");
+                        if (SettingParsers.CheckGroupName(group) is { } groupProblem)
+                        {
+                            throw Fail("controlGroup", p.Value, groupProblem, "give a group name such as \"hipnat\" or a gid, or remove the key");
+                        }
+
+                        s.ControlGroup = group;
                         break;
                     case "protocol":
                         s.Protocol = ReadProtocol(p.Value);

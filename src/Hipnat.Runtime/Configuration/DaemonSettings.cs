@@ -21,8 +21,14 @@ public sealed class DaemonSettings
 
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
-    /// <summary>Control socket path; null = <see cref="ControlSocketPath.Default"/>.</summary>
+    /// <summary>Control socket path; null = <see cref="Control.ControlSocketPath.Default"/>.</summary>
     public string? ControlSocket { get; set; }
+
+    /// <summary>
+    /// A group (name or gid) whose members may use the control socket besides root and the daemon's user (config
+    /// "controlGroup", --control-group). Null: nobody else.
+    /// </summary>
+    public string? ControlGroup { get; set; }
 
     public ProtocolSettings Protocol { get; set; } = new();
 

@@ -331,4 +331,24 @@ public static class SettingParsers
 
         return null;
     }
+
+    /// <summary>
+    /// Syntax check of a control group (flag and config key share it): a group name (letters, digits, '.', '_', '-',
+    /// not starting with '-', at most 32 characters) or a gid. Whether the group exists is checked at start-up.
+    /// </summary>
+    public static string? CheckGroupName(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0)
+        {
+            return "empty group name";
+        }
+
+        if (text.Length > 32 || text[0] == '-' || !text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            return "not a group name (letters, digits, '.', '_' and '-', at most 32 characters) nor a gid";
+        }
+
+        return null;
+    }
 }

@@ -34,8 +34,16 @@ public static class ControlClient
         var bytes = JsonSerializer.SerializeToUtf8Bytes(request, ControlJsonContext.Default.ControlRequest);
         try
         {
-            await stream.WriteAsync(bytes, cts.Token);
-            await stream.WriteAsync("\n"u8.ToArray(), cts.Token);
+            try
+            {
+                await stream.WriteAsync((byte[])[.. bytes, (byte)'\n'], cts.Token);
+            }
+            catch (IOException)
+            {
+                // The daemon may have refused the connection (not allowed, too many connections) with a reply and
+                // closed it before the request went out: read that reply below rather than report a broken pipe.
+            }
+
             using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
             var line = await reader.ReadLineAsync(cts.Token);
             if (line is null)
@@ -69,7 +77,7 @@ public static class ControlClient
         SocketError.ConnectionRefused =>
             $"no hipnat daemon is listening on control socket '{path}' (connection refused; a stale socket?); start one with `hipnat run`",
         SocketError.AccessDenied =>
-            $"permission denied on control socket '{path}'; run this command as the daemon's user (e.g. with sudo)",
+            $"permission denied on control socket '{path}'; run this command as root or as the daemon's user (e.g. with sudo), or as a member of the daemon's --control-group",
         _ => $"cannot reach the hipnat daemon at control socket '{path}': {e.Message}",
     };
 }

@@ -65,4 +65,7 @@ public sealed class CountersReport
 
     /// <summary>Unexpected exceptions caught while handling a datagram or timer (each logged).</summary>
     public long HandlerExceptions { get; set; }
+
+    /// <summary>Unexpected exceptions in steps of the driver loop, by step (the loop carried on after each).</summary>
+    public Dictionary<string, long> StepFailures { get; set; } = [];
 }

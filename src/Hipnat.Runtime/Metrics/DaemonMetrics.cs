@@ -21,6 +21,8 @@ public sealed class DaemonMetrics : IDisposable
     private readonly Counter<long> _localAddressChanges;
     private readonly Counter<long> _failovers;
     private readonly Histogram<double> _withoutPath;
+    private readonly Counter<long> _stepFailures;
+    private readonly Counter<long> _controlRefused;
     private MetricsSnapshot _snapshot = new();
 
     public DaemonMetrics()
@@ -63,6 +65,10 @@ public sealed class DaemonMetrics : IDisposable
             "Active pairs replaced by a standby (hot backup), by reason (silence, peer-unheard) or kind failback");
         _withoutPath = m.CreateHistogram<double>("hipnat.failover.without_path", "s",
             "Time from the failed pair's silence to the standby taking over");
+        _stepFailures = m.CreateCounter<long>("hipnat.driver.step_failures", "{failure}",
+            "Unexpected exceptions in a step of the driver loop, by step; the loop carries on");
+        _controlRefused = m.CreateCounter<long>("hipnat.control.refused", "{connection}",
+            "Control socket connections refused, by reason (not-allowed, busy, idle, too-long)");
     }
 
     public Meter Meter { get; }
@@ -103,6 +109,12 @@ public sealed class DaemonMetrics : IDisposable
             _withoutPath.Record(withoutPath.TotalSeconds);
         }
     }
+
+    /// <summary>Counts one failure of a driver step (driver thread).</summary>
+    public void DriverStepFailed(string step) => _stepFailures.Add(1, new KeyValuePair<string, object?>("step", step));
+
+    /// <summary>Counts one refused control connection (any thread).</summary>
+    public void ControlRefused(string reason) => _controlRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary>Counts one change of the local locator set (driver thread).</summary>
     public void LocalAddressesChanged() => _localAddressChanges.Add(1);

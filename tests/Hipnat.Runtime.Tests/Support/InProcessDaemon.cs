@@ -13,7 +13,7 @@ public sealed class InProcessDaemon : IDisposable
 {
     private readonly HostIdentity _identity;
 
-    public InProcessDaemon(Func<HostIdentity, HipHostOptions>? options = null)
+    public InProcessDaemon(Func<HostIdentity, HipHostOptions>? options = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _identity = HostIdentity.Generate(HostIdentityKind.EcdsaP256);
         Address = TransportAddress.Udp(IPAddress.Loopback, (ushort)Ports.FreeUdpPort());
@@ -25,7 +25,7 @@ public sealed class InProcessDaemon : IDisposable
             R2SentHold = TimeSpan.FromMilliseconds(100),
             RetransmitInitial = TimeSpan.FromMilliseconds(200),
         };
-        Daemon = new HipDaemon(new HipHost(o), [Transport], NullLogger.Instance, _identity.Kind.ToString());
+        Daemon = new HipDaemon(new HipHost(o), [Transport], logger ?? NullLogger.Instance, _identity.Kind.ToString());
     }
 
     public HipDaemon Daemon { get; }
