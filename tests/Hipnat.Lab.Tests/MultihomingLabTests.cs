@@ -49,6 +49,23 @@ public class MultihomingLabTests
         return list;
     }
 
+    /// <summary>The state of the path alice's bound SA pair with <paramref name="peer"/> runs on (null without one).</summary>
+    private static string? BoundState(JsonElement status, string peer)
+    {
+        if (HipnatStatus.Association(status, peer) is { } a && a.TryGetProperty("securityAssociations", out var sas))
+        {
+            foreach (var sa in sas.EnumerateArray())
+            {
+                if (sa.TryGetProperty("boundLocal", out var b) && b.ValueKind == JsonValueKind.String)
+                {
+                    return sa.TryGetProperty("boundState", out var st) && st.ValueKind == JsonValueKind.String ? st.GetString() : null;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Outbound packets per SPI in alice's data plane.</summary>
     private static Dictionary<string, long> PacketsOut(JsonElement status)
     {
@@ -177,5 +194,69 @@ public class MultihomingLabTests
         Assert.True(boundIn.Count + primaryIn.Count >= 1, $"{figures}\n{Logs()}");
 
         Assert.True(rate >= 1.6 * baseline, $"{figures}\n{Logs()}");
+    }
+    [Fact]
+    public void UnderLoadBalanceTheFlowsOfALaneWhoseUplinkFailsMoveToTheOtherLane()
+    {
+        // Eight TCP flows through hip0 spread over alice's two SA pairs; the NAT of the bound lane's uplink starts
+        // dropping everything (no link event). The lane's path is asked every second under load-balance, so it is
+        // failed within a few seconds, its weight goes to 0 and its flows go on through the other lane: every flow
+        // still delivers in the last seconds of the run.
+        using var lab = HipLab.Create(NatOptions.PortRestrictedCone, NatOptions.FullCone);
+        var nat3 = lab.Lab.AddNat("nat3", lab.Public, "198.18.3.0/24", NatOptions.PortRestrictedCone);
+        var alice = lab.AliceHost;
+        var first = alice.PrimaryInterface;
+        alice.AddUplink(nat3);
+        lab.StartRelay("--allow-any");
+        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}"];
+        using var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], [.. register, "--multihoming", "load-balance"]);
+        HipLab.WaitForRegistration(bob, lab.RelayHit);
+        using var server = lab.BobHost.Start("iperf3", "-s", "-B", lab.BobHit);
+        using var a = lab.Tool.StartHost(alice, lab.Ids["alice"], [.. register, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}", "--log-level", "debug", "--multihoming", "load-balance"]);
+        string Logs() => $"alice:\n{a.Tail(150)}\nbob:\n{bob.Tail(60)}";
+        HipLab.WaitForRegistration(a, lab.RelayHit);
+        var connect = HipLab.Connect(a, lab.BobHit);
+        Assert.True(connect.Succeeded, $"{connect}\n{Logs()}");
+        var status = a.WaitForStatus(s => SaPairs(s, lab.BobHit).Count == 2 && BoundState(s, lab.BobHit) == "standby", TimeSpan.FromSeconds(15), "a second SA pair for the second uplink");
+        string boundAddress = SaPairs(status, lab.BobHit).Single(p => p.BoundLocal is not null).BoundLocal!.Split(':')[0];
+        var nat = boundAddress == first.Address.ToString() ? lab.Nat1 : nat3;
+
+        const int Duration = 16;
+        using var client = alice.Start("iperf3", "-c", lab.BobHit, "-P", "8", "-t", Duration.ToString(CultureInfo.InvariantCulture), "-i", "1", "-J");
+        Thread.Sleep(TimeSpan.FromSeconds(4));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
+        a.WaitForStatus(s => BoundState(s, lab.BobHit) == "failed", TimeSpan.FromSeconds(6), $"the lane on {boundAddress} failed");
+        var detected = clock.Elapsed;
+        Assert.True(client.WaitForExit(TimeSpan.FromSeconds(Duration + 30)), $"iperf3 did not end\n{Logs()}");
+        nat.Iptables("-D", "FORWARD", "1");
+        Assert.True(client.ExitCode == 0, $"iperf3 failed: {client.StandardOutputText}{client.StandardErrorText}\n{Logs()}");
+
+        // Per flow, the bytes of each one-second interval; every flow delivers in the last three seconds.
+        using var json = JsonDocument.Parse(client.StandardOutputText);
+        var perStream = new Dictionary<int, List<(double End, long Bytes)>>();
+        foreach (var interval in json.RootElement.GetProperty("intervals").EnumerateArray())
+        {
+            foreach (var st in interval.GetProperty("streams").EnumerateArray())
+            {
+                int socket = st.GetProperty("socket").GetInt32();
+                (perStream.TryGetValue(socket, out var l) ? l : perStream[socket] = []).Add((st.GetProperty("end").GetDouble(), st.GetProperty("bytes").GetInt64()));
+            }
+        }
+
+        int stalled = perStream.Values.Count(l => l.Any(x => x.End > 4.5 && x.End < Duration - 3 && x.Bytes == 0));
+        var figures = string.Create(CultureInfo.InvariantCulture,
+            $"load-balance lane failure: the lane on {boundAddress} failed {detected.TotalMilliseconds:F0} ms after its NAT dropped everything; {stalled} of {perStream.Count} flows stalled and went on");
+        Console.WriteLine(figures);
+        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
+        if (!string.IsNullOrEmpty(dir))
+        {
+            File.AppendAllText(Path.Combine(dir, "multihoming-figures.txt"), figures + Environment.NewLine);
+        }
+
+        Assert.Equal(8, perStream.Count);
+        Assert.All(perStream, kv => Assert.True(kv.Value.Where(x => x.End > Duration - 3).Sum(x => x.Bytes) > 0,
+            $"flow {kv.Key} delivered nothing in the last 3 s: {string.Join(", ", kv.Value.Select(x => x.Bytes))}\n{figures}\n{Logs()}"));
+        Assert.True(detected < TimeSpan.FromSeconds(4), figures);
     }
 }
