@@ -79,14 +79,19 @@ public class FailoverLabTests
             return local is not null && local.Address.Equals(Second.Address) ? (Nat3, Second) : (Lab.Nat1, First);
         }
 
-        /// <summary>Whether alice has a verified standby with bob from <paramref name="local"/> (direct, or through
-        /// the data relay when <paramref name="viaDataRelay"/>).</summary>
+        /// <summary>Whether alice has a verified standby with bob from <paramref name="local"/>: a direct one, or
+        /// when <paramref name="viaDataRelay"/> one through the data relay to the same relayed address of bob's as the
+        /// active pair (a standby from the same uplink through alice's own relayed address would share the path
+        /// bob's ESP takes back).</summary>
         public bool HasStandbyFrom(IPAddress local, bool viaDataRelay = false)
         {
-            if (HipnatStatus.Association(Alice.Status(), Lab.BobHit) is not { } a || !a.TryGetProperty("locatorPairs", out var pairs))
+            var status = Alice.Status();
+            if (HipnatStatus.Association(status, Lab.BobHit) is not { } a || !a.TryGetProperty("locatorPairs", out var pairs))
             {
                 return false;
             }
+
+            var activePeer = HipnatStatus.PeerAddress(status, Lab.BobHit);
 
             foreach (var p in pairs.EnumerateArray())
             {
@@ -94,7 +99,8 @@ public class FailoverLabTests
                     || (p.TryGetProperty("throughRelay", out var t) && t.ValueKind == JsonValueKind.True)
                     || (p.TryGetProperty("viaDataRelay", out var d) && d.ValueKind == JsonValueKind.True);
                 if (p.TryGetProperty("state", out var st) && st.GetString() == "Standby" && p.TryGetProperty("local", out var lp) && lp.GetString() is { } l
-                    && IPEndPoint.TryParse(l, out var ep) && ep.Address.Equals(local) && (!relayed || viaDataRelay))
+                    && IPEndPoint.TryParse(l, out var ep) && ep.Address.Equals(local)
+                    && (viaDataRelay ? p.TryGetProperty("peer", out var pp) && IPEndPoint.TryParse(pp.GetString() ?? string.Empty, out var peer) && peer.Equals(activePeer) : !relayed))
                 {
                     return true;
                 }

@@ -246,10 +246,11 @@ public sealed partial class HipHost
     /// <summary>
     /// The peer told us (PATH_UNHEARD, through the relay or on a path that works) that it hears nothing from us,
     /// although our active pair may bring its packets in (our outbound path failed, e.g. one uplink's NAT dropping
-    /// while the peer reaches us on another). Unless we already run through the control relay, the active pair
-    /// counts as failed: a standby takes over, or candidates are gathered again (draft §5.1.2: a host told of a
-    /// failure starts its own recovery). A path taken within the last second may be one the notice is not about:
-    /// it is asked first, with a signed echo, and left only when that goes unanswered.
+    /// while the peer reaches us on another). Unless we already run through the control relay, the active pair is
+    /// asked with a signed echo at once; unanswered, it has failed whatever else arrives: a standby takes over, or
+    /// candidates are gathered again (draft §5.1.2: a host told of a failure starts its own recovery). The echo
+    /// keeps a notice about a path we have just left, or one sent while the peer's flows ran on another lane
+    /// (load-balance) or waited in a full queue, from moving traffic off a path that works.
     /// </summary>
     private void OnPeerHearsNothing(HostAssociation a, TimeSpan now)
     {
@@ -262,14 +263,8 @@ public sealed partial class HipHost
         a.LastPeerHearsNothing = now;
         Counters.PeerHearsNothing++;
         DebugLog?.Invoke($"{a.PeerHit} hears nothing from us on {active} (PATH_UNHEARD)");
-        if (now - a.ActivePathSince < TimeSpan.FromSeconds(1))
-        {
-            a.ReturnRoutability.RemoveWhere(p => p.Purpose == PathProbePurpose.Liveness && p.Peer == active.Peer && p.Local == active.Local && p.RelayedTo == active.RelayedTo);
-            StartProbe(a, active.Local, active.Peer, now, purpose: PathProbePurpose.Liveness, relayedTo: active.RelayedTo, viaDataRelay: active.ViaDataRelay, peerHearsNothing: true);
-            return;
-        }
-
-        FailOver(a, now, $"the peer hears nothing from us on {active}", tellPeer: false);
+        a.ReturnRoutability.RemoveWhere(p => p.Purpose == PathProbePurpose.Liveness && p.Peer == active.Peer && p.Local == active.Local && p.RelayedTo == active.RelayedTo);
+        StartProbe(a, active.Local, active.Peer, now, purpose: PathProbePurpose.Liveness, relayedTo: active.RelayedTo, viaDataRelay: active.ViaDataRelay, peerHearsNothing: true);
     }
 
     /// <summary>

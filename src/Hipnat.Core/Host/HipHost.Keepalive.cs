@@ -199,9 +199,17 @@ public sealed partial class HipHost
             PeerHearsNothing = peerHearsNothing,
             MaxAttempts = purpose == PathProbePurpose.Verify ? _options.DirectProbeAttempts : LivenessProbeAttempts,
         };
-        if (purpose != PathProbePurpose.Verify && a.ActivePair is { Rtt: var rtt } && rtt > TimeSpan.Zero && rtt * 2 < probe.Interval)
+        if (purpose == PathProbePurpose.Liveness && a.ActivePair is { Rtt: var rtt } && rtt > TimeSpan.Zero && rtt * 2 < probe.Interval)
         {
+            // The active pair is suspected: every round trip counts (draft §5.2).
             probe.Interval = rtt * 2 < TimeSpan.FromMilliseconds(20) ? TimeSpan.FromMilliseconds(20) : rtt * 2;
+        }
+        else if (purpose == PathProbePurpose.Keepalive)
+        {
+            // A standby or a lane nobody suspects: its echoes get about a second (0, 200, 400, 600 ms, given up at
+            // 1 s), so a path whose queue is full under load is not taken for a failed one.
+            var pairRtt = a.Paths.Find(local, peer, relayedTo, viaDataRelay || relayedTo is not null)?.Rtt ?? TimeSpan.Zero;
+            probe.Interval = pairRtt * 2 > KeepaliveProbeInterval ? pairRtt * 2 : KeepaliveProbeInterval;
         }
 
         probe.Packet = BuildProbe(a, probe.UpdateId, probe.Nonce);
@@ -211,6 +219,9 @@ public sealed partial class HipHost
             OnProbeTimer(a, now);
         }
     }
+
+    /// <summary>The spacing of a keepalive probe's first sends (<see cref="PathProbePurpose.Keepalive"/>).</summary>
+    private static readonly TimeSpan KeepaliveProbeInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>RFC 8046 §5.4 probe: an UPDATE with SEQ and ECHO_REQUEST_SIGNED only, under HIP_MAC and HIP_SIGNATURE.</summary>
     private byte[] BuildProbe(HostAssociation a, uint updateId, byte[] nonce)

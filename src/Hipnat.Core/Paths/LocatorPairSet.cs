@@ -123,7 +123,11 @@ public sealed class LocatorPairSet
             // A direct standby before one through a data relay (the relay's bandwidth is the operator's, and its
             // round trip longer); then one from another of our uplinks (ours is the end we see fail and can leave;
             // the peer's own failover covers its end), then one to another address of the peer.
-            int rank = (p.ViaDataRelay ? 10 : 0) + (failed is null ? 0 : (p.Local.Address.Equals(failed.Local.Address) ? 2 : 0) + (PeerEnd(p) == PeerEnd(failed) ? 1 : 0));
+            // Through a data relay, a pair to the peer's relayed address before one through our own (whose ESP the
+            // relay sends where the peer's ESP last came from, a route the peer chooses), and the peer's end — the
+            // relay — is no point of failure to avoid.
+            int rank = (p.ViaDataRelay ? 10 + (p.RelayedTo is null ? 0 : 4) : 0)
+                + (failed is null ? 0 : (p.Local.Address.Equals(failed.Local.Address) ? 2 : 0) + (!p.ViaDataRelay && PeerEnd(p) == PeerEnd(failed) ? 1 : 0));
             if (rank < bestRank || (rank == bestRank && best is not null && Rtt(p) < Rtt(best)))
             {
                 best = p;
