@@ -46,6 +46,17 @@ public sealed class CountersReport
 
     public long StunAnswered { get; set; }
 
+    /// <summary>Puzzle difficulty #K the responder currently puts in R1 (rises under load).</summary>
+    public int PuzzleDifficulty { get; set; }
+
+    /// <summary>I2s that reached Diffie-Hellman work within the responder's load window.</summary>
+    public int I2WorkInWindow { get; set; }
+
+    public long I2Received { get; set; }
+
+    /// <summary>I2s whose puzzle solution was spent on Diffie-Hellman (at most once per solution).</summary>
+    public long I2DhComputations { get; set; }
+
     /// <summary>Direct-path probes sent after relayed base exchanges.</summary>
     public long ProbesSent { get; set; }
 
