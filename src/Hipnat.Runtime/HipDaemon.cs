@@ -919,6 +919,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                 TransportBadChecksum = _transports.Sum(t => t.Counters.BadChecksum),
                 TransportMalformed = _transports.Sum(t => t.Counters.Malformed),
                 QueueDropped = _inbox.Dropped,
+                QueueDroppedBaseExchange = _inbox.DroppedBaseExchange,
                 HandlerExceptions = HandlerExceptions,
                 StepFailures = _stepFailures.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
                 Relayed = c.Relayed,

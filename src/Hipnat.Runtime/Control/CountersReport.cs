@@ -34,6 +34,9 @@ public sealed class CountersReport
     /// <summary>Datagrams dropped because the driver thread fell behind.</summary>
     public long QueueDropped { get; set; }
 
+    /// <summary>The part of <see cref="QueueDropped"/> that were I1 and I2 (their queue is small and served last).</summary>
+    public long QueueDroppedBaseExchange { get; set; }
+
     /// <summary>HIP control packets relayed for registered clients (relay / rendezvous).</summary>
     public long Relayed { get; set; }
 
