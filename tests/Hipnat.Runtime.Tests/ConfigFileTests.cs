@@ -36,6 +36,8 @@ public sealed class ConfigFileTests : IDisposable
                 "espSuites": [8],
                 "puzzleDifficulty": 10,
                 "maxAcceptedPuzzleDifficulty": 20,
+                "puzzleDifficultyCeiling": 16,
+                "puzzleLoadThreshold": 100,
                 "puzzleLifetime": 36,
                 "r1RotationSeconds": 60,
                 "encryptHostId": true,
@@ -79,6 +81,8 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Equal([(ushort)8], o.EspSuites);
         Assert.Equal(10, o.PuzzleDifficulty);
         Assert.Equal(20, o.MaxAcceptedPuzzleDifficulty);
+        Assert.Equal(16, o.PuzzleDifficultyCeiling);
+        Assert.Equal(100, o.PuzzleLoadThreshold);
         Assert.Equal(36, o.PuzzleLifetime);
         Assert.Equal(TimeSpan.FromSeconds(60), o.R1Rotation);
         Assert.True(o.EncryptHostId);

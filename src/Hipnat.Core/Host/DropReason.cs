@@ -27,4 +27,11 @@ public enum DropReason
     /// <summary>An answer to a connectivity check arrived on other ports than the check used, or with a wrong echo.</summary>
     CheckMismatch,
     Unexpected,
+
+    /// <summary>An I2 whose puzzle solution (#I, #J of one R1 generation, same Initiator HIT) was already spent on
+    /// Diffie-Hellman work, and whose association does not hold an R2 to send again (RFC 7401 §4.1.1, §6.9 step 4).</summary>
+    ReplayedI2,
+
+    /// <summary>A control packet the relay would forward for a registered client, over the client's rate limit.</summary>
+    RelayRateLimited,
 }

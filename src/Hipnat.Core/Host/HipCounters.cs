@@ -98,6 +98,21 @@ public sealed class HipCounters
 
     public long Failed { get; internal set; }
 
+    /// <summary>I2 packets that reached the responder's processing (valid or not).</summary>
+    public long I2Received { get; internal set; }
+
+    /// <summary>I2s whose puzzle solution was spent on Diffie-Hellman and key derivation (at most once per solution).</summary>
+    public long I2DhComputations { get; internal set; }
+
+    /// <summary>Puzzle difficulty #K currently put in R1 (RFC 7401 §4.1.1); rises under load.</summary>
+    public int PuzzleDifficulty { get; internal set; }
+
+    /// <summary>I2s that reached Diffie-Hellman work within the last load window (the signal that raises #K).</summary>
+    public int I2WorkInWindow { get; internal set; }
+
+    /// <summary>Times #K was raised because of load.</summary>
+    public long PuzzleRaises { get; internal set; }
+
     public long DroppedTotal { get; private set; }
 
     public long Dropped(DropReason reason) => _drops[(int)reason];

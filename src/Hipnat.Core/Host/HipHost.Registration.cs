@@ -168,7 +168,13 @@ public sealed partial class HipHost
             }
             else
             {
-                reg ??= _registrations[a.PeerHit] = new ServerRegistration(a.PeerHit) { Tokens = opts.RelayedI1Burst, TokensAt = now };
+                reg ??= _registrations[a.PeerHit] = new ServerRegistration(a.PeerHit)
+                {
+                    Tokens = opts.RelayedI1Burst,
+                    TokensAt = now,
+                    ControlTokens = opts.RelayedControlBurst,
+                    ControlTokensAt = now,
+                };
                 if (reg.ClientAddress != remote && _espClientsByAddress.TryGetValue(reg.ClientAddress, out var old) && ReferenceEquals(old, reg))
                 {
                     _espClientsByAddress.Remove(reg.ClientAddress);

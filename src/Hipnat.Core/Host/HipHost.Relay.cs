@@ -44,6 +44,12 @@ public sealed partial class HipHost
                 return true;
             }
 
+            if (!TakeControlToken(client, opts, now))
+            {
+                Drop(DropReason.RelayRateLimited, $"{packet.Type} from client {sender} over {opts.RelayedControlPerSecond}/s relayed control packets");
+                return true;
+            }
+
             var dest = TransportAddress.Udp(to.Address.IsIPv4MappedToIPv6 ? to.Address.MapToIPv4() : to.Address, to.Port);
 
             // §4.12.2: a peer that reached the client through its relayed address is answered from that address.
@@ -90,6 +96,14 @@ public sealed partial class HipHost
         if (packet.Type == HipPacketType.I2 && !packet.Has(ParameterType.NatTraversalMode))
         {
             Drop(DropReason.UnsupportedParameters, $"relayed I2 from {sender} without NAT_TRAVERSAL_MODE");
+            return true;
+        }
+
+        // RFC 9028 §4.5 leaves forwarding policy to the relay: every relayed type counts against the client's
+        // bucket, so a flood towards one client (UPDATE, I2, NOTIFY, ...) cannot take the relay from the others.
+        if (!TakeControlToken(target, opts, now))
+        {
+            Drop(DropReason.RelayRateLimited, $"{packet.Type} towards client {receiver} over {opts.RelayedControlPerSecond}/s relayed control packets");
             return true;
         }
 
@@ -203,6 +217,19 @@ public sealed partial class HipHost
         }
 
         reg.Tokens -= 1;
+        return true;
+    }
+
+    private static bool TakeControlToken(ServerRegistration reg, RegistrarOptions opts, TimeSpan now)
+    {
+        reg.ControlTokens = Math.Min(opts.RelayedControlBurst, reg.ControlTokens + ((now - reg.ControlTokensAt).TotalSeconds * opts.RelayedControlPerSecond));
+        reg.ControlTokensAt = now;
+        if (reg.ControlTokens < 1)
+        {
+            return false;
+        }
+
+        reg.ControlTokens -= 1;
         return true;
     }
 

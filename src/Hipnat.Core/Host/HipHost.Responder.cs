@@ -41,7 +41,8 @@ public sealed partial class HipHost
             }
         }
 
-        var gen = _r1.Current(now);
+        UpdatePuzzleDifficulty(now);
+        var gen = _r1.Current(now, _puzzle.K);
         var buf = RentPacketBuffer();
         int len = _r1.WriteR1(gen, group, peer, buf.AsSpan(UdpMarkerLength));
         if (via is { } v)
@@ -59,8 +60,26 @@ public sealed partial class HipHost
         Emit(local, remote, buf, len);
     }
 
+    /// <summary>Lets the load move #K (RFC 7401 §4.1.1) and publishes it with the load in the counters.</summary>
+    private void UpdatePuzzleDifficulty(TimeSpan now)
+    {
+        if (_puzzle.Update(now))
+        {
+            if (_puzzle.K > Counters.PuzzleDifficulty)
+            {
+                Counters.PuzzleRaises++;
+            }
+
+            DebugLog?.Invoke($"puzzle difficulty #K {Counters.PuzzleDifficulty} -> {_puzzle.K} ({_puzzle.InWindow} I2s reached DH in the load window)");
+        }
+
+        Counters.PuzzleDifficulty = _puzzle.K;
+        Counters.I2WorkInWindow = _puzzle.InWindow;
+    }
+
     private void OnI2(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now, RelayedVia? via)
     {
+        Counters.I2Received++;
         var peer = packet.Header.SenderHit;
         if (peer == LocalHit || peer.IsZero)
         {
@@ -107,10 +126,26 @@ public sealed partial class HipHost
         var suite = _identity.Suite;
         Span<byte> expectedI = stackalloc byte[_r1.PuzzleLength];
         _r1.ComputeI(gen, peer, LocalHit, expectedI);
-        if (solution.K < _options.PuzzleDifficulty || !CryptographicOperations.FixedTimeEquals(expectedI, solution.RandomI.Span)
+        // The solution must meet the lowest #K this generation's R1s advertised (§4.1.1: #K may vary with load).
+        if (solution.K < gen.Difficulty || !CryptographicOperations.FixedTimeEquals(expectedI, solution.RandomI.Span)
             || !Puzzle.Verify(suite, solution.RandomI.Span, peer, LocalHit, solution.SolutionJ.Span, solution.K))
         {
-            Drop(DropReason.BadPuzzle, $"I2 from {peer}: puzzle solution does not verify");
+            Drop(DropReason.BadPuzzle, $"I2 from {peer}: puzzle solution does not verify (needs #K >= {gen.Difficulty})");
+            return;
+        }
+
+        // §4.1.1: remember solved puzzles. A solution already spent on DH (its retransmission was answered above
+        // from the association's cached R2) is a replay: dropped before any DH work (§6.9 step 4).
+        var spent = SpentSolution.Of(peer, solution.SolutionJ.Span);
+        if (gen.IsSpent(spent))
+        {
+            Drop(DropReason.ReplayedI2, $"I2 from {peer}: puzzle solution of generation {gen.Counter} already used");
+            return;
+        }
+
+        if (existing is null && _associations.Count >= _options.MaxAssociations)
+        {
+            Drop(DropReason.RateLimited, $"I2 from {peer}: association table full ({_options.MaxAssociations})");
             return;
         }
 
@@ -167,6 +202,16 @@ public sealed partial class HipHost
         }
 
         // 3. Keys from the DH exchange (§6.5); DH validation rejects bad public values (§5.3.2, RFC 2785).
+        // The solution is spent here, whatever the outcome: a copy of this I2 never costs DH again.
+        if (!gen.TrySpend(spent))
+        {
+            Drop(DropReason.RateLimited, $"I2 from {peer}: generation {gen.Counter} holds {R1Cache.MaxSpentPerGeneration} solutions");
+            return;
+        }
+
+        Counters.I2DhComputations++;
+        _puzzle.Record(now);
+        UpdatePuzzleDifficulty(now);
         Span<byte> kijBuf = stackalloc byte[DhKeyPair.SharedSecretLength(group)];
         if (!ourDh.TryDeriveSharedSecret(dhParam.PublicValue.Span, kijBuf, out int kijLen))
         {
@@ -212,12 +257,6 @@ public sealed partial class HipHost
         if (!packet.TryGet<EspInfoParameter>(out var espInfo) || espInfo.NewSpi == 0)
         {
             Drop(DropReason.Malformed, $"I2 from {peer}: ESP_INFO missing or SPI zero");
-            return;
-        }
-
-        if (existing is null && _associations.Count >= _options.MaxAssociations)
-        {
-            Drop(DropReason.RateLimited, $"I2 from {peer}: association table full ({_options.MaxAssociations})");
             return;
         }
 

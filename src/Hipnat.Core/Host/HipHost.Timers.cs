@@ -7,9 +7,10 @@ public sealed partial class HipHost
 {
     public void HandleTimeout(TimeSpan now)
     {
+        UpdatePuzzleDifficulty(now);
         if (now >= _r1.NextRotation)
         {
-            _r1.Rotate(now);
+            _r1.Rotate(now, _puzzle.K);
         }
 
         OnReflexiveTimer(now);

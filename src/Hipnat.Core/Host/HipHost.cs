@@ -30,6 +30,7 @@ public sealed partial class HipHost
     private readonly Queue<HipEvent> _events = new();
     private readonly PriorityQueue<HostAssociation, TimeSpan> _timers = new();
     private readonly R1Cache _r1;
+    private readonly PuzzleGovernor _puzzle;
 
     public HipHost(HipHostOptions options)
     {
@@ -38,6 +39,8 @@ public sealed partial class HipHost
         _identity = options.Identity;
         _random = new HipRandom(options.RandomSeed);
         _r1 = new R1Cache(this);
+        _puzzle = new PuzzleGovernor(options);
+        Counters.PuzzleDifficulty = _puzzle.K;
         LocalHit = _identity.Hit;
         _localLocators = [.. options.LocalLocators];
     }
@@ -57,6 +60,11 @@ public sealed partial class HipHost
         get
         {
             var due = _r1.NextRotation;
+            if (_puzzle.NextDue < due)
+            {
+                due = _puzzle.NextDue;
+            }
+
             if (_reflexiveClient?.NextTimeout is { } stunDue && stunDue < due)
             {
                 due = stunDue;

@@ -20,8 +20,22 @@ public sealed class HipHostOptions
     /// <summary>AES key size for ESP suite 13 (AES-GCM, 16-octet ICV): 128 or 256; both peers must agree.</summary>
     public int EspGcmKeyBits { get; init; } = 128;
 
-    /// <summary>Puzzle difficulty #K sent in R1 (RFC 7401 §4.1.2). Raised under load by the caller.</summary>
+    /// <summary>Puzzle difficulty #K sent in R1 when the responder is not under load (RFC 7401 §4.1.2): the floor
+    /// the adaptive difficulty falls back to.</summary>
     public byte PuzzleDifficulty { get; init; } = 1;
+
+    /// <summary>Highest #K the responder raises the puzzle to under load (RFC 7401 §4.1.1); at most
+    /// <see cref="PuzzleGovernor.HardCeiling"/>. Equal to <see cref="PuzzleDifficulty"/> (or lower): #K never changes.</summary>
+    public byte PuzzleDifficultyCeiling { get; init; } = 20;
+
+    /// <summary>I2s reaching Diffie-Hellman work within <see cref="PuzzleLoadWindow"/> above which #K is raised.</summary>
+    public int PuzzleLoadThreshold { get; init; } = 32;
+
+    /// <summary>Sliding window over which the I2 work is counted; #K is raised at most once per window.</summary>
+    public TimeSpan PuzzleLoadWindow { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>#K falls by one after this long with the load at or under a quarter of the threshold.</summary>
+    public TimeSpan PuzzleCalmInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Largest #K this host agrees to solve as initiator.</summary>
     public byte MaxAcceptedPuzzleDifficulty { get; init; } = 28;

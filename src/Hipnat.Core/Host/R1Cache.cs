@@ -13,6 +13,11 @@ namespace Hipnat.Core.Host;
 /// PUZZLE's Opaque and #I zeroed (HIP_SIGNATURE_2, §6.4.2), so answering an I1 is a copy plus three writes.
 /// #I is a keyed hash of both HITs under the generation's secret: the Responder keeps no per-I1 state and
 /// recomputes #I when the I2 arrives. Solutions of the current and the previous generation are accepted.
+/// #K is covered by the signature (only Opaque and #I are zeroed, §5.2.15), so a new #K means new templates: a
+/// higher one starts a new generation (the previous one, with its lower #K, stays acceptable until the next
+/// rotation), a lower one re-signs the current generation's templates with the same DH keys. Each generation
+/// remembers the lowest #K it advertised and the solutions already spent on DH work (§4.1.1: remember the
+/// puzzle state of an Initiator), so one solution buys at most one DH.
 /// </summary>
 internal sealed class R1Cache
 {
@@ -30,22 +35,30 @@ internal sealed class R1Cache
 
     public int PuzzleLength => _host.Identity.Suite.RhashLength();
 
-    /// <summary>The generation in force, creating or rotating it as time requires.</summary>
-    public Generation Current(TimeSpan now)
+    /// <summary>Solutions remembered per generation; a full generation is retired from new R1s.</summary>
+    public const int MaxSpentPerGeneration = 1 << 16;
+
+    /// <summary>The generation in force for puzzle difficulty <paramref name="k"/>, creating or rotating it as time,
+    /// load or a full replay set require.</summary>
+    public Generation Current(TimeSpan now, byte k)
     {
-        if (_current is null || now >= NextRotation)
+        if (_current is null || now >= NextRotation || _current.SpentFull || k > _current.Difficulty)
         {
-            Rotate(now);
+            Rotate(now, k);
+        }
+        else if (k < _current.Difficulty)
+        {
+            _current.Lower(k);
         }
 
         return _current!;
     }
 
-    public void Rotate(TimeSpan now)
+    public void Rotate(TimeSpan now, byte k)
     {
         _previous = _current;
         _counter++;
-        _current = new Generation(_counter, _host.Random.NextBytes(32));
+        _current = new Generation(_counter, _host.Random.NextBytes(32), k);
         NextRotation = now + _host.Options.R1Rotation;
     }
 
@@ -99,12 +112,16 @@ internal sealed class R1Cache
     {
         var opts = _host.Options;
         var id = _host.Identity;
-        var dh = DhKeyPair.Generate(group);
+        if (!gen.DhKeys.TryGetValue(group, out var dh))
+        {
+            dh = DhKeyPair.Generate(group);
+        }
+
         Span<byte> buf = stackalloc byte[HipHeader.MaxPacketLength];
         var b = new HipPacketBuilder(buf, HipPacketType.R1, _host.LocalHit, Hit.Zero);
         b.Add(new R1CounterParameter(gen.Counter));
         int puzzleOffset = b.Length + HipParameterHeader.Size;
-        b.Add(new PuzzleParameter(opts.PuzzleDifficulty, opts.PuzzleLifetime, 0, new byte[PuzzleLength]));
+        b.Add(new PuzzleParameter(gen.Difficulty, opts.PuzzleLifetime, 0, new byte[PuzzleLength]));
         b.Add(new DhGroupListParameter(opts.DhGroups.Select(g => (byte)g).ToArray()));
         b.Add(new DiffieHellmanParameter((byte)group, dh.PublicValue));
         b.Add(new HipCipherParameter(opts.Ciphers.Select(c => (ushort)c).ToArray()));
@@ -144,13 +161,34 @@ internal sealed class R1Cache
     {
         private readonly Dictionary<DhGroupId, R1Template> _templates = [];
 
-        public Generation(ulong counter, byte[] secret)
+        private readonly HashSet<SpentSolution> _spent = [];
+
+        public Generation(ulong counter, byte[] secret, byte difficulty)
         {
             Counter = counter;
             Secret = secret;
+            Difficulty = difficulty;
         }
 
         public ulong Counter { get; }
+
+        /// <summary>The lowest #K any R1 of this generation carried: solutions must meet at least this.</summary>
+        public byte Difficulty { get; private set; }
+
+        public bool SpentFull => _spent.Count >= MaxSpentPerGeneration;
+
+        /// <summary>Has this solution already been spent on DH work?</summary>
+        public bool IsSpent(in SpentSolution s) => _spent.Contains(s);
+
+        /// <summary>Marks a solution spent; false when the generation holds no more (the I2 must be dropped).</summary>
+        public bool TrySpend(in SpentSolution s) => !SpentFull && _spent.Add(s);
+
+        /// <summary>Lowers #K for R1s sent from now on; templates are rebuilt (re-signed) with the same DH keys.</summary>
+        public void Lower(byte k)
+        {
+            Difficulty = k;
+            _templates.Clear();
+        }
 
         public byte[] Secret { get; }
 

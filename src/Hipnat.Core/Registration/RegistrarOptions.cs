@@ -48,6 +48,12 @@ public sealed class RegistrarOptions
 
     public int RelayedI1Burst { get; init; } = 40;
 
+    /// <summary>Control packets of any type relayed per second for one client, towards it and from it (token
+    /// bucket, on top of the I1 limit), beyond which they are dropped and counted as RelayRateLimited.</summary>
+    public double RelayedControlPerSecond { get; init; } = 200;
+
+    public int RelayedControlBurst { get; init; } = 400;
+
     public bool IsAllowed(Hit client, RegistrationType type) =>
         AllowAnyone || AllowedForAll.Contains(client) || (Allowed.TryGetValue(type, out var set) && set.Contains(client));
 }

@@ -42,5 +42,10 @@ public sealed class ServerRegistration
 
     internal TimeSpan TokensAt { get; set; }
 
+    /// <summary>Token bucket for every relayed control packet of this client, either direction.</summary>
+    internal double ControlTokens { get; set; }
+
+    internal TimeSpan ControlTokensAt { get; set; }
+
     public bool Has(RegistrationType type, TimeSpan now) => Services.TryGetValue(type, out var exp) && exp > now;
 }

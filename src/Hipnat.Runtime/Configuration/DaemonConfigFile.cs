@@ -36,7 +36,7 @@ public static class DaemonConfigFile
 
     private static readonly string[] ProtocolKeys =
     [
-        "dhGroups", "ciphers", "espSuites", "puzzleDifficulty", "maxAcceptedPuzzleDifficulty", "puzzleLifetime",
+        "dhGroups", "ciphers", "espSuites", "puzzleDifficulty", "puzzleDifficultyCeiling", "puzzleLoadThreshold", "maxAcceptedPuzzleDifficulty", "puzzleLifetime",
         "r1RotationSeconds", "encryptHostId", "retransmitInitialMs", "retransmitMaxMs", "i1RetriesMax", "i2RetriesMax",
         "updateRetriesMax", "closeRetriesMax", "unusedAssociationLifetimeSeconds", "maximumSegmentLifetimeSeconds",
         "failedHoldTimeSeconds", "r2SentHoldSeconds", "maxAssociations", "espGcmKeyBits", "keepaliveIntervalSeconds",
@@ -654,6 +654,12 @@ public static class DaemonConfigFile
                         break;
                     case "puzzleDifficulty":
                         p.PuzzleDifficulty = (byte)Integer(v, key, 0, 64, "a puzzle difficulty #K in bits, 0-64 (default 1)");
+                        break;
+                    case "puzzleDifficultyCeiling":
+                        p.PuzzleDifficultyCeiling = (byte)Integer(v, key, 0, 28, "the highest #K under load, 0-28 (default 20)");
+                        break;
+                    case "puzzleLoadThreshold":
+                        p.PuzzleLoadThreshold = (int)Integer(v, key, 1, 1_000_000, "I2s reaching DH per second above which #K rises (default 32)");
                         break;
                     case "maxAcceptedPuzzleDifficulty":
                         p.MaxAcceptedPuzzleDifficulty = (byte)Integer(v, key, 0, 64, "the largest #K to solve, 0-64 (default 28)");

@@ -16,6 +16,10 @@ public sealed class ProtocolSettings
 
     public byte? MaxAcceptedPuzzleDifficulty { get; set; }
 
+    public byte? PuzzleDifficultyCeiling { get; set; }
+
+    public int? PuzzleLoadThreshold { get; set; }
+
     public byte? PuzzleLifetime { get; set; }
 
     public TimeSpan? R1Rotation { get; set; }
@@ -84,6 +88,8 @@ public sealed class ProtocolSettings
             EspSuites = EspSuites ?? d.EspSuites,
             PuzzleDifficulty = PuzzleDifficulty ?? d.PuzzleDifficulty,
             MaxAcceptedPuzzleDifficulty = MaxAcceptedPuzzleDifficulty ?? d.MaxAcceptedPuzzleDifficulty,
+            PuzzleDifficultyCeiling = PuzzleDifficultyCeiling ?? d.PuzzleDifficultyCeiling,
+            PuzzleLoadThreshold = PuzzleLoadThreshold ?? d.PuzzleLoadThreshold,
             PuzzleLifetime = PuzzleLifetime ?? d.PuzzleLifetime,
             R1Rotation = R1Rotation ?? d.R1Rotation,
             EncryptHostId = EncryptHostId ?? d.EncryptHostId,

@@ -34,6 +34,9 @@ public sealed class CountersReport
     /// <summary>Datagrams dropped because the driver thread fell behind.</summary>
     public long QueueDropped { get; set; }
 
+    /// <summary>The part of <see cref="QueueDropped"/> that were I1 and I2 (their queue is small and served last).</summary>
+    public long QueueDroppedBaseExchange { get; set; }
+
     /// <summary>HIP control packets relayed for registered clients (relay / rendezvous).</summary>
     public long Relayed { get; set; }
 
@@ -45,6 +48,17 @@ public sealed class CountersReport
     public long KeepalivesSent { get; set; }
 
     public long StunAnswered { get; set; }
+
+    /// <summary>Puzzle difficulty #K the responder currently puts in R1 (rises under load).</summary>
+    public int PuzzleDifficulty { get; set; }
+
+    /// <summary>I2s that reached Diffie-Hellman work within the responder's load window.</summary>
+    public int I2WorkInWindow { get; set; }
+
+    public long I2Received { get; set; }
+
+    /// <summary>I2s whose puzzle solution was spent on Diffie-Hellman (at most once per solution).</summary>
+    public long I2DhComputations { get; set; }
 
     /// <summary>Direct-path probes sent after relayed base exchanges.</summary>
     public long ProbesSent { get; set; }
