@@ -56,13 +56,13 @@ public static class SeedPackets
         yield return ("script-rekey-close", HipCoreTarget.Script((6, none), (5, none), (8, [0]), (5, none), (9, [3, 0x40, 0x00, 1, 2]), (5, none), (8, [1]), (5, none)));
         yield return ("script-stepwise", HipCoreTarget.Script((6, none), (3, none), (4, none), (3, [0, 40, 0x01]), (4, none), (7, [10]), (5, none)));
         yield return ("script-timers", HipCoreTarget.Script((6, none), (7, [4]), (7, [4]), (3, none), (7, [200]), (5, none)));
-        var update = exchange.FirstOrDefault(x => x.FromA && x.Payload.Length > 12 && x.Payload[5] == (byte)HipPacketType.Update);
+        var update = exchange.FirstOrDefault(x => x.FromA && x.Payload.Length > 12 && (x.Payload[6] & 0x7F) == (byte)HipPacketType.Update);
         if (update.Payload is not null)
         {
             yield return ("script-replayed-update", HipCoreTarget.Script((6, none), (5, none), (0, update.Payload), (5, none)));
         }
 
-        var close = exchange.FirstOrDefault(x => x.FromA && x.Payload.Length > 12 && x.Payload[5] == (byte)HipPacketType.Close);
+        var close = exchange.FirstOrDefault(x => x.FromA && x.Payload.Length > 12 && (x.Payload[6] & 0x7F) == (byte)HipPacketType.Close);
         if (close.Payload is not null)
         {
             yield return ("script-stranger-close", HipCoreTarget.Script((6, none), (5, none), (2, close.Payload), (5, none)));
