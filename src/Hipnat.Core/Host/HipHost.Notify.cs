@@ -27,8 +27,10 @@ public sealed partial class HipHost
 
         Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
         var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, peer);
-        b.Add(new NotificationParameter((NotifyMessageType)messageType, data.ToArray()));
+        // RFC 7401 §5.2.1: parameters in ascending type order, HOST_ID (705) before NOTIFICATION (832); receivers
+        // drop a NOTIFY with them the other way round as malformed.
         b.Add(R1Cache.HostIdParameterFor(_identity));
+        b.Add(new NotificationParameter((NotifyMessageType)messageType, data.ToArray()));
         AddSignature(ref b);
         if (a?.ActivePair is { } route)
         {

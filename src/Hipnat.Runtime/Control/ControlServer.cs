@@ -449,19 +449,9 @@ public sealed class ControlServer : IDisposable
 
     private async Task<ControlResponse> AnswerAsync(byte[] line)
     {
-        ControlRequest? request;
-        try
+        if (!ControlRequestReader.TryRead(line, out var request, out var error))
         {
-            request = JsonSerializer.Deserialize(line, ControlJsonContext.Default.ControlRequest);
-        }
-        catch (JsonException e)
-        {
-            return ControlResponse.Failure($"request is not valid JSON: {e.Message}");
-        }
-
-        if (request is null || string.IsNullOrEmpty(request.Command))
-        {
-            return ControlResponse.Failure("request has no \"command\"; expected one of status, connect, close, peers-add");
+            return ControlResponse.Failure(error);
         }
 
         try

@@ -22,7 +22,18 @@ public readonly struct PuzzleParameter : IHipParameter<PuzzleParameter>
 
     public ReadOnlyMemory<byte> RandomI { get; }
 
-    public TimeSpan LifetimeSpan => TimeSpan.FromSeconds(Math.Pow(2, Lifetime - 32));
+    /// <summary>
+    /// The lifetime, 2^(value - 32) seconds (RFC 7401 §5.2.4). The field is a full octet from the peer: exponents
+    /// beyond what a <see cref="TimeSpan"/> holds (value 72 and up, 2^40 s and more) give <see cref="TimeSpan.MaxValue"/>.
+    /// </summary>
+    public TimeSpan LifetimeSpan
+    {
+        get
+        {
+            double seconds = Math.Pow(2, Lifetime - 32);
+            return seconds >= TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds);
+        }
+    }
 
     public int GetContentLength() => 4 + RandomI.Length;
 

@@ -1,0 +1,104 @@
+using System.Net;
+using Hipnat.Core.Host;
+using Hipnat.Core.Transport;
+
+namespace Hipnat.Fuzz;
+
+/// <summary>
+/// Two HIP hosts with the fixed identities, wired back to back in process with a clock the harness moves: A
+/// initiates, B responds. Control packets move one at a time (<see cref="Pump"/>), optionally changed on the way.
+/// </summary>
+public sealed class HipPair
+{
+    public static readonly TransportAddress AddressA = TransportAddress.Udp(IPAddress.Parse("192.0.2.1"), 10500);
+    public static readonly TransportAddress AddressB = TransportAddress.Udp(IPAddress.Parse("192.0.2.2"), 10500);
+    public static readonly TransportAddress Stranger = TransportAddress.Udp(IPAddress.Parse("198.51.100.9"), 40000);
+
+    public HipPair()
+    {
+        A = new HipHost(Options(FuzzIdentities.A, AddressA, 1));
+        B = new HipHost(Options(FuzzIdentities.B, AddressB, 2));
+        A.AddPeerLocator(B.LocalHit, AddressB);
+    }
+
+    public HipHost A { get; }
+
+    public HipHost B { get; }
+
+    public TimeSpan Now { get; private set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Every control datagram that moved, as sent (before a change), with its direction.</summary>
+    public List<(bool FromA, byte[] Payload)> Sent { get; } = [];
+
+    /// <summary>Delivers a datagram to A or B from <paramref name="from"/>.</summary>
+    public void Deliver(bool toA, TransportAddress from, ReadOnlySpan<byte> payload)
+    {
+        var host = toA ? A : B;
+        host.HandleDatagram(toA ? AddressA : AddressB, from, payload, Now);
+        DrainEvents();
+    }
+
+    /// <summary>Moves the next datagram the sender queued to the other host; false when none was queued.</summary>
+    public bool Pump(bool fromA, Func<byte[], byte[]>? change = null)
+    {
+        var sender = fromA ? A : B;
+        if (!sender.TryPollTransmit(out var t))
+        {
+            return false;
+        }
+
+        byte[] payload;
+        try
+        {
+            payload = t.Payload.ToArray();
+        }
+        finally
+        {
+            t.Release();
+        }
+
+        Sent.Add((fromA, payload));
+        Deliver(!fromA, fromA ? AddressA : AddressB, change is null ? payload : change(payload));
+        return true;
+    }
+
+    /// <summary>Moves datagrams both ways until none is queued (bounded).</summary>
+    public void Settle()
+    {
+        for (int i = 0; i < 64; i++)
+        {
+            if (!(Pump(fromA: true) | Pump(fromA: false)))
+            {
+                return;
+            }
+        }
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        Now += by;
+        A.HandleTimeout(Now);
+        B.HandleTimeout(Now);
+        DrainEvents();
+    }
+
+    private void DrainEvents()
+    {
+        while (A.TryPollEvent(out _))
+        {
+        }
+
+        while (B.TryPollEvent(out _))
+        {
+        }
+    }
+
+    private static HipHostOptions Options(Hipnat.Crypto.HostIdentity identity, TransportAddress locator, int seed) => new()
+    {
+        Identity = identity,
+        LocalLocators = [locator],
+        RandomSeed = seed,
+        PuzzleDifficulty = 0,
+        R2SentHold = TimeSpan.FromMilliseconds(100),
+    };
+}
