@@ -166,7 +166,11 @@ public sealed partial class HipHost
             return;
         }
 
-        var pair = a.Paths.NoteVerified(probe.Local, probe.Peer, rtt, now, probe.RelayedTo, probe.ViaDataRelay);
+        // An RTT sample only from an echo answered at its first send, and not from a pair that carries a lane: its
+        // echoes wait behind our own flows in the uplink's queue, and a lane's weight must not fall for the load it
+        // carries while the primary lane's RTT comes from an idle check (FlowSpreader weights, docs/multihoming.md).
+        var sample = probe.Attempts == 1 && !IsBoundPath(a, probe.Local, probe.Peer) ? rtt : TimeSpan.Zero;
+        var pair = a.Paths.NoteVerified(probe.Local, probe.Peer, sample, now, probe.RelayedTo, probe.ViaDataRelay);
         if (pair is null)
         {
             return;
