@@ -112,8 +112,8 @@ public class MultihomingTests
 
         LocatorPairState? StateA() => InfoA(t).SaPairs.Single(s => s.InboundSpi == bound.InboundSpi).BoundState;
         LocatorPairState? StateB() => InfoB(t).SaPairs.Single(s => s.InboundSpi == peerBound.InboundSpi).BoundState;
-        Assert.True(t.Sim.RunUntil(() => StateA() == LocatorPairState.Failed && StateB() == LocatorPairState.Failed, TimeSpan.FromSeconds(3)),
-            $"after 3 s: A {StateA()}, B {StateB()}");
+        Assert.True(t.Sim.RunUntil(() => StateA() == LocatorPairState.Failed && StateB() == LocatorPairState.Failed, TimeSpan.FromSeconds(5)),
+            $"after 5 s: A {StateA()}, B {StateB()}");
         Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
 
         nat.Profile = profile;

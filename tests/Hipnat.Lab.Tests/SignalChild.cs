@@ -25,7 +25,10 @@ public class SignalChild
             {
                 File.WriteAllText(file, lab.Id);
                 var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-                while (!lab.IsDisposed && DateTime.UtcNow < deadline)
+                // SIGINT also cancels the test session (the test platform's own Ctrl-C handling): a cancelled test
+                // leaves the loop and tears its lab down in `finally`, whichever handler runs first.
+                var cancelled = TestContext.Current.CancellationToken;
+                while (!lab.IsDisposed && !cancelled.IsCancellationRequested && DateTime.UtcNow < deadline)
                 {
                     Thread.Sleep(50);
                 }

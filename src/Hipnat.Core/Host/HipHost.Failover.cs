@@ -161,6 +161,13 @@ public sealed partial class HipHost
             }
 
             active.LastReceived = now;
+            if (probe.Attempts == 1)
+            {
+                // Its round trip now, queues included: the silence window and the echo wait grow with it (three
+                // round trips), so a loaded path is not suspected again as soon.
+                active.Rtt = active.Rtt == TimeSpan.Zero ? rtt : ((active.Rtt * 7) + rtt) / 8;
+            }
+
             a.Liveness.NoteHeard(now);
             a.FailoverDue = TimeSpan.MaxValue;
             return;

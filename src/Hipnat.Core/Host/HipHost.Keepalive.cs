@@ -197,7 +197,12 @@ public sealed partial class HipHost
             RelayedTo = relayedTo,
             ViaDataRelay = viaDataRelay || relayedTo is not null,
             PeerHearsNothing = peerHearsNothing,
-            MaxAttempts = purpose == PathProbePurpose.Verify ? _options.DirectProbeAttempts : LivenessProbeAttempts,
+            MaxAttempts = purpose switch
+            {
+                PathProbePurpose.Verify => _options.DirectProbeAttempts,
+                PathProbePurpose.Keepalive => KeepaliveProbeAttempts,
+                _ => LivenessProbeAttempts,
+            },
         };
         if (purpose == PathProbePurpose.Liveness && a.ActivePair is { Rtt: var rtt } && rtt > TimeSpan.Zero && rtt * 2 < probe.Interval)
         {
@@ -206,8 +211,9 @@ public sealed partial class HipHost
         }
         else if (purpose == PathProbePurpose.Keepalive)
         {
-            // A standby or a lane nobody suspects: its echoes get about a second (0, 200, 400, 600 ms, given up at
-            // 1 s), so a path whose queue is full under load is not taken for a failed one.
+            // A standby or a lane nobody suspects: six sends over about two seconds (0, 0.2, 0.4, 0.6, 1.0 and
+            // 1.8 s; given up at 3.4 s), so a path whose queue is full and drops some of them under load is not
+            // taken for a failed one.
             var pairRtt = a.Paths.Find(local, peer, relayedTo, viaDataRelay || relayedTo is not null)?.Rtt ?? TimeSpan.Zero;
             probe.Interval = pairRtt * 2 > KeepaliveProbeInterval ? pairRtt * 2 : KeepaliveProbeInterval;
         }
@@ -219,6 +225,9 @@ public sealed partial class HipHost
             OnProbeTimer(a, now);
         }
     }
+
+    /// <summary>Sends of a keepalive probe (<see cref="PathProbePurpose.Keepalive"/>) before the pair counts as failed.</summary>
+    private const int KeepaliveProbeAttempts = 6;
 
     /// <summary>The spacing of a keepalive probe's first sends (<see cref="PathProbePurpose.Keepalive"/>).</summary>
     private static readonly TimeSpan KeepaliveProbeInterval = TimeSpan.FromMilliseconds(200);
