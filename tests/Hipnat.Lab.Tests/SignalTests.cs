@@ -15,7 +15,10 @@ public class SignalTests
     {
         LabRequirement.Root();
         var idFile = Path.Combine(Path.GetTempPath(), $"hipnat-lab-signal-{Guid.NewGuid():N}");
-        var info = new ProcessStartInfo("dotnet")
+        // The child starts with SIGINT and SIGQUIT at their default action, as a process started from a terminal: a
+        // test run started in the background by a non-interactive shell inherits them ignored (POSIX asynchronous
+        // lists), and an ignored SIGINT would never reach the child (coreutils env --default-signal).
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -23,6 +26,8 @@ public class SignalTests
         };
         foreach (var arg in new[]
         {
+            "--default-signal=INT,QUIT",
+            "dotnet",
             typeof(SignalTests).Assembly.Location,
             "--filter-method", $"{typeof(SignalChild).FullName}.{nameof(SignalChild.LabOwnedByAProcessServesUntilTornDown)}",
             "--no-progress",
