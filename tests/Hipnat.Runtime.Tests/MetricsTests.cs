@@ -21,7 +21,7 @@ public sealed class MetricsTests
         using var exporter = new PrometheusExporter(metrics.Meter);
         var drops = new long[MetricsSnapshot.DropReasons.Length];
         drops[(int)DropReason.NotForUs] = 3;
-        metrics.Update(new MetricsSnapshot { PacketsIn = 10, PacketsOut = 7, Drops = drops, RelayedControl = 4, EspRelayedBytes = 1400, UptimeSeconds = 1.5 });
+        metrics.Update(new MetricsSnapshot { PacketsIn = 10, PacketsOut = 7, Drops = drops, RelayedControl = 4, EspRelayedBytes = 1400, UptimeSeconds = 1.5, PuzzleDifficulty = 5, I2Received = 41, I2DhComputations = 38 });
         metrics.RegistrationEvent("server", "granted", RegistrationType.RelayUdpHip);
         metrics.RegistrationEvent("server", "granted", RegistrationType.RelayUdpHip);
 
@@ -33,6 +33,9 @@ public sealed class MetricsTests
         Assert.Contains("hipnat_relay_control_packets_total 4\n", text, StringComparison.Ordinal);
         Assert.Contains("hipnat_relay_esp_bytes_total 1400\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE hipnat_uptime_seconds gauge\nhipnat_uptime_seconds 1.5\n", text, StringComparison.Ordinal);
+        Assert.Contains("hipnat_puzzle_difficulty 5\n", text, StringComparison.Ordinal);
+        Assert.Contains("hipnat_i2_received_total 41\n", text, StringComparison.Ordinal);
+        Assert.Contains("hipnat_i2_dh_computations_total 38\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE hipnat_associations gauge\n", text, StringComparison.Ordinal);
         Assert.Contains("hipnat_associations{state=\"ESTABLISHED\"} 0\n", text, StringComparison.Ordinal);
         Assert.Contains("hipnat_registration_events_total{event=\"granted\",role=\"server\",service=\"relay-hip\"} 2\n", text, StringComparison.Ordinal);

@@ -50,6 +50,9 @@ public sealed class DaemonMetrics : IDisposable
         m.CreateObservableGauge("hipnat.turn.allocations", () => Snapshot.TurnAllocations, "{allocation}", "TURN allocations held (relayed ICE candidates)");
         m.CreateObservableCounter("hipnat.transport.datagrams", TransportMeasurements, "{packet}", "Datagrams through the sockets, by direction");
         m.CreateObservableCounter("hipnat.transport.errors", TransportErrorMeasurements, "{error}", "Socket send and receive errors, by direction");
+        m.CreateObservableGauge("hipnat.puzzle.difficulty", () => Snapshot.PuzzleDifficulty, "{bit}", "The responder's puzzle difficulty #K now (rises with the I2 load)");
+        m.CreateObservableCounter("hipnat.i2.received", () => Snapshot.I2Received, "{packet}", "I2s received by the responder");
+        m.CreateObservableCounter("hipnat.i2.dh_computations", () => Snapshot.I2DhComputations, "{computation}", "I2s that reached Diffie-Hellman work (replays and bad puzzles do not)");
         m.CreateObservableGauge("hipnat.uptime", () => Snapshot.UptimeSeconds, "s", "Seconds since the daemon started");
         _registrationEvents = m.CreateCounter<long>("hipnat.registration.events", "{event}",
             "Registration events by role (client, server), event (granted, refused, ended) and service");

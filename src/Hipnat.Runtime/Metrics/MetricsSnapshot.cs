@@ -38,6 +38,14 @@ public sealed class MetricsSnapshot
 
     public long ProbesSent { get; init; }
 
+    /// <summary>The responder's puzzle difficulty #K now (RFC 7401 §4.1.1; it rises with the I2 load).</summary>
+    public int PuzzleDifficulty { get; init; }
+
+    /// <summary>I2s received, and those that reached Diffie-Hellman work.</summary>
+    public long I2Received { get; init; }
+
+    public long I2DhComputations { get; init; }
+
     /// <summary>HIP control and ESP relayed through our TURN allocations, and their octets.</summary>
     public long TurnControlPacketsOut { get; init; }
 
