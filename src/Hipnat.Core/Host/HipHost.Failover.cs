@@ -274,6 +274,14 @@ public sealed partial class HipHost
         a.LastPeerHearsNothing = now;
         Counters.PeerHearsNothing++;
         DebugLog?.Invoke($"{a.PeerHit} hears nothing from us on {active} (PATH_UNHEARD)");
+        if (active.ViaDataRelay && now - a.ActivePathSince >= TimeSpan.FromSeconds(1))
+        {
+            // Through a data relay an answered echo proves little about the ESP route (the relay forwards ESP where
+            // the peer's last came from, control by RELAY_TO): a path older than a second is left at once.
+            FailOver(a, now, $"the peer hears nothing from us on {active}", tellPeer: false);
+            return;
+        }
+
         a.ReturnRoutability.RemoveWhere(p => p.Purpose == PathProbePurpose.Liveness && p.Peer == active.Peer && p.Local == active.Local && p.RelayedTo == active.RelayedTo);
         StartProbe(a, active.Local, active.Peer, now, purpose: PathProbePurpose.Liveness, relayedTo: active.RelayedTo, viaDataRelay: active.ViaDataRelay, peerHearsNothing: true);
     }
