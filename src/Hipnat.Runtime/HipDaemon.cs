@@ -230,74 +230,35 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
     public async Task<ControlResponse> HandleAsync(ControlRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        switch (request.Command)
+        if (!ControlAction.TryParse(request, out var action, out var error))
         {
-            case ControlRequest.Status:
-                return await InvokeAsync(_ => new ControlResponse { Ok = true, Status = BuildStatus() }).WaitAsync(cancellationToken);
+            return ControlResponse.Failure(error);
+        }
 
-            case ControlRequest.Connect:
+        switch (action)
+        {
+            case ControlAction.Connect connect:
                 {
-                    if (!SettingParsers.TryParseHit(request.Hit, out var peer, out var error))
-                    {
-                        return ControlResponse.Failure(error);
-                    }
-
-                    double seconds = request.TimeoutSeconds ?? 10;
-                    if (!(seconds > 0 && seconds <= 3600))
-                    {
-                        return ControlResponse.Failure($"timeoutSeconds {seconds.ToString(CultureInfo.InvariantCulture)} is out of range; use 0.1-3600");
-                    }
-
-                    var reply = await InvokeAsync(_ => BeginConnect(peer, TimeSpan.FromSeconds(seconds))).WaitAsync(cancellationToken);
+                    var reply = await InvokeAsync(_ => BeginConnect(connect.Peer, connect.Timeout)).WaitAsync(cancellationToken);
                     return await reply.WaitAsync(cancellationToken);
                 }
 
-            case ControlRequest.Close:
+            case ControlAction.Close close:
+                return await InvokeAsync(_ => CloseOnDriver(close.Peer)).WaitAsync(cancellationToken);
+
+            case ControlAction.AddPeer add:
+                return await InvokeAsync(_ =>
                 {
-                    if (!SettingParsers.TryParseHit(request.Hit, out var peer, out var error))
+                    foreach (var l in add.Locators)
                     {
-                        return ControlResponse.Failure(error);
+                        AddPeerOnDriver(add.Peer, l);
                     }
 
-                    return await InvokeAsync(_ => CloseOnDriver(peer)).WaitAsync(cancellationToken);
-                }
-
-            case ControlRequest.PeersAdd:
-                {
-                    if (!SettingParsers.TryParseHit(request.Hit, out var peer, out var error))
-                    {
-                        return ControlResponse.Failure(error);
-                    }
-
-                    if (request.Locators is not { Count: > 0 })
-                    {
-                        return ControlResponse.Failure("peers-add needs at least one locator, e.g. 192.0.2.1:10500");
-                    }
-
-                    var locators = new List<TransportAddress>();
-                    foreach (var text in request.Locators)
-                    {
-                        if (!SettingParsers.TryParseAddress(text, out var locator, out var addressError))
-                        {
-                            return ControlResponse.Failure($"locator {addressError}");
-                        }
-
-                        locators.Add(locator);
-                    }
-
-                    return await InvokeAsync(_ =>
-                    {
-                        foreach (var l in locators)
-                        {
-                            AddPeerOnDriver(peer, l);
-                        }
-
-                        return ControlResponse.Success($"{peer}: {string.Join(", ", _host.GetPeerLocators(peer))}");
-                    }).WaitAsync(cancellationToken);
-                }
+                    return ControlResponse.Success($"{add.Peer}: {string.Join(", ", _host.GetPeerLocators(add.Peer))}");
+                }).WaitAsync(cancellationToken);
 
             default:
-                return ControlResponse.Failure($"unknown command '{request.Command}'; expected one of status, connect, close, peers-add");
+                return await InvokeAsync(_ => new ControlResponse { Ok = true, Status = BuildStatus() }).WaitAsync(cancellationToken);
         }
     }
 
