@@ -1,9 +1,10 @@
 using Hipnat.Core.Association;
+using Hipnat.Core.Limits;
 using Hipnat.Core.Registration;
 using Hipnat.Core.Transport;
-using Hipnat.Wire;
 using Hipnat.Wire.Packets;
 using Hipnat.Wire.Parameters;
+using Hipnat.Wire;
 
 namespace Hipnat.Core.Host;
 
@@ -170,10 +171,8 @@ public sealed partial class HipHost
             {
                 reg ??= _registrations[a.PeerHit] = new ServerRegistration(a.PeerHit)
                 {
-                    Tokens = opts.RelayedI1Burst,
-                    TokensAt = now,
-                    ControlTokens = opts.RelayedControlBurst,
-                    ControlTokensAt = now,
+                    RelayedI1Tokens = new TokenBucket(opts.RelayedI1Burst, now),
+                    ControlTokens = new TokenBucket(opts.RelayedControlBurst, now),
                 };
                 if (reg.ClientAddress != remote && _espClientsByAddress.TryGetValue(reg.ClientAddress, out var old) && ReferenceEquals(old, reg))
                 {

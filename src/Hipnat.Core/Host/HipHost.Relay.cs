@@ -207,31 +207,11 @@ public sealed partial class HipHost
         return true;
     }
 
-    private static bool TakeRelayToken(ServerRegistration reg, RegistrarOptions opts, TimeSpan now)
-    {
-        reg.Tokens = Math.Min(opts.RelayedI1Burst, reg.Tokens + ((now - reg.TokensAt).TotalSeconds * opts.RelayedI1PerSecond));
-        reg.TokensAt = now;
-        if (reg.Tokens < 1)
-        {
-            return false;
-        }
+    private static bool TakeRelayToken(ServerRegistration reg, RegistrarOptions opts, TimeSpan now) =>
+        reg.RelayedI1Tokens.TryTake(opts.RelayedI1Burst, opts.RelayedI1PerSecond, now);
 
-        reg.Tokens -= 1;
-        return true;
-    }
-
-    private static bool TakeControlToken(ServerRegistration reg, RegistrarOptions opts, TimeSpan now)
-    {
-        reg.ControlTokens = Math.Min(opts.RelayedControlBurst, reg.ControlTokens + ((now - reg.ControlTokensAt).TotalSeconds * opts.RelayedControlPerSecond));
-        reg.ControlTokensAt = now;
-        if (reg.ControlTokens < 1)
-        {
-            return false;
-        }
-
-        reg.ControlTokens -= 1;
-        return true;
-    }
+    private static bool TakeControlToken(ServerRegistration reg, RegistrarOptions opts, TimeSpan now) =>
+        reg.ControlTokens.TryTake(opts.RelayedControlBurst, opts.RelayedControlPerSecond, now);
 
     private static int LastParameterType(HipPacket packet)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Hipnat.Core.Limits;
 using Hipnat.Core.Transport;
 using Hipnat.Wire.Parameters;
 
@@ -12,8 +13,7 @@ public sealed partial class IceAgent
     private const double ChecksPerSecond = 40;
 
     private readonly Dictionary<uint, IceTransaction> _transactions = [];
-    private double _tokens = 20;
-    private TimeSpan _tokensAt;
+    private TokenBucket _checkTokens;
 
     /// <summary>Checks received from the peer (answered), including ones for unknown pairs.</summary>
     public int ChecksReceived { get; private set; }
@@ -200,15 +200,12 @@ public sealed partial class IceAgent
     internal bool TakeCheckToken(TimeSpan now, bool nominate)
     {
         ChecksReceived++;
-        _tokens = Math.Min(CheckBurst, _tokens + ((now - _tokensAt).TotalSeconds * ChecksPerSecond));
-        _tokensAt = now;
-        if (_tokens < 1 && !nominate)
+        if (!_checkTokens.TryTake(CheckBurst, ChecksPerSecond, now, force: nominate))
         {
             ChecksRateLimited++;
             return false;
         }
 
-        _tokens -= 1;
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using Hipnat.Core.Limits;
 using Hipnat.Wire.Parameters;
 
 namespace Hipnat.Core.Ice;
@@ -21,7 +22,7 @@ public sealed partial class IceAgent
         StartedAt = now;
         _options = options;
         _transport = transport;
-        _tokensAt = now;
+        _checkTokens = new TokenBucket(CheckBurst / 2, now);
     }
 
     public NatTraversalMode Mode { get; }

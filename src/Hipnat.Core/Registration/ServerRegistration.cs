@@ -1,6 +1,7 @@
+using Hipnat.Core.Limits;
 using Hipnat.Core.Transport;
-using Hipnat.Wire;
 using Hipnat.Wire.Parameters;
+using Hipnat.Wire;
 
 namespace Hipnat.Core.Registration;
 
@@ -38,14 +39,11 @@ public sealed class ServerRegistration
 
     public long RelayedBytes { get; internal set; }
 
-    internal double Tokens { get; set; }
-
-    internal TimeSpan TokensAt { get; set; }
+    /// <summary>Token bucket for I1s relayed to this client.</summary>
+    internal TokenBucket RelayedI1Tokens;
 
     /// <summary>Token bucket for every relayed control packet of this client, either direction.</summary>
-    internal double ControlTokens { get; set; }
-
-    internal TimeSpan ControlTokensAt { get; set; }
+    internal TokenBucket ControlTokens;
 
     public bool Has(RegistrationType type, TimeSpan now) => Services.TryGetValue(type, out var exp) && exp > now;
 }
