@@ -150,26 +150,43 @@ public class FailoverLabTests
 
     private static int Runs(int ci) => int.TryParse(Environment.GetEnvironmentVariable("HIPNAT_FAILOVER_RUNS"), out int n) && n > 0 ? n : ci;
 
+    private enum Standby
+    {
+        None,
+        Direct,
+        ViaDataRelay,
+    }
+
+    /// <summary>One run of "the NAT of the uplink in use forwards nothing any more, either way" (alice sees no link
+    /// event): waits for the expected standby, fails the NAT, measures the gap in the ping replies around the failure,
+    /// checks alice left that uplink, and lets the NAT forward again.</summary>
+    private static TimeSpan FailActiveNat(DualHomed m, PingRecorder ping, int run, Standby standby, TimeSpan settle)
+    {
+        if (standby != Standby.None)
+        {
+            WaitUntil(() => m.HasStandbyFrom(OtherThanActive(m).Address, viaDataRelay: standby == Standby.ViaDataRelay), TimeSpan.FromSeconds(30), $"run {run}: no verified standby", m);
+        }
+
+        var (nat, nic) = m.ActiveUplink();
+        nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
+        var at = ping.Mark($"{nat.Name} drops everything ({run})");
+        Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {run})\n{m.Logs()}");
+        Thread.Sleep(settle);
+        var gap = ping.Snapshot().GapAround(at.At)?.Duration ?? TimeSpan.MaxValue;
+        WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {run}: alice still on {nic.Address}", m);
+        nat.Iptables("-D", "FORWARD", "1");
+        return gap;
+    }
+
     [Fact]
     public void HotBackupWhenTheActiveUplinksNatDropsEverythingTheStandbyTakesOverWithinHalfASecond()
     {
         using var m = new DualHomed();
         var ping = StartPing(m);
         var gaps = new List<TimeSpan>();
-        int runs = Runs(50);
-        for (int i = 0; i < runs; i++)
+        for (int i = 1; i <= Runs(50); i++)
         {
-            WaitUntil(() => m.HasStandbyFrom(OtherThanActive(m).Address), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby", m);
-            var (nat, nic) = m.ActiveUplink();
-
-            // The NAT of the uplink in use forwards nothing any more, either way; alice sees no link event.
-            nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
-            var at = ping.Mark($"{nat.Name} drops everything ({i + 1})");
-            Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {i + 1})\n{m.Logs()}");
-            Thread.Sleep(300);
-            gaps.Add(ping.Snapshot().GapAround(at.At)?.Duration ?? TimeSpan.MaxValue);
-            WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {i + 1}: alice still on {nic.Address}", m);
-            nat.Iptables("-D", "FORWARD", "1");
+            gaps.Add(FailActiveNat(m, ping, i, Standby.Direct, TimeSpan.FromMilliseconds(300)));
         }
 
         var trace = ping.Stop();
@@ -191,17 +208,9 @@ public class FailoverLabTests
         using var m = new DualHomed(bobNat: NatOptions.Symmetric, dataRelay: true);
         var ping = StartPing(m);
         var gaps = new List<TimeSpan>();
-        for (int i = 0; i < Runs(10); i++)
+        for (int i = 1; i <= Runs(10); i++)
         {
-            WaitUntil(() => m.HasStandbyFrom(OtherThanActive(m).Address, viaDataRelay: true), TimeSpan.FromSeconds(30), $"run {i + 1}: no verified standby", m);
-            var (nat, nic) = m.ActiveUplink();
-            nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
-            var at = ping.Mark($"{nat.Name} drops everything ({i + 1})");
-            Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {i + 1})\n{m.Logs()}");
-            Thread.Sleep(500);
-            gaps.Add(ping.Snapshot().GapAround(at.At)?.Duration ?? TimeSpan.MaxValue);
-            WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {i + 1}: alice still on {nic.Address}", m);
-            nat.Iptables("-D", "FORWARD", "1");
+            gaps.Add(FailActiveNat(m, ping, i, Standby.ViaDataRelay, TimeSpan.FromMilliseconds(500)));
         }
 
         var trace = ping.Stop();
@@ -245,16 +254,9 @@ public class FailoverLabTests
         using var m = new DualHomed("""{ "multihoming": { "standbyKeepaliveMs": 0 } }""");
         var ping = StartPing(m);
         var gaps = new List<TimeSpan>();
-        for (int i = 0; i < Runs(6); i++)
+        for (int i = 1; i <= Runs(6); i++)
         {
-            var (nat, nic) = m.ActiveUplink();
-            nat.Iptables("-I", "FORWARD", "1", "-j", "DROP");
-            var at = ping.Mark($"{nat.Name} drops everything ({i + 1})");
-            Assert.True(ping.WaitForReplyAfter(at.At, TimeSpan.FromSeconds(10)), $"no reply after {nat.Name} failed (run {i + 1})\n{m.Logs()}");
-            Thread.Sleep(500);
-            gaps.Add(ping.Snapshot().GapAround(at.At)?.Duration ?? TimeSpan.MaxValue);
-            WaitUntil(() => m.ActiveUplink().Nic != nic, TimeSpan.FromSeconds(5), $"run {i + 1}: alice still on {nic.Address}", m);
-            nat.Iptables("-D", "FORWARD", "1");
+            gaps.Add(FailActiveNat(m, ping, i, Standby.None, TimeSpan.FromMilliseconds(500)));
             Thread.Sleep(1000);
         }
 

@@ -191,11 +191,7 @@ public class HandoverLabTests
         // still in flight when ping is stopped, and ping counts them as sent).
         var answered = trace.Replies.Select(r => r.Sequence).ToHashSet();
         var missing = Enumerable.Range(answered.Min(), answered.Max() - answered.Min() + 1).Where(s => !answered.Contains(s)).ToList();
-        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
-        if (!string.IsNullOrEmpty(dir))
-        {
-            File.AppendAllText(Path.Combine(dir, "handover-figures.txt"), $"make-before-break: {missing.Count} requests without a reply before the last reply{Environment.NewLine}");
-        }
+        LabFigures.Write("handover-figures.txt", $"make-before-break: {missing.Count} requests without a reply before the last reply");
 
         // None in most runs. One when a request or its reply is on the removed link at the instant it goes (about
         // one round trip in a ping interval: 2 of 20 runs); the path itself moves within a few milliseconds.

@@ -108,27 +108,61 @@ public class MultihomingLabTests
 
     private static string Spis(Dictionary<string, int> spis) => string.Join(", ", spis.Select(kv => $"{kv.Key} x{kv.Value}"));
 
+    /// <summary>alice with two uplinks (nat1 and nat3, port-restricted cones), bob behind a full cone registered with
+    /// the relay in <c>load-balance</c>, an iperf3 server on bob's HIT.</summary>
+    private sealed class TwoUplinks : IDisposable
+    {
+        public TwoUplinks()
+        {
+            Lab = HipLab.Create(NatOptions.PortRestrictedCone, NatOptions.FullCone);
+            Nat3 = Lab.Lab.AddNat("nat3", Lab.Public, "198.18.3.0/24", NatOptions.PortRestrictedCone);
+            First = Alice.PrimaryInterface;
+            Second = Alice.AddUplink(Nat3);
+            Lab.StartRelay("--allow-any");
+            Register = ["--relay", $"{Lab.RelayHit}={Lab.RelayEndpoint}"];
+            Bob = Lab.Tool.StartHost(Lab.BobHost, Lab.Ids["bob"], [.. Register, "--multihoming", "load-balance"]);
+            HipLab.WaitForRegistration(Bob, Lab.RelayHit);
+            Server = Lab.BobHost.Start("iperf3", "-s", "-B", Lab.BobHit);
+        }
+
+        public HipLab Lab { get; }
+
+        public LabHost Alice => Lab.AliceHost;
+
+        public LabNat Nat3 { get; }
+
+        public LabInterface First { get; }
+
+        public LabInterface Second { get; }
+
+        public string[] Register { get; }
+
+        public HipnatDaemon Bob { get; }
+
+        public LabProcess Server { get; }
+
+        /// <summary>alice's daemon arguments: registered with the relay, bob as a peer through it, debug log.</summary>
+        public string[] AliceArgs => [.. Register, "--peer", $"{Lab.BobHit}={Lab.RelayEndpoint}", "--log-level", "debug"];
+
+        public void Dispose()
+        {
+            Server.Dispose();
+            Bob.Dispose();
+            Lab.Dispose();
+        }
+    }
+
     [Fact]
     public void LoadBalanceUsesBothUplinksWithAnSaPairEachAndDoublesIperfThroughput()
     {
-        using var lab = HipLab.Create(NatOptions.PortRestrictedCone, NatOptions.FullCone);
-        var nat3 = lab.Lab.AddNat("nat3", lab.Public, "198.18.3.0/24", NatOptions.PortRestrictedCone);
-        var alice = lab.AliceHost;
-        var first = alice.PrimaryInterface;
-        var second = alice.AddUplink(nat3);
+        using var m = new TwoUplinks();
+        var (lab, alice, first, second, bob) = (m.Lab, m.Alice, m.First, m.Second, m.Bob);
         Limit(alice, first.Name);
         Limit(alice, second.Name);
 
-        lab.StartRelay("--allow-any");
-        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}"];
-        var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], [.. register, "--multihoming", "load-balance"]);
-        using var bobDaemon = bob;
-        HipLab.WaitForRegistration(bob, lab.RelayHit);
-        using var server = lab.BobHost.Start("iperf3", "-s", "-B", lab.BobHit);
-
         // Baseline: failover, one SA pair on the active uplink.
         double baseline;
-        string[] aliceArgs = [.. register, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}", "--log-level", "debug"];
+        string[] aliceArgs = m.AliceArgs;
         using (var one = lab.Tool.StartHost(alice, lab.Ids["alice"], [.. aliceArgs, "--multihoming", "failover"]))
         {
             HipLab.WaitForRegistration(one, lab.RelayHit);
@@ -193,12 +227,7 @@ public class MultihomingLabTests
 
         var figures = string.Create(CultureInfo.InvariantCulture,
             $"multihoming: tbf {Rate} per uplink, iperf3 -P 4 -t {Seconds}: failover {baseline / 1e6:F1} Mbit/s, load-balance {rate / 1e6:F1} Mbit/s ({rate / baseline:F2}x); runs repeated after a path switch {switched}; packets per SA {split}; ESP out/in SPIs on {first.Name}: {Spis(spisFirst)} / {Spis(inFirst)}; on {second.Name}: {Spis(spisSecond)} / {Spis(inSecond)}");
-        Console.WriteLine(figures);
-        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
-        if (!string.IsNullOrEmpty(dir))
-        {
-            File.AppendAllText(Path.Combine(dir, "multihoming-figures.txt"), figures + Environment.NewLine);
-        }
+        LabFigures.Write("multihoming-figures.txt", figures);
 
         // tshark: ESP leaves each uplink with a different SPI, the outbound SPI of that uplink's SA pair, and
         // arrives on it with that pair's inbound SPI (bob load-balances his ACKs too).
@@ -219,6 +248,7 @@ public class MultihomingLabTests
 
         Assert.True(rate >= 1.6 * baseline, $"{figures}\n{Logs()}");
     }
+
     [Fact]
     public void UnderLoadBalanceTheFlowsOfALaneWhoseUplinkFailsMoveToTheOtherLane()
     {
@@ -226,24 +256,16 @@ public class MultihomingLabTests
         // dropping everything (no link event). The lane's path is asked every second under load-balance, so it is
         // failed within a few seconds, its weight goes to 0 and its flows go on through the other lane: together the
         // flows deliver at least half as much at the end of the run as before the failure.
-        using var lab = HipLab.Create(NatOptions.PortRestrictedCone, NatOptions.FullCone);
-        var nat3 = lab.Lab.AddNat("nat3", lab.Public, "198.18.3.0/24", NatOptions.PortRestrictedCone);
-        var alice = lab.AliceHost;
-        var first = alice.PrimaryInterface;
-        alice.AddUplink(nat3);
-        lab.StartRelay("--allow-any");
-        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}"];
-        using var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], [.. register, "--multihoming", "load-balance"]);
-        HipLab.WaitForRegistration(bob, lab.RelayHit);
-        using var server = lab.BobHost.Start("iperf3", "-s", "-B", lab.BobHit);
-        using var a = lab.Tool.StartHost(alice, lab.Ids["alice"], [.. register, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}", "--log-level", "debug", "--multihoming", "load-balance"]);
+        using var m = new TwoUplinks();
+        var (lab, alice, first, bob) = (m.Lab, m.Alice, m.First, m.Bob);
+        using var a = lab.Tool.StartHost(alice, lab.Ids["alice"], [.. m.AliceArgs, "--multihoming", "load-balance"]);
         string Logs() => $"alice:\n{a.Tail(150)}\nbob:\n{bob.Tail(60)}";
         HipLab.WaitForRegistration(a, lab.RelayHit);
         var connect = HipLab.Connect(a, lab.BobHit);
         Assert.True(connect.Succeeded, $"{connect}\n{Logs()}");
         var status = a.WaitForStatus(s => SaPairs(s, lab.BobHit).Count == 2 && BoundState(s, lab.BobHit) == "standby", TimeSpan.FromSeconds(15), "a second SA pair for the second uplink");
         string boundAddress = SaPairs(status, lab.BobHit).Single(p => p.BoundLocal is not null).BoundLocal!.Split(':')[0];
-        var nat = boundAddress == first.Address.ToString() ? lab.Nat1 : nat3;
+        var nat = boundAddress == first.Address.ToString() ? lab.Nat1 : m.Nat3;
 
         const int Duration = 24;
         using var client = alice.Start("iperf3", "-c", lab.BobHit, "-P", "8", "-t", Duration.ToString(CultureInfo.InvariantCulture), "-i", "1", "-J");
@@ -271,12 +293,7 @@ public class MultihomingLabTests
         int stalled = perStream.Values.Count(l => l.Any(x => x.End > 4.5 && x.End < Duration - 3 && x.Bytes == 0));
         var figures = string.Create(CultureInfo.InvariantCulture,
             $"load-balance lane failure: the lane on {boundAddress} failed {detected.TotalMilliseconds:F0} ms after its NAT dropped everything; {stalled} of {perStream.Count} flows stalled and went on");
-        Console.WriteLine(figures);
-        var dir = Environment.GetEnvironmentVariable("HIPNAT_LAB_ARTIFACTS");
-        if (!string.IsNullOrEmpty(dir))
-        {
-            File.AppendAllText(Path.Combine(dir, "multihoming-figures.txt"), figures + Environment.NewLine);
-        }
+        LabFigures.Write("multihoming-figures.txt", figures);
 
         // What the flows deliver together recovers on the other uplink; a flow that hit the failure waits out its own
         // TCP retransmission back-off (0.2, 0.6, 1.4, 3.0, 6.2, 12.6 s…), so most, not necessarily all, deliver again
