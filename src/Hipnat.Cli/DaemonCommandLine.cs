@@ -287,6 +287,11 @@ internal sealed class DaemonCommandLine
             settings.AddRelay(r);
         }
 
+        if (f.RelayEsp && f.NoRelayEsp)
+        {
+            throw new ConfigException("--relay-esp and --no-relay-esp contradict each other; give one");
+        }
+
         if ((f.RelayEsp || lifetime is not null) && settings.Relays.Count == 0)
         {
             throw new ConfigException(
@@ -306,6 +311,12 @@ internal sealed class DaemonCommandLine
                 {
                     r.Services.Add(RegistrationType.RelayUdpEsp);
                 }
+            }
+
+            if (f.NoRelayEsp)
+            {
+                r.RelayEspIfOffered = false;
+                r.Services.Remove(RegistrationType.RelayUdpEsp);
             }
 
             if (lifetime is { } lt)

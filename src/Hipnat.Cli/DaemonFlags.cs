@@ -36,6 +36,8 @@ internal sealed record DaemonFlags
 
     public bool RelayEsp { get; init; }
 
+    public bool NoRelayEsp { get; init; }
+
     public string? RegistrationLifetime { get; init; }
 
     // run: ICE policy

@@ -22,7 +22,8 @@ internal static class RunCommand
             HelpName = "RELAYHIT=ADDR:PORT",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var relayEsp = new Option<bool>("--relay-esp") { Description = "Also register for the data relay (RELAY_UDP_ESP) with each relay" };
+        var relayEsp = new Option<bool>("--relay-esp") { Description = "Require the data relay (RELAY_UDP_ESP) of each relay; by default it is asked for wherever a relay offers it" };
+        var noRelayEsp = new Option<bool>("--no-relay-esp") { Description = "Never ask for the data relay, even where a relay offers it: ESP only on direct paths (and TURN, if configured)" };
         var lifetime = new Option<string?>("--registration-lifetime")
         {
             Description = "Registration lifetime to ask relays for, seconds (default 600; renewed before it ends)",
@@ -77,6 +78,7 @@ internal static class RunCommand
         command.Add(raw);
         command.Add(relay);
         command.Add(relayEsp);
+        command.Add(noRelayEsp);
         command.Add(lifetime);
         command.Add(tun);
         command.Add(natModes);
@@ -98,6 +100,7 @@ internal static class RunCommand
                 Raw = parse.GetValue(raw),
                 Relays = parse.GetValue(relay) ?? [],
                 RelayEsp = parse.GetValue(relayEsp),
+                NoRelayEsp = parse.GetValue(noRelayEsp),
                 RegistrationLifetime = parse.GetValue(lifetime),
                 NatModes = parse.GetValue(natModes),
                 IceCandidates = parse.GetValue(iceCandidates),

@@ -96,7 +96,29 @@ public sealed partial class HipDaemon
                 missing.Add(service);
             }
 
-            if (missing.Count == 0)
+            // Services asked for only where the relay offers them (the data relay by default): before the relay's
+            // R1 they ride along with the base exchange; afterwards only if REG_INFO listed them. One the relay
+            // refused is not asked for again until the registrations start over.
+            var optional = new List<RegistrationType>();
+            foreach (var service in relay.Settings.OptionalServices)
+            {
+                var reg = registrations.FirstOrDefault(r => r.Type == service);
+                bool established = state is AssociationState.Established or AssociationState.R2Sent;
+                if (reg is { State: RegistrationState.Requested } && established)
+                {
+                    waiting = true;
+                }
+                else if (reg is { State: RegistrationState.Granted or RegistrationState.Failed } && established)
+                {
+                    continue;
+                }
+                else if (!established || _host.GetOfferedServices(hit).Contains(service))
+                {
+                    optional.Add(service);
+                }
+            }
+
+            if (missing.Count == 0 && optional.Count == 0)
             {
                 relay.Backoff = InitialBackoff;
                 if (!waiting)
@@ -115,12 +137,12 @@ public sealed partial class HipDaemon
             if (relay.Attempts == 0)
             {
                 _logger.LogInformation("registering with relay {Relay} at {Address} for {Services}, lifetime {Lifetime:0} s",
-                    hit, relay.Settings.Address, string.Join(",", missing.Select(SettingParsers.ServiceName)), relay.Settings.Lifetime.TotalSeconds);
+                    hit, relay.Settings.Address, Names(missing, optional), relay.Settings.Lifetime.TotalSeconds);
             }
             else
             {
                 _logger.LogDebug("registering again with relay {Relay} at {Address} for {Services} (attempt {Attempt})",
-                    hit, relay.Settings.Address, string.Join(",", missing.Select(SettingParsers.ServiceName)), relay.Attempts + 1);
+                    hit, relay.Settings.Address, Names(missing, optional), relay.Attempts + 1);
             }
 
             relay.Attempts++;
@@ -128,7 +150,7 @@ public sealed partial class HipDaemon
             relay.Backoff = relay.Backoff * 2 > MaxBackoff ? MaxBackoff : relay.Backoff * 2;
             try
             {
-                _host.Register(hit, missing, relay.Settings.Lifetime, now);
+                _host.Register(hit, missing, relay.Settings.Lifetime, now, optional);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException)
             {
@@ -137,6 +159,9 @@ public sealed partial class HipDaemon
             }
         }
     }
+
+    private static string Names(List<RegistrationType> services, List<RegistrationType> ifOffered) =>
+        string.Join(",", services.Select(SettingParsers.ServiceName).Concat(ifOffered.Select(t => SettingParsers.ServiceName(t) + " (if offered)")));
 
     private void OnRegistrationGranted(RegistrationGranted g)
     {

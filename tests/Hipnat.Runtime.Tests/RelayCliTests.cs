@@ -45,6 +45,7 @@ public sealed class RelayCliTests : IDisposable
         var plain = DaemonCommandLine.BuildSettings(new DaemonFlags { Relays = [$"{RelayHit}=192.0.2.1"] });
         var relay = Assert.Single(plain.Relays);
         Assert.Equal([RegistrationType.RelayUdpHip], relay.Services);
+        Assert.Equal([RegistrationType.RelayUdpEsp], relay.OptionalServices); // the data relay wherever it is offered
         Assert.Equal(TimeSpan.FromMinutes(10), relay.Lifetime);
         Assert.Equal(10500, relay.Address.Port);
         Assert.Equal(LogFormat.Simple, plain.LogFormat);
@@ -134,6 +135,19 @@ public sealed class RelayCliTests : IDisposable
         var run = DaemonCommandLine.BuildSettings(new DaemonFlags { ConfigFile = config });
         Assert.Equal(7, run.Registrar!.MaxClients);
         Assert.False(run.Registrar.AllowAny);
+    }
+
+    [Fact]
+    public void NoRelayEspNeverAsksForTheDataRelay()
+    {
+        var s = DaemonCommandLine.BuildSettings(new DaemonFlags { Relays = [$"{RelayHit}=192.0.2.1"], NoRelayEsp = true });
+        var relay = Assert.Single(s.Relays);
+        Assert.Equal([RegistrationType.RelayUdpHip], relay.Services);
+        Assert.Empty(relay.OptionalServices);
+        Assert.False(relay.RelayEspIfOffered);
+
+        var e = Assert.Throws<ConfigException>(() => DaemonCommandLine.BuildSettings(new DaemonFlags { Relays = [$"{RelayHit}=192.0.2.1"], NoRelayEsp = true, RelayEsp = true }));
+        Assert.Contains("contradict", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -27,6 +27,7 @@ public sealed class RelayConfigFileTests : IDisposable
                 { "hit": "2001:2c::77", "address": "192.0.2.1:10600", "services": ["relay-hip", "relay-esp"], "lifetimeSeconds": 300 },
                 { "hit": "2001:2d::1", "address": "[2001:db8::1]:10500", "services": ["rendezvous"] },
                 { "hit": "2001:2e::1", "address": "198.51.100.3" },
+                { "hit": "2001:2f::1", "address": "198.51.100.4", "relayEspIfOffered": false },
               ],
               "registrar": {
                 "services": ["rendezvous", "relay-esp", "relay-hip"],
@@ -49,7 +50,7 @@ public sealed class RelayConfigFileTests : IDisposable
 
         Assert.Equal(LogFormat.Json, s.LogFormat);
         Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, 9100), s.Metrics);
-        Assert.Equal(3, s.Relays.Count);
+        Assert.Equal(4, s.Relays.Count);
         Assert.Equal(Hit.Parse("2001:2c::77"), s.Relays[0].Hit);
         Assert.Equal(TransportAddress.Udp(IPAddress.Parse("192.0.2.1"), 10600), s.Relays[0].Address);
         Assert.Equal([RegistrationType.RelayUdpHip, RegistrationType.RelayUdpEsp], s.Relays[0].Services);
@@ -58,6 +59,10 @@ public sealed class RelayConfigFileTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(10), s.Relays[1].Lifetime);
         Assert.Equal(TransportAddress.Udp(IPAddress.Parse("198.51.100.3"), 10500), s.Relays[2].Address);
         Assert.Equal([RegistrationType.RelayUdpHip], s.Relays[2].Services);
+        Assert.Equal([RegistrationType.RelayUdpEsp], s.Relays[2].OptionalServices);
+        Assert.Empty(s.Relays[0].OptionalServices); // named in services: required
+        Assert.Empty(s.Relays[1].OptionalServices); // rendezvous only: no control relay, no data relay
+        Assert.Empty(s.Relays[3].OptionalServices);
 
         var r = s.Registrar!;
         Assert.Equal([RegistrationType.Rendezvous, RegistrationType.RelayUdpEsp, RegistrationType.RelayUdpHip], r.Services);
@@ -107,7 +112,8 @@ public sealed class RelayConfigFileTests : IDisposable
     [InlineData("""{ "relays": [{ "hit": "2001:2c::77", "address": "192.0.2.1", "services": ["relay-udp"] }] }""", "key relays[0].services[0] = \"relay-udp\": unknown service")]
     [InlineData("""{ "relays": [{ "hit": "2001:2c::77", "address": "192.0.2.1", "services": ["relay-esp"] }] }""", "relay-esp without relay-hip; add \"relay-hip\"")]
     [InlineData("""{ "relays": [{ "hit": "2001:2c::77", "address": "192.0.2.1", "lifetimeSeconds": 1 }] }""", "key relays[0].lifetimeSeconds = 1: out of range 10-604800")]
-    [InlineData("""{ "relays": [{ "hit": "2001:2c::77", "address": "192.0.2.1", "lifetime": 60 }] }""", "unknown key \"relays[0].lifetime\"; valid keys in relays[0]: hit, address, services, lifetimeSeconds")]
+    [InlineData("""{ "relays": [{ "hit": "2001:2c::77", "address": "192.0.2.1", "lifetime": 60 }] }""", "unknown key \"relays[0].lifetime\"; valid keys in relays[0]: hit, address, services, lifetimeSeconds, relayEspIfOffered")]
+    [InlineData("""{ "relays": [{ "hit": "2001:2c::77", "address": "192.0.2.1", "relayEspIfOffered": "no" }] }""", "key relays[0].relayEspIfOffered = \"no\": expected true or false")]
     [InlineData("""{ "relays": [{ "hit": "2001:2c::77", "address": "192.0.2.1" }, { "hit": "2001:2c::77", "address": "192.0.2.2" }] }""", "relay 2001:2c::77 is listed twice")]
     [InlineData("""{ "registrar": true }""", "key registrar = true: expected an object")]
     [InlineData("""{ "registrar": { "allowAll": true } }""", "unknown key \"registrar.allowAll\"; did you mean \"allowAny\"?")]

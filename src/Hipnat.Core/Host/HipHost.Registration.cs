@@ -27,17 +27,21 @@ public sealed partial class HipHost
     public IReadOnlyList<ClientRegistration> GetRegistrations(Hit registrar) =>
         _associations.TryGetValue(registrar, out var a) ? a.ClientRegistrations.ToArray() : [];
 
+    /// <summary>Client side: the services <paramref name="registrar"/> listed in REG_INFO (empty before its R1).</summary>
+    public IReadOnlyList<RegistrationType> GetOfferedServices(Hit registrar) =>
+        _associations.TryGetValue(registrar, out var a) ? a.OfferedServices : [];
+
     /// <summary>All our registrations (client side), across registrars.</summary>
     public IEnumerable<ClientRegistration> Registrations => _associations.Values.SelectMany(a => a.ClientRegistrations);
 
     /// <summary>
     /// Registers for <paramref name="types"/> with <paramref name="registrar"/>: in the I2 of a new base exchange
     /// (RFC 8003 §3.2: at the earliest possibility), or in an UPDATE if an association exists. A lifetime of zero
-    /// cancels (§4.1).
+    /// cancels (§4.1). Types in <paramref name="ifOffered"/> are asked for only if the registrar offers them.
     /// </summary>
-    public void Register(Hit registrar, IReadOnlyList<RegistrationType> types, TimeSpan lifetime, TimeSpan now)
+    public void Register(Hit registrar, IReadOnlyList<RegistrationType> types, TimeSpan lifetime, TimeSpan now, IReadOnlyList<RegistrationType>? ifOffered = null)
     {
-        var request = new RegistrationRequest(registrar, types, lifetime);
+        var request = new RegistrationRequest(registrar, types, lifetime) { IfOffered = ifOffered ?? [] };
         if (_associations.TryGetValue(registrar, out var a) && a.State is AssociationState.Established or AssociationState.R2Sent)
         {
             a.PendingRegistration = request;
@@ -62,20 +66,25 @@ public sealed partial class HipHost
     {
         foreach (var t in request.Types)
         {
-            var reg = a.ClientRegistrations.Find(r => r.Type == t);
-            if (reg is null)
-            {
-                reg = new ClientRegistration(request.Registrar, t);
-                a.ClientRegistrations.Add(reg);
-            }
-
-            if (reg.State != RegistrationState.Granted)
-            {
-                reg.State = RegistrationState.Requested;
-            }
-
-            reg.RequestedLifetime = request.Lifetime;
+            TrackRequested(a, request, t);
         }
+    }
+
+    private static void TrackRequested(HostAssociation a, RegistrationRequest request, RegistrationType t)
+    {
+        var reg = a.ClientRegistrations.Find(r => r.Type == t);
+        if (reg is null)
+        {
+            reg = new ClientRegistration(request.Registrar, t);
+            a.ClientRegistrations.Add(reg);
+        }
+
+        if (reg.State != RegistrationState.Granted)
+        {
+            reg.State = RegistrationState.Requested;
+        }
+
+        reg.RequestedLifetime = request.Lifetime;
     }
 
     /// <summary>Client: adds REG_REQUEST for the pending request, limited to what the registrar offered (if known).</summary>
@@ -104,6 +113,16 @@ public sealed partial class HipHost
             }
 
             types.Add(t);
+        }
+
+        foreach (var t in req.IfOffered)
+        {
+            // Asked for only when REG_INFO (R1) listed it; otherwise left out quietly, not refused.
+            if (a.OfferedServices.Contains(t) && !types.Contains(t))
+            {
+                types.Add(t);
+                TrackRequested(a, req, t);
+            }
         }
 
         if (types.Count > 0)

@@ -22,7 +22,7 @@ public static class DaemonConfigFile
         "stunServers", "turnServers", "metrics", "tun", "ice", "mobility", "multihoming",
     ];
 
-    private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds"];
+    private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds", "relayEspIfOffered"];
 
     private static readonly string[] RegistrarKeys =
     [
@@ -313,6 +313,7 @@ public static class DaemonConfigFile
                 Core.Transport.TransportAddress? address = null;
                 List<RegistrationType>? services = null;
                 TimeSpan? lifetime = null;
+                bool? espIfOffered = null;
                 foreach (var p in item.EnumerateObject())
                 {
                     string k = $"{key}.{p.Name}";
@@ -343,6 +344,9 @@ public static class DaemonConfigFile
                             lifetime = Seconds(p.Value, k, RelayServerSettings.MinLifetimeSeconds, RelayServerSettings.MaxLifetimeSeconds,
                                 "the registration lifetime to ask for, 10-604800 seconds (default 600)");
                             break;
+                        case "relayEspIfOffered":
+                            espIfOffered = Boolean(p.Value, k);
+                            break;
                         default:
                             throw Unknown(p.Name, key, RelayKeys);
                     }
@@ -361,6 +365,7 @@ public static class DaemonConfigFile
                 }
 
                 relay.Lifetime = lifetime ?? relay.Lifetime;
+                relay.RelayEspIfOffered = espIfOffered ?? relay.RelayEspIfOffered;
                 if (s.Relays.Exists(r => r.Hit == relay.Hit))
                 {
                     throw Fail(key, item, $"relay {relay.Hit} is listed twice", "list each relay once");

@@ -31,8 +31,22 @@ public sealed class RelayServerSettings
     /// <summary>Services to register for; default RELAY_UDP_HIP.</summary>
     public List<RegistrationType> Services { get; } = [RegistrationType.RelayUdpHip];
 
+    /// <summary>
+    /// Whether to also ask for the data relay (RELAY_UDP_ESP) when the relay offers it, though <see cref="Services"/>
+    /// does not name it: on by default, so an association has a data path whatever NATs lie between the peers; ICE
+    /// still prefers every direct pair. Config <c>relays[].relayEspIfOffered</c>, flag <c>--no-relay-esp</c>.
+    /// </summary>
+    public bool RelayEspIfOffered { get; set; } = true;
+
+    /// <summary>The services asked for only if the relay offers them.</summary>
+    public IReadOnlyList<RegistrationType> OptionalServices =>
+        RelayEspIfOffered && Services.Contains(RegistrationType.RelayUdpHip) && !Services.Contains(RegistrationType.RelayUdpEsp)
+            ? [RegistrationType.RelayUdpEsp]
+            : [];
+
     /// <summary>Lifetime to request; the core renews the registration before it runs out.</summary>
     public TimeSpan Lifetime { get; set; } = DefaultLifetime;
 
-    public override string ToString() => $"{Hit}={Address} ({string.Join(",", Services.Select(SettingParsers.ServiceName))})";
+    public override string ToString() =>
+        $"{Hit}={Address} ({string.Join(",", Services.Select(SettingParsers.ServiceName).Concat(OptionalServices.Select(t => SettingParsers.ServiceName(t) + " if offered")))})";
 }
