@@ -81,12 +81,14 @@ public class IceLabTests
         Assert.Equal(HipnatStatus.Counter(relayBefore, "espRelayed"), HipnatStatus.Counter(relayAfter, "espRelayed"));
     }
 
-    [Fact]
-    public void BehindAddressAndPortDependentNatsIceFallsBackToTheDataRelayAndPingStillWorks()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // the default: the data relay is asked for because the relay offers it
+    public void BehindAddressAndPortDependentNatsIceFallsBackToTheDataRelayAndPingStillWorks(bool relayEspFlag)
     {
         using var lab = HipLab.Create(NatOptions.Symmetric, NatOptions.Symmetric);
         var relay = lab.StartRelay();
-        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}", "--relay-esp", "--log-level", "debug"];
+        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}", .. relayEspFlag ? new[] { "--relay-esp" } : [], "--log-level", "debug"];
         using var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], register);
         using var alice = lab.Tool.StartHost(lab.AliceHost, lab.Ids["alice"], [.. register, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}"]);
         foreach (var d in new[] { alice, bob })
