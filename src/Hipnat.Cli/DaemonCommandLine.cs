@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Hipnat.Runtime;
 using Hipnat.Runtime.Configuration;
+using Hipnat.Runtime.Service;
 using Hipnat.Wire;
 using Hipnat.Wire.Parameters;
 using Microsoft.Extensions.Logging;
@@ -96,14 +97,25 @@ internal sealed class DaemonCommandLine
         PeerTimeout = parse.GetValue(PeerTimeout),
     };
 
-    /// <summary>Runs the daemon in the foreground until SIGINT/SIGTERM (a second signal terminates at once).</summary>
-    public static async Task<int> RunAsync(DaemonSettings settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the daemon in the foreground until SIGINT/SIGTERM (a second signal terminates at once). SIGHUP reads the
+    /// configuration again with <paramref name="reload"/> (the config file and the flags given at start) and applies
+    /// its peers and relays.
+    /// </summary>
+    public static async Task<int> RunAsync(DaemonSettings settings, CancellationToken cancellationToken, Func<DaemonSettings>? reload = null)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        var reloads = reload is null ? null : new ReloadRequests(reload);
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            // Without a way to reload, SIGHUP is ignored rather than ending the daemon.
+            context.Cancel = true;
+            reloads?.Request();
+        });
         using var loggerFactory = CreateLoggerFactory(settings.LogLevel, settings.LogFormat);
-        await DaemonRunner.RunAsync(settings, loggerFactory, stop.Token);
+        await DaemonRunner.RunAsync(settings, loggerFactory, stop.Token, reloads);
         return ExitCodes.Ok;
 
         void Stop(PosixSignalContext context)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hipnat.Runtime.Configuration;
 
 namespace Hipnat.Cli;
 
@@ -65,11 +66,16 @@ internal static class RelayCommand
                 LifetimeMin = parse.GetValue(lifetimeMin),
                 LifetimeMax = parse.GetValue(lifetimeMax),
             };
-            var settings = DaemonCommandLine.BuildSettings(flags);
+            DaemonSettings Load()
+            {
+                var s = DaemonCommandLine.BuildSettings(flags);
 
-            // A relay forwards for others and is no tunnel end point: no hip0 unless its config file asks for one.
-            settings.Tun.Enabled ??= false;
-            return await DaemonCommandLine.RunAsync(settings, cancellationToken);
+                // A relay forwards for others and is no tunnel end point: no hip0 unless its config file asks for one.
+                s.Tun.Enabled ??= false;
+                return s;
+            }
+
+            return await DaemonCommandLine.RunAsync(Load(), cancellationToken, Load);
         });
         return command;
     }

@@ -114,9 +114,14 @@ internal static class RunCommand
                 StunServers = parse.GetValue(stun) ?? [],
                 Multihoming = parse.GetValue(multihoming),
             };
-            var settings = DaemonCommandLine.BuildSettings(flags);
-            settings.Tun.ApplyFlag(parse.GetValue(tun));
-            return await DaemonCommandLine.RunAsync(settings, cancellationToken);
+            DaemonSettings Load()
+            {
+                var s = DaemonCommandLine.BuildSettings(flags);
+                s.Tun.ApplyFlag(parse.GetValue(tun));
+                return s;
+            }
+
+            return await DaemonCommandLine.RunAsync(Load(), cancellationToken, Load);
         });
         return command;
     }

@@ -7,6 +7,7 @@ using Hipnat.Runtime.Configuration;
 using Hipnat.Runtime.Control;
 using Hipnat.Runtime.Metrics;
 using Hipnat.Runtime.Netlink;
+using Hipnat.Runtime.Service;
 using Hipnat.Runtime.Transports;
 using Hipnat.Wire.Parameters;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,13 @@ public static class DaemonRunner
     /// <summary>How long CLOSE gets to be acknowledged when the daemon stops.</summary>
     public static readonly TimeSpan GracefulClose = TimeSpan.FromSeconds(1);
 
-    public static async Task RunAsync(DaemonSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the daemon until <paramref name="cancellationToken"/> is cancelled. With <paramref name="reload"/>, each
+    /// request applies the peers and relays of a newly read configuration (<see cref="HipDaemon.ReloadAsync"/>); a
+    /// service manager listening on <c>$NOTIFY_SOCKET</c> hears READY=1 once the control socket is up, RELOADING=1
+    /// around each reload, and STOPPING=1 (docs/service.md).
+    /// </summary>
+    public static async Task RunAsync(DaemonSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken, ReloadRequests? reload = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -48,6 +55,7 @@ public static class DaemonRunner
             logger.LogWarning("key file {File} is readable by other users; run: chmod 600 {File}", settings.KeyFile, settings.KeyFile);
         }
 
+        using var notifier = SystemdNotifier.FromEnvironment();
         var transports = OpenTransports(settings, logger);
         AddressMonitor? monitor = null;
         HipDaemon? daemon = null;
@@ -169,12 +177,23 @@ public static class DaemonRunner
                     string.Join(", ", settings.StunServers), string.Join(", ", settings.TurnServers));
             }
 
+            notifier.Ready($"running as {daemon.LocalHit}");
+            if (notifier.LastError is { } notifyError)
+            {
+                logger.LogWarning("cannot notify the service manager at $NOTIFY_SOCKET: {Error}", notifyError);
+            }
+
+            using var stopReloads = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var reloads = reload is null ? Task.CompletedTask : ServeReloadsAsync(reload, daemon, notifier, logger, stopReloads.Token);
             var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (cancellationToken.Register(() => stopped.TrySetResult()))
             {
                 await Task.WhenAny(stopped.Task, daemon.Completion);
             }
 
+            stopReloads.Cancel();
+            await reloads;
+            notifier.Stopping();
             logger.LogInformation("stopping");
         }
         finally
@@ -200,6 +219,40 @@ public static class DaemonRunner
         if (daemon.Completion.IsFaulted)
         {
             await daemon.Completion;
+        }
+    }
+
+    private static async Task ServeReloadsAsync(ReloadRequests requests, HipDaemon daemon, SystemdNotifier notifier, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await requests.Reader.WaitToReadAsync(cancellationToken))
+            {
+                requests.Reader.TryRead(out _);
+                notifier.Reloading();
+                try
+                {
+                    var next = requests.Load();
+                    var summary = await daemon.ReloadAsync(next).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+                    logger.LogInformation("configuration reloaded: {Summary}", summary);
+                    notifier.Ready($"running as {daemon.LocalHit}; reloaded: {summary}");
+                }
+                catch (ConfigException e)
+                {
+                    // A bad file changes nothing: the running configuration stays.
+                    logger.LogError("configuration reload failed, nothing changed: {Error}", e.Message);
+                    notifier.Ready($"running as {daemon.LocalHit}; last reload failed: {e.Message}");
+                }
+                catch (TimeoutException)
+                {
+                    logger.LogError("configuration reload: the daemon did not apply it within 10 s");
+                    notifier.Ready($"running as {daemon.LocalHit}; last reload timed out");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
         }
     }
 

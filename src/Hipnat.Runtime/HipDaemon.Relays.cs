@@ -503,7 +503,7 @@ public sealed partial class HipDaemon
     /// <summary>A configured relay and how registering with it is going.</summary>
     private sealed class RelayClient(RelayServerSettings settings)
     {
-        public RelayServerSettings Settings { get; } = settings;
+        public RelayServerSettings Settings { get; set; } = settings;
 
         public TimeSpan NextAttempt { get; set; }
 

@@ -120,8 +120,11 @@ public sealed class DaemonSettings
                 {
                     if (l.Kind == TransportKind.Udp && l.Port >= r.RelayPortMin && l.Port <= r.RelayPortMax)
                     {
+                        string without = l.Port - r.RelayPortMin >= r.RelayPortMax - l.Port
+                            ? $"{r.RelayPortMin}-{l.Port - 1}"
+                            : $"{l.Port + 1}-{r.RelayPortMax}";
                         throw new ConfigException(
-                            $"--relay-ports / config registrar.relayPorts {r.RelayPortMin}-{r.RelayPortMax} includes the listen port {l.Port} ({l}); choose a range without it, e.g. 40000-49999");
+                            $"--relay-ports / config registrar.relayPorts {r.RelayPortMin}-{r.RelayPortMax} includes the listen port {l.Port} ({l}); choose a range without it, e.g. {without}");
                     }
                 }
 

@@ -15,7 +15,7 @@ public sealed class ChildProcess : IDisposable
     private readonly object _gate = new();
     private readonly string _description;
 
-    public ChildProcess(string fileName, IEnumerable<string> arguments)
+    public ChildProcess(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -30,6 +30,11 @@ public sealed class ChildProcess : IDisposable
         }
 
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         _description = $"{fileName} {string.Join(' ', info.ArgumentList)}";
         _process = new Process { StartInfo = info, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
@@ -68,6 +73,9 @@ public sealed class ChildProcess : IDisposable
     public string Output => $"$ {_description}\n--- stdout ---\n{Stdout}--- stderr ---\n{Stderr}";
 
     public static ChildProcess StartHipnat(params string[] arguments) => new("dotnet", [HipnatBinary.Dll, .. WithoutTun(arguments)]);
+
+    public static ChildProcess StartHipnat(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        new("dotnet", [HipnatBinary.Dll, .. WithoutTun(arguments)], environment);
 
     /// <summary>
     /// These tests run daemons in the test machine's own network namespace: `hipnat run` gets `--tun off` unless the

@@ -25,9 +25,13 @@ public sealed class DaemonProcess : IDisposable
     public static Task<DaemonProcess> StartRelayAsync(string hit, string control, params string[] relayArguments) =>
         StartCommandAsync("relay", hit, control, relayArguments);
 
-    public static async Task<DaemonProcess> StartCommandAsync(string command, string hit, string control, params string[] arguments)
+    public static Task<DaemonProcess> StartCommandAsync(string command, string hit, string control, params string[] arguments) =>
+        StartCommandAsync(command, hit, control, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts <c>hipnat COMMAND</c> with extra environment variables and waits until it answers on its control socket.</summary>
+    public static async Task<DaemonProcess> StartCommandAsync(string command, string hit, string control, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var process = ChildProcess.StartHipnat([command, "--control", control, .. arguments]);
+        var process = ChildProcess.StartHipnat(environment, [command, "--control", control, .. arguments]);
         var daemon = new DaemonProcess(process, control, hit);
         try
         {

@@ -5,6 +5,7 @@ namespace Hipnat.Runtime.Tests.Support;
 /// <summary>kill(2) and geteuid(2), for stopping daemons the way an operator does and for root checks.</summary>
 public static partial class NativeSignals
 {
+    public const int SigHup = 1;
     public const int SigInt = 2;
     public const int SigTerm = 15;
 
