@@ -1,0 +1,2 @@
+// hipnat runs on Linux only (TUN, netlink, Unix sockets).
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
