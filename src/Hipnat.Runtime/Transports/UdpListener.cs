@@ -127,6 +127,9 @@ internal sealed class UdpListener : IDisposable
         }
     }
 
+    /// <summary>The socket I1s and I2s arrive on, if separate (Linux); for tests.</summary>
+    internal Socket? BaseExchangeSocket => _baseExchange;
+
     /// <summary>The bound socket (sends are thread-safe: the data plane sends ESP from it).</summary>
     public Socket Socket => _socket;
 
