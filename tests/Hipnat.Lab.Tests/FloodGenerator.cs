@@ -24,13 +24,15 @@ internal sealed partial class FloodGenerator : IDisposable
     /// <summary>The command line, to reproduce the flood by hand (inside the attacker's namespace).</summary>
     public string Command { get; }
 
-    /// <summary>Starts the flood and returns once its packets are built and sending began.</summary>
-    public static FloodGenerator Start(LabHost attacker, IPAddress target, string responderHit, string mode, TimeSpan duration, string? i1To = null)
+    /// <summary>Starts the flood and returns once its packets are built and sending began; <paramref name="rate"/>
+    /// packets/s, or as fast as possible when 0.</summary>
+    public static FloodGenerator Start(LabHost attacker, IPAddress target, string responderHit, string mode, TimeSpan duration, string? i1To = null, int rate = 0)
     {
         string[] args =
         [
             "flood", "--target", $"{target}:{Demo.HipnatTool.Port}", "--hit", responderHit, "--mode", mode,
             "--seconds", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--sources", string.Join(',', SpoofedRanges),
+            "--rate", rate.ToString(CultureInfo.InvariantCulture),
             .. i1To is null ? Array.Empty<string>() : ["--i1-to", i1To],
         ];
         var process = attacker.StartDotnet(BenchDll(), args);
@@ -49,11 +51,12 @@ internal sealed partial class FloodGenerator : IDisposable
         }
     }
 
-    /// <summary>Waits for the flood to end; returns the packets it sent and the rate it reached.</summary>
-    public (long Sent, double PerSecond) WaitForEnd(TimeSpan timeout)
+    /// <summary>Waits for the flood to end; returns the packets it sent, the rate it reached and when it ended.</summary>
+    public (long Sent, double PerSecond, DateTimeOffset Ended) WaitForEnd(TimeSpan timeout)
     {
         var m = Process.WaitForOutput(Summary(), timeout);
-        return (long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        var ended = Process.Output.Last(l => Summary().IsMatch(l.Text)).Timestamp;
+        return (long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), ended);
     }
 
     public void Dispose() => Process.Dispose();
