@@ -13,7 +13,9 @@ namespace Hipnat.Runtime.Transports;
 /// a wildcard socket needs each datagram's destination address (IP_PKTINFO): on Linux it calls recvmsg(2) directly
 /// into reused buffers (<see cref="PacketInfoReceiver"/>), elsewhere
 /// <see cref="Socket.ReceiveMessageFrom(Span{byte}, ref SocketFlags, ref EndPoint, out IPPacketInformation)"/>. Either way the datagram is copied from a per-thread
-/// scratch buffer into a pooled buffer sized to fit and posted to the driver.
+/// scratch buffer into a pooled buffer sized to fit and posted to the driver. On Linux I1s and I2s arrive on a second
+/// socket with its own receive buffer and thread (<see cref="BaseExchangeSteering"/>), so that a flood of them cannot
+/// fill the buffer ESP and established peers' control packets wait in.
 /// </summary>
 internal sealed class UdpListener : IDisposable
 {
@@ -23,10 +25,14 @@ internal sealed class UdpListener : IDisposable
     internal const int ReceiveTimeoutMs = 1000;
 
     private readonly Socket _socket;
+
+    /// <summary>Linux: the socket the kernel hands I1s and I2s to (<see cref="BaseExchangeSteering"/>); null elsewhere.</summary>
+    private readonly Socket? _baseExchange;
     private readonly ILogger _logger;
     private readonly TransportCounters _counters;
     private readonly bool _wildcard;
     private Thread? _thread;
+    private Thread? _baseExchangeThread;
     private volatile bool _stopping;
     private volatile IEspReceiver? _espReceiver;
     private volatile bool _gro;
@@ -36,27 +42,25 @@ internal sealed class UdpListener : IDisposable
         _counters = counters;
         _logger = logger;
         var family = requested.Address.AddressFamily;
-        _socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+        _wildcard = requested.Address.Equals(IPAddress.Any) || requested.Address.Equals(IPAddress.IPv6Any);
+        _socket = NewSocket(family, _wildcard);
         try
         {
-            if (family == AddressFamily.InterNetworkV6)
+            int port = requested.Port;
+            if (OperatingSystem.IsLinux())
             {
-                // Separate IPv4 and IPv6 sockets: a [::] listener must not take 0.0.0.0's port.
-                _socket.DualMode = false;
+                // The I1/I2 socket joins the main one through SO_REUSEPORT. A plain bind first, so that a port held by
+                // anyone (another daemon's group too) is still an error rather than a silently shared port.
+                using (var probe = NewSocket(family, wildcard: false))
+                {
+                    probe.Bind(new IPEndPoint(requested.Address, requested.Port));
+                    port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+                }
+
+                BaseExchangeSteering.AllowReusePort(_socket);
             }
 
-            _wildcard = requested.Address.Equals(IPAddress.Any) || requested.Address.Equals(IPAddress.IPv6Any);
-            if (_wildcard)
-            {
-                _socket.SetSocketOption(
-                    family == AddressFamily.InterNetworkV6 ? SocketOptionLevel.IPv6 : SocketOptionLevel.IP,
-                    SocketOptionName.PacketInformation,
-                    true);
-            }
-
-            TrySetBufferSizes(_socket);
-            _socket.ReceiveTimeout = ReceiveTimeoutMs;
-            _socket.Bind(new IPEndPoint(requested.Address, requested.Port));
+            _socket.Bind(new IPEndPoint(requested.Address, port));
             var bound = (IPEndPoint)_socket.LocalEndPoint!;
             Local = TransportAddress.Udp(bound.Address, (ushort)bound.Port);
         }
@@ -64,6 +68,11 @@ internal sealed class UdpListener : IDisposable
         {
             _socket.Dispose();
             throw new TransportException(BindErrorMessage(requested, e), e);
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            _baseExchange = TryOpenBaseExchangeSocket();
         }
     }
 
@@ -75,12 +84,21 @@ internal sealed class UdpListener : IDisposable
 
     public void Start(DriverInbox inbox)
     {
-        _thread = new Thread(() => ReceiveLoop(inbox))
+        _thread = new Thread(() => ReceiveLoop(inbox, _socket))
         {
             IsBackground = true,
             Name = $"hipnat-udp {Local}",
         };
         _thread.Start();
+        if (_baseExchange is { } bx)
+        {
+            _baseExchangeThread = new Thread(() => ReceiveLoop(inbox, bx))
+            {
+                IsBackground = true,
+                Name = $"hipnat-udp-bex {Local}",
+            };
+            _baseExchangeThread.Start();
+        }
     }
 
     /// <summary>
@@ -109,6 +127,9 @@ internal sealed class UdpListener : IDisposable
         }
     }
 
+    /// <summary>The socket I1s and I2s arrive on, if separate (Linux); for tests.</summary>
+    internal Socket? BaseExchangeSocket => _baseExchange;
+
     /// <summary>The bound socket (sends are thread-safe: the data plane sends ESP from it).</summary>
     public Socket Socket => _socket;
 
@@ -134,9 +155,13 @@ internal sealed class UdpListener : IDisposable
     {
         _stopping = true;
         _socket.Dispose(); // unblocks the receive call
-        if (_thread is not null && _thread != Thread.CurrentThread)
+        _baseExchange?.Dispose();
+        foreach (var thread in new[] { _thread, _baseExchangeThread })
         {
-            _thread.Join(TimeSpan.FromSeconds(2));
+            if (thread is not null && thread != Thread.CurrentThread)
+            {
+                thread.Join(TimeSpan.FromSeconds(2));
+            }
         }
     }
 
@@ -166,7 +191,58 @@ internal sealed class UdpListener : IDisposable
         }
     }
 
-    private void ReceiveLoop(DriverInbox inbox)
+    /// <summary>A UDP socket with this listener's options, not bound yet.</summary>
+    private static Socket NewSocket(AddressFamily family, bool wildcard)
+    {
+        var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (family == AddressFamily.InterNetworkV6)
+            {
+                // Separate IPv4 and IPv6 sockets: a [::] listener must not take 0.0.0.0's port.
+                socket.DualMode = false;
+            }
+
+            if (wildcard)
+            {
+                socket.SetSocketOption(
+                    family == AddressFamily.InterNetworkV6 ? SocketOptionLevel.IPv6 : SocketOptionLevel.IP,
+                    SocketOptionName.PacketInformation,
+                    true);
+            }
+
+            TrySetBufferSizes(socket);
+            socket.ReceiveTimeout = ReceiveTimeoutMs;
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Binds the I1/I2 socket next to the main one and steers to it; null (everything on the main socket)
+    /// where the kernel refuses.</summary>
+    private Socket? TryOpenBaseExchangeSocket()
+    {
+        var socket = NewSocket(Family, _wildcard);
+        try
+        {
+            BaseExchangeSteering.AllowReusePort(socket);
+            socket.Bind(new IPEndPoint(Local.Address, Local.Port));
+            BaseExchangeSteering.Attach(_socket);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            _logger.LogDebug("UDP {Local}: no separate I1/I2 socket ({Error}); one socket takes everything", Local, e.SocketErrorCode);
+            return null;
+        }
+    }
+
+    private void ReceiveLoop(DriverInbox inbox, Socket socket)
     {
         var scratch = GC.AllocateUninitializedArray<byte>(ScratchSize, pinned: true);
         var cache = new ReceiveAddressCache(Family, TransportKind.Udp);
@@ -184,7 +260,7 @@ internal sealed class UdpListener : IDisposable
                 TransportAddress from;
                 if ((_wildcard || _gro) && PacketInfoReceiver.IsSupported)
                 {
-                    length = PacketInfoReceiver.Receive(_socket.SafeHandle, scratch, name, control, out int nameLength, out int controlLength, out int flags, out int errno);
+                    length = PacketInfoReceiver.Receive(socket.SafeHandle, scratch, name, control, out int nameLength, out int controlLength, out int flags, out int errno);
                     if (length < 0)
                     {
                         if (_stopping)
@@ -225,7 +301,7 @@ internal sealed class UdpListener : IDisposable
                 else if (_wildcard)
                 {
                     var flags = SocketFlags.None;
-                    length = _socket.ReceiveMessageFrom(scratch, ref flags, ref remote, out var info);
+                    length = socket.ReceiveMessageFrom(scratch, ref flags, ref remote, out var info);
                     if ((flags & SocketFlags.Truncated) != 0)
                     {
                         _counters.CountReceiveError();
@@ -237,7 +313,7 @@ internal sealed class UdpListener : IDisposable
                 }
                 else
                 {
-                    length = _socket.ReceiveFrom(scratch, SocketFlags.None, socketAddress);
+                    length = socket.ReceiveFrom(scratch, SocketFlags.None, socketAddress);
                     from = cache.FromSocketAddress(socketAddress);
                     local = Local;
                 }
