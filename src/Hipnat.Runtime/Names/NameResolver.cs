@@ -92,7 +92,7 @@ public sealed class NameResolver
             return cached;
         }
 
-        var resolved = await ResolveInDnsAsync(normalized, now, cancellationToken);
+        var resolved = await ResolveInDnsAsync(normalized, file?.Path, now, cancellationToken);
         if (resolved.Expires > now)
         {
             _cache[normalized] = resolved;
@@ -105,16 +105,16 @@ public sealed class NameResolver
         return resolved;
     }
 
-    private async Task<ResolvedPeer> ResolveInDnsAsync(string name, TimeSpan now, CancellationToken cancellationToken)
+    private async Task<ResolvedPeer> ResolveInDnsAsync(string name, string? namesFile, TimeSpan now, CancellationToken cancellationToken)
     {
         // RFC 8005 §3: the Initiator first asks for the HIP records at the Responder's name.
         var hip = await _dns.QueryAsync(name, HipResourceRecord.RecordType, cancellationToken);
-        string where = _namesFilePath is null ? $"DNS ({_dns.Servers})" : $"names file {_namesFilePath} nor DNS ({_dns.Servers})";
         switch (hip.Status)
         {
             case DnsAnswerStatus.NameError:
-                throw new NameResolutionException(NameResolutionFailure.NotFound,
-                    $"{name} does not exist: neither {where} has it (NXDOMAIN)");
+                throw new NameResolutionException(NameResolutionFailure.NotFound, namesFile is null
+                    ? $"{name} does not exist in DNS ({_dns.Servers}): NXDOMAIN; check the name, or name the peer in a names file (config \"namesFile\")"
+                    : $"{name} does not exist: neither names file {namesFile} nor DNS ({_dns.Servers}) has it (NXDOMAIN)");
             case DnsAnswerStatus.NoData:
                 throw new NameResolutionException(NameResolutionFailure.NoHipRecord,
                     $"{name} has no HIP record (type 55) in DNS ({_dns.Servers}); publish one written by `hipnat dns-record --key KEY --name {name}`, or give the HIT");
