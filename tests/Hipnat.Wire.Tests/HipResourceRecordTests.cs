@@ -173,7 +173,9 @@ public class HipResourceRecordTests
     [InlineData("2001:20::1", false)]
     [InlineData("198.18.0.7", false)]
     [InlineData("bob.example.", true)]
-    [InlineData("bob", true)]
+    [InlineData("bob.", true)]
+    [InlineData("bob", false)] // a single label needs its dot, so that a mistyped HIT stays an error about a HIT
+    [InlineData("2001:22:xyz", false)]
     public void Names_are_told_apart_from_addresses(string text, bool isName) => Assert.Equal(isName, DnsName.LooksLikeName(text));
 
     [Property]

@@ -75,9 +75,14 @@ public static class DnsName
         return true;
     }
 
-    /// <summary>True when <paramref name="text"/> is a host name rather than an IP address or a HIT.</summary>
+    /// <summary>
+    /// True when <paramref name="text"/> is meant as a host name rather than an IP address or a HIT: a valid name with at
+    /// least one dot ("bob.example.com", or "bob." for a single label), so that a mistyped HIT or locator such as "x" is
+    /// still reported as one.
+    /// </summary>
     public static bool LooksLikeName(string? text) =>
-        !string.IsNullOrWhiteSpace(text) && !System.Net.IPAddress.TryParse(text.Trim(), out _) && TryNormalize(text, out _, out _);
+        !string.IsNullOrWhiteSpace(text) && text.Contains('.', StringComparison.Ordinal)
+        && !System.Net.IPAddress.TryParse(text.Trim(), out _) && TryNormalize(text, out _, out _);
 
     /// <summary>Octets of <paramref name="name"/> (already normalized) in uncompressed wire format.</summary>
     public static int WireLength(string name)
