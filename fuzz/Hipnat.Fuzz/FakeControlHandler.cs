@@ -19,6 +19,8 @@ public sealed class FakeControlHandler : IControlHandler
         return Task.FromResult(action switch
         {
             ControlAction.Connect c => ControlResponse.Success($"connecting to {c.Peer} within {c.Timeout}"),
+            ControlAction.ConnectName c => ControlResponse.Success($"resolving {c.Name}, then connecting within {c.Timeout}"),
+            ControlAction.Resolve r => ControlResponse.Success($"resolving {r.Name}"),
             ControlAction.Close c => ControlResponse.Success($"closing {c.Peer}"),
             ControlAction.AddPeer a => ControlResponse.Success($"{a.Peer}: {string.Join(", ", a.Locators)}"),
             _ => new ControlResponse { Ok = true, Message = "status" },

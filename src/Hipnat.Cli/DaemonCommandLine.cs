@@ -145,8 +145,17 @@ internal sealed class DaemonCommandLine
         }
 
         var peerEntries = new List<(Hit Hit, List<Hipnat.Core.Transport.TransportAddress> Locators)>();
+        var peerNames = new List<string>();
         foreach (var text in f.Peers)
         {
+            if (!text.Contains('=', StringComparison.Ordinal) && Hipnat.Wire.Dns.DnsName.LooksLikeName(text)
+                && Hipnat.Wire.Dns.DnsName.TryNormalize(text, out var peerName, out _))
+            {
+                // --peer NAME: resolved by the daemon (names file, then the HIP record in DNS).
+                peerNames.Add(peerName);
+                continue;
+            }
+
             if (!SettingParsers.TryParsePeer(text, out var hit, out var locators, out var error))
             {
                 throw new ConfigException($"--peer '{text}': {error}");
@@ -252,6 +261,11 @@ internal sealed class DaemonCommandLine
             {
                 settings.AddPeer(hit, l);
             }
+        }
+
+        foreach (var name in peerNames)
+        {
+            settings.AddPeerName(name);
         }
 
         if (f.Raw)

@@ -26,6 +26,7 @@ public static class HipnatCli
             StatusCommand.Create(),
             PingCommand.Create(),
             PeersCommand.Create(),
+            DnsRecordCommand.Create(),
             NetcheckCommand.Create(),
             LabCommand.Create(),
         };

@@ -6,11 +6,12 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Hipnat.Runtime.Configuration;
 using Hipnat.Runtime.Control;
+using Hipnat.Wire.Dns;
 
 namespace Hipnat.Cli;
 
 /// <summary>
-/// <c>hipnat ping HIT|LSI</c>: ICMPv6 echo to a peer's HIT (or ICMP echo to its LSI) through the daemon's TUN
+/// <c>hipnat ping HIT|LSI|NAME</c>: ICMPv6 echo to a peer's HIT (or ICMP echo to its LSI) through the daemon's TUN
 /// interface, from this process (a raw ICMP socket: root or CAP_NET_RAW, else the system's ping), with RTTs and the
 /// locator pair ESP took, read from the daemon's status. The first echo to a peer without association waits for the
 /// base exchange it starts.
@@ -19,13 +20,13 @@ internal static class PingCommand
 {
     public static Command Create()
     {
-        var target = new Argument<string>("TARGET") { Description = "The peer's HIT (IPv6, 2001:2x:...) or the LSI the daemon gave it (IPv4, see `hipnat status`)" };
+        var target = new Argument<string>("TARGET") { Description = "The peer's HIT (IPv6, 2001:2x:...), the LSI the daemon gave it (IPv4, see `hipnat status`), or its name (names file or a HIP record in DNS)" };
         var count = new Option<int>("--count", "-c") { Description = "Echo requests to send", HelpName = "N", DefaultValueFactory = _ => 4 };
         var interval = new Option<double>("--interval", "-i") { Description = "Seconds between requests", HelpName = "S", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout", "-W") { Description = "Seconds to wait for each reply (the first also waits for a base exchange)", HelpName = "S", DefaultValueFactory = _ => 3 };
         var size = new Option<int>("--size", "-s") { Description = "Echo payload octets", HelpName = "N", DefaultValueFactory = _ => 56 };
         var control = CliOptions.Control();
-        var command = new Command("ping", "Ping a peer by HIT or LSI through the ESP data plane and show the path it took")
+        var command = new Command("ping", "Ping a peer by HIT, LSI or name through the ESP data plane and show the path it took")
         {
             target, count, interval, timeout, size, control,
         };
@@ -58,12 +59,28 @@ internal static class PingCommand
             }
 
             string text = parse.GetValue(target) ?? string.Empty;
-            if (!IPAddress.TryParse(text.Trim(), out var address))
+            var socketPath = parse.GetValue(control);
+            string? name = null;
+            if (DnsName.LooksLikeName(text))
             {
-                throw new ConfigException($"TARGET '{text}' is not an address: give a peer's HIT (e.g. {SettingParsers.ExampleHit}) or its LSI (e.g. 198.18.12.34)");
+                // The daemon resolves the name (names file, then the HIP record in DNS) and learns the peer's locators.
+                var resolved = await ControlCall.SendAsync(socketPath, new ControlRequest { Command = ControlRequest.Resolve, Name = text.Trim() }, TimeSpan.FromSeconds(30), cancellationToken);
+                if (!resolved.Ok || resolved.Resolve is not { } r)
+                {
+                    e.WriteLine($"hipnat ping: {resolved.Error ?? "the daemon did not resolve the name"}");
+                    return ExitCodes.Failed;
+                }
+
+                o.WriteLine(ConnectCommand.ResolvedLine(r));
+                name = r.Name;
+                text = r.Hit;
             }
 
-            var socketPath = parse.GetValue(control);
+            if (!IPAddress.TryParse(text.Trim(), out var address))
+            {
+                throw new ConfigException($"TARGET '{text}' is not an address or a name: give a peer's HIT (e.g. {SettingParsers.ExampleHit}), its LSI (e.g. 198.18.12.34) or its name (e.g. bob.example.com)");
+            }
+
             var status = await StatusAsync(socketPath, cancellationToken);
             if (status.DataPlane is not { } dp)
             {
@@ -96,7 +113,7 @@ internal static class PingCommand
                 lsi = peer.Lsi;
             }
 
-            o.WriteLine($"PING {address} (HIT {hit}{(lsi.Length > 0 ? ", LSI " + lsi : string.Empty)}) via {dp.Device}: {payload} data bytes");
+            o.WriteLine($"PING {name ?? address.ToString()} (HIT {hit}{(lsi.Length > 0 ? ", LSI " + lsi : string.Empty)}) via {dp.Device}: {payload} data bytes");
             var rtts = new List<double>();
             var buffer = new byte[payload];
             for (int i = 0; i < payload; i++)

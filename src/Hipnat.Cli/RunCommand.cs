@@ -11,8 +11,8 @@ internal static class RunCommand
         var common = new DaemonCommandLine();
         var peer = new Option<string[]>("--peer", "-p")
         {
-            Description = "A peer's HIT and locator, repeatable, e.g. 2001:20::1=192.0.2.1:10500 (a relay's address reaches a peer registered there)",
-            HelpName = "HIT=ADDR:PORT",
+            Description = "A peer's HIT and locator, repeatable, e.g. 2001:20::1=192.0.2.1:10500 (a relay's address reaches a peer registered there); or a peer's name, e.g. bob.example.com, resolved from the names file or its HIP record in DNS",
+            HelpName = "HIT=ADDR:PORT|NAME",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var raw = new Option<bool>("--raw") { Description = "Carry HIP directly over IP protocol 139 instead of UDP (needs root)" };

@@ -112,6 +112,17 @@ public static class DaemonRunner
                 daemon.AddRelay(relay);
             }
 
+            // Peer names (RFC 8005): the names file first, then the DNS; looked up off the driver thread.
+            var clockDaemon = daemon;
+            var names = new Names.NameResolver(new Names.DnsClientLookup(settings.Dns), settings.NamesFile ?? Names.NamesFile.DefaultPath,
+                namesFileRequired: settings.NamesFile is not null, () => clockDaemon.Now);
+            names.LoadNamesFile();
+            daemon.AttachNameResolver(names);
+            foreach (var name in settings.PeerNames)
+            {
+                daemon.AddPeerName(name);
+            }
+
             if (settings.Relays.Count > 0 && options.KeepaliveInterval <= TimeSpan.Zero)
             {
                 logger.LogWarning("NAT keepalives are off (keepaliveIntervalSeconds 0) while registered with relays: a NAT in front of this host may forget the mapping to the relay; use 15-3600 s");

@@ -186,6 +186,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         _driver = new Thread(DriverMain) { Name = "hipnat-driver", IsBackground = true };
         _driver.Start();
         _logger.LogInformation("hipnat daemon up: HIT {Hit}, listening on {Listen}", _host.LocalHit, string.Join(", ", ListenAddresses()));
+        StartNamedPeers();
     }
 
     /// <summary>
@@ -196,6 +197,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
     {
         _gracefulClose = gracefulClose;
         _stopping = true;
+        StopNamedPeers();
         _inbox.Wake();
         if (_driver is not null && _driver != Thread.CurrentThread)
         {
@@ -243,6 +245,12 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                     return await reply.WaitAsync(cancellationToken);
                 }
 
+            case ControlAction.ConnectName connectName:
+                return await ConnectByNameAsync(connectName, cancellationToken);
+
+            case ControlAction.Resolve resolve:
+                return await ResolveByNameAsync(resolve, cancellationToken);
+
             case ControlAction.Close close:
                 return await InvokeAsync(_ => CloseOnDriver(close.Peer)).WaitAsync(cancellationToken);
 
@@ -278,6 +286,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
 
         _inbox.Dispose();
         Metrics.Dispose();
+        _namesStop.Dispose();
     }
 
     private void AddPeerOnDriver(Hit peer, TransportAddress locator)

@@ -95,7 +95,7 @@ public sealed class HipDaemonTests
 
         var unknown = await a.RequestAsync(new ControlRequest { Command = "reboot" });
         Assert.False(unknown.Ok);
-        Assert.Equal("unknown command 'reboot'; expected one of status, connect, close, peers-add", unknown.Error);
+        Assert.Equal("unknown command 'reboot'; expected one of status, connect, close, peers-add, resolve", unknown.Error);
 
         var noLocators = await a.RequestAsync(new ControlRequest { Command = ControlRequest.PeersAdd, Hit = "2001:20::1" });
         Assert.False(noLocators.Ok);

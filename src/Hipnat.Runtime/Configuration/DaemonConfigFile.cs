@@ -14,12 +14,12 @@ namespace Hipnat.Runtime.Configuration;
 public static class DaemonConfigFile
 {
     /// <summary>Every key the file may contain (top level, then the nested objects), for the documentation check.</summary>
-    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Concat(MobilitySettings.Keys).Concat(MultihomingSettings.Keys).Distinct();
+    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Concat(MobilitySettings.Keys).Concat(MultihomingSettings.Keys).Concat(Names.DnsSettings.Keys).Distinct();
 
     private static readonly string[] TopKeys =
     [
         "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "controlGroup", "protocol", "relays", "registrar",
-        "stunServers", "turnServers", "metrics", "tun", "ice", "mobility", "multihoming",
+        "stunServers", "turnServers", "metrics", "tun", "ice", "mobility", "multihoming", "namesFile", "dns",
     ];
 
     private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds", "relayEspIfOffered"];
@@ -216,6 +216,17 @@ public static class DaemonConfigFile
                     case "multihoming":
                         s.Multihoming = MultihomingSettings.Read(p.Value, source);
                         break;
+                    case "namesFile":
+                        s.NamesFile = ResolvePath(String(p.Value, "namesFile", "a path to a names file, e.g. \"/etc/hipnat/hosts\" (NAME HIT [LOCATOR...] a line)"));
+                        if (s.NamesFile.Length == 0)
+                        {
+                            throw Fail("namesFile", p.Value, "empty path", "give a path such as \"/etc/hipnat/hosts\" or remove the key");
+                        }
+
+                        break;
+                    case "dns":
+                        s.Dns = Names.DnsSettings.Read(p.Value, source);
+                        break;
                     default:
                         throw Unknown(p.Name, null, TopKeys);
                 }
@@ -262,6 +273,19 @@ public static class DaemonConfigFile
             foreach (var p in value.EnumerateObject())
             {
                 string key = $"peers.\"{p.Name}\"";
+                if (Wire.Dns.DnsName.LooksLikeName(p.Name) && Wire.Dns.DnsName.TryNormalize(p.Name, out var name, out _))
+                {
+                    // A peer named by host name: its HIT and locators come from the names file or the DNS (RFC 8005).
+                    if (p.Value.ValueKind != JsonValueKind.Array || p.Value.GetArrayLength() != 0)
+                    {
+                        throw Fail(key, p.Value, "a peer named by host name takes no locators (they come from the names file or its HIP record in DNS)",
+                            $"write \"{p.Name}\": [], or key it by HIT to give locators");
+                    }
+
+                    s.AddPeerName(name);
+                    continue;
+                }
+
                 if (!SettingParsers.TryParseHit(p.Name, out var hit, out var hitError))
                 {
                     throw new ConfigException($"config {source}: key {key}: {hitError}");

@@ -17,6 +17,18 @@ public sealed class DaemonSettings
     /// <summary>Known peers: HIT → locators.</summary>
     public Dictionary<Hit, List<TransportAddress>> Peers { get; } = [];
 
+    /// <summary>
+    /// Peers named by host name instead of HIT (config "peers" keys that are names, --peer NAME): resolved through
+    /// the names file and the DNS once the daemon runs, and again when their records expire.
+    /// </summary>
+    public List<string> PeerNames { get; } = [];
+
+    /// <summary>The names file (config "namesFile"); null: <see cref="Names.NamesFile.DefaultPath"/> if it exists.</summary>
+    public string? NamesFile { get; set; }
+
+    /// <summary>DNS servers for peer names (config "dns").</summary>
+    public Names.DnsSettings Dns { get; set; } = new();
+
     public TransportMode Transport { get; set; } = TransportMode.Udp;
 
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
@@ -72,6 +84,15 @@ public sealed class DaemonSettings
         if (!list.Contains(locator))
         {
             list.Add(locator);
+        }
+    }
+
+    /// <summary>Adds a peer named by host name (normalized; a name given twice is kept once).</summary>
+    public void AddPeerName(string name)
+    {
+        if (!PeerNames.Contains(name))
+        {
+            PeerNames.Add(name);
         }
     }
 

@@ -5,6 +5,12 @@ public sealed class ConnectReport
 {
     public string Hit { get; set; } = string.Empty;
 
+    /// <summary>The name the peer was asked for by, when it was; see <see cref="Resolve"/>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>How the name was resolved, when the peer was asked for by name.</summary>
+    public ResolveReport? Resolve { get; set; }
+
     /// <summary>The peer locator the association uses.</summary>
     public string? PeerAddress { get; set; }
 

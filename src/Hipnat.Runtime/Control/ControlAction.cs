@@ -3,6 +3,7 @@ using System.Globalization;
 using Hipnat.Core.Transport;
 using Hipnat.Runtime.Configuration;
 using Hipnat.Wire;
+using Hipnat.Wire.Dns;
 
 namespace Hipnat.Runtime.Control;
 
@@ -23,6 +24,12 @@ public abstract record ControlAction
 
     public sealed record Connect(Hit Peer, TimeSpan Timeout) : ControlAction;
 
+    /// <summary>Connect to a peer named by host name: resolve it, then connect to its HIT.</summary>
+    public sealed record ConnectName(string Name, TimeSpan Timeout) : ControlAction;
+
+    /// <summary>Resolve a peer's host name to its HIT and locators, and make them known to the core.</summary>
+    public sealed record Resolve(string Name) : ControlAction;
+
     public sealed record Close(Hit Peer) : ControlAction;
 
     public sealed record AddPeer(Hit Peer, IReadOnlyList<TransportAddress> Locators) : ControlAction;
@@ -40,7 +47,17 @@ public abstract record ControlAction
 
             case ControlRequest.Connect:
                 {
-                    if (!SettingParsers.TryParseHit(request.Hit, out var peer, out error))
+                    string? name = null;
+                    Hit peer = default;
+                    if (request.Hit is null && request.Name is not null)
+                    {
+                        if (!DnsName.TryNormalize(request.Name, out name, out var nameError))
+                        {
+                            error = "name " + nameError;
+                            return false;
+                        }
+                    }
+                    else if (!SettingParsers.TryParseHit(request.Hit, out peer, out error))
                     {
                         return false;
                     }
@@ -52,7 +69,21 @@ public abstract record ControlAction
                         return false;
                     }
 
-                    action = new Connect(peer, TimeSpan.FromSeconds(seconds));
+                    action = name is null ? new Connect(peer, TimeSpan.FromSeconds(seconds)) : new ConnectName(name, TimeSpan.FromSeconds(seconds));
+                    error = null;
+                    return true;
+                }
+
+            case ControlRequest.Resolve:
+                {
+                    if (!DnsName.TryNormalize(request.Name, out var name, out var nameError))
+                    {
+                        error = "name " + nameError;
+                        return false;
+                    }
+
+                    action = new Resolve(name);
+                    error = null;
                     return true;
                 }
 
@@ -97,7 +128,7 @@ public abstract record ControlAction
                 }
 
             default:
-                error = $"unknown command '{request.Command}'; expected one of status, connect, close, peers-add";
+                error = $"unknown command '{request.Command}'; expected one of status, connect, close, peers-add, resolve";
                 return false;
         }
     }

@@ -15,6 +15,8 @@ public sealed class ControlResponse
 
     public ConnectReport? Connect { get; set; }
 
+    public ResolveReport? Resolve { get; set; }
+
     public static ControlResponse Success(string? message = null) => new() { Ok = true, Message = message };
 
     public static ControlResponse Failure(string error) => new() { Ok = false, Error = error };

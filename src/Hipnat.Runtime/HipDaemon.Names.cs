@@ -1,0 +1,199 @@
+using System.Globalization;
+using Hipnat.Runtime.Control;
+using Hipnat.Runtime.Names;
+using Microsoft.Extensions.Logging;
+
+namespace Hipnat.Runtime;
+
+/// <summary>
+/// Peers named by host name: <c>connect</c> and <c>resolve</c> requests that carry a name, and config "peers" keyed
+/// by name. The <see cref="NameResolver"/> runs on thread-pool threads (DNS queries never block the driver); only
+/// its result — a HIT and locators — is handed to the core on the driver thread, as <c>--peer HIT=ADDR:PORT</c> would.
+/// </summary>
+public sealed partial class HipDaemon
+{
+    /// <summary>A named peer whose resolution failed is tried again after this long, doubling up to <see cref="NameRetryMax"/>.</summary>
+    private static readonly TimeSpan NameRetryMin = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan NameRetryMax = TimeSpan.FromSeconds(60);
+
+    /// <summary>A named peer is looked up again at least this often (names-file entries, very long TTLs).</summary>
+    private static readonly TimeSpan NameRefreshMax = TimeSpan.FromHours(1);
+
+    /// <summary>... and at most this often, however short the TTL.</summary>
+    private static readonly TimeSpan NameRefreshMin = TimeSpan.FromSeconds(30);
+
+    private readonly CancellationTokenSource _namesStop = new();
+    private readonly List<string> _peerNames = [];
+    private NameResolver? _names;
+
+    /// <summary>Resolves peer names for this daemon (before <see cref="Start"/>).</summary>
+    public void AttachNameResolver(NameResolver resolver)
+    {
+        ArgumentNullException.ThrowIfNull(resolver);
+        if (Volatile.Read(ref _started) != 0)
+        {
+            throw new InvalidOperationException("the name resolver is attached before the daemon starts");
+        }
+
+        _names = resolver;
+    }
+
+    /// <summary>A peer named by host name (config "peers", --peer NAME): resolved once the daemon runs, and kept fresh.</summary>
+    public void AddPeerName(string name)
+    {
+        if (Volatile.Read(ref _started) != 0)
+        {
+            throw new InvalidOperationException("named peers are added before the daemon starts");
+        }
+
+        _peerNames.Add(name);
+    }
+
+    private void StartNamedPeers()
+    {
+        if (_names is null)
+        {
+            return;
+        }
+
+        foreach (var name in _peerNames)
+        {
+            _ = Task.Run(() => KeepNamedPeerAsync(name, _namesStop.Token));
+        }
+    }
+
+    private void StopNamedPeers()
+    {
+        try
+        {
+            _namesStop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Resolves <paramref name="name"/> and hands its HIT and locators to the core; off the driver thread.</summary>
+    private async Task<ResolvedPeer> ResolveAndAddAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_names is null)
+        {
+            throw new NameResolutionException(NameResolutionFailure.NotFound, $"cannot resolve {name}: this daemon has no name resolver; give the peer's HIT");
+        }
+
+        var peer = await _names.ResolveAsync(name, cancellationToken);
+        if (peer.Hit == _host.LocalHit)
+        {
+            throw new NameResolutionException(NameResolutionFailure.BadRecord, $"{name} resolves to {peer.Hit}, this daemon's own HIT ({peer.Source})");
+        }
+
+        await InvokeAsync(_ =>
+        {
+            foreach (var l in peer.Locators)
+            {
+                AddPeerOnDriver(peer.Hit, l);
+            }
+
+            return true;
+        }).WaitAsync(cancellationToken);
+        _logger.LogInformation("{Name} is {Hit} via {Locators} ({Source}{Servers})", peer.Name, peer.Hit,
+            peer.Locators.Count == 0 ? "no locator" : string.Join(", ", peer.Locators), peer.Source,
+            peer.RendezvousServers.Count > 0 ? "; rendezvous servers " + string.Join(", ", peer.RendezvousServers) : string.Empty);
+        return peer;
+    }
+
+    private async Task<ControlResponse> ConnectByNameAsync(ControlAction.ConnectName connect, CancellationToken cancellationToken)
+    {
+        ResolvedPeer peer;
+        try
+        {
+            peer = await ResolveAndAddAsync(connect.Name, cancellationToken);
+        }
+        catch (NameResolutionException e)
+        {
+            _logger.LogWarning("cannot connect to {Name}: {Reason}", connect.Name, e.Message);
+            return ControlResponse.Failure(e.Message);
+        }
+
+        var reply = await InvokeAsync(_ => BeginConnect(peer.Hit, connect.Timeout)).WaitAsync(cancellationToken);
+        var response = await reply.WaitAsync(cancellationToken);
+        if (response.Connect is { } report)
+        {
+            report.Name = peer.Name;
+            report.Resolve = Report(peer);
+        }
+        else if (!response.Ok)
+        {
+            response.Error = $"{peer.Name} ({peer.Source}): {response.Error}";
+        }
+
+        return response;
+    }
+
+    private async Task<ControlResponse> ResolveByNameAsync(ControlAction.Resolve resolve, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var peer = await ResolveAndAddAsync(resolve.Name, cancellationToken);
+            return new ControlResponse { Ok = true, Resolve = Report(peer) };
+        }
+        catch (NameResolutionException e)
+        {
+            return ControlResponse.Failure(e.Message);
+        }
+    }
+
+    private ResolveReport Report(ResolvedPeer peer) => new()
+    {
+        Name = peer.Name,
+        Hit = peer.Hit.ToString(),
+        Locators = peer.Locators.Select(l => l.ToString()).ToList(),
+        Source = peer.Source,
+        RendezvousServers = [.. peer.RendezvousServers],
+        TtlSeconds = peer.Expires is { } e ? Math.Max(0, Math.Round((e - Now).TotalSeconds, 1)) : null,
+    };
+
+    /// <summary>Keeps a config-named peer resolved: again when its records expire, with backoff after failures.</summary>
+    private async Task KeepNamedPeerAsync(string name, CancellationToken cancellationToken)
+    {
+        var retry = NameRetryMin;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                var peer = await ResolveAndAddAsync(name, cancellationToken);
+                retry = NameRetryMin;
+                wait = peer.Expires is { } expires ? expires - Now : NameRefreshMax;
+                wait = wait < NameRefreshMin ? NameRefreshMin : wait > NameRefreshMax ? NameRefreshMax : wait;
+            }
+            catch (NameResolutionException e)
+            {
+                _logger.LogWarning("peer {Name} from the config: {Reason}; trying again in {Seconds} s", name, e.Message,
+                    retry.TotalSeconds.ToString("0", CultureInfo.InvariantCulture));
+                wait = retry;
+                retry = retry * 2 > NameRetryMax ? NameRetryMax : retry * 2;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning("peer {Name} from the config could not be resolved: {Reason}", name, e.Message);
+                wait = retry;
+                retry = retry * 2 > NameRetryMax ? NameRetryMax : retry * 2;
+            }
+
+            try
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

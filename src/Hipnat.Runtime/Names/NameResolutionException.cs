@@ -1,0 +1,29 @@
+namespace Hipnat.Runtime.Names;
+
+/// <summary>A peer name that could not be resolved; the message names the name, the record and what to do.</summary>
+public sealed class NameResolutionException : Exception
+{
+    public NameResolutionException()
+        : this(NameResolutionFailure.NotFound, "the name could not be resolved")
+    {
+    }
+
+    public NameResolutionException(string message)
+        : this(NameResolutionFailure.NotFound, message)
+    {
+    }
+
+    public NameResolutionException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Failure = NameResolutionFailure.DnsFailure;
+    }
+
+    public NameResolutionException(NameResolutionFailure failure, string message)
+        : base(message)
+    {
+        Failure = failure;
+    }
+
+    public NameResolutionFailure Failure { get; }
+}

@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Hipnat.Runtime.Tests.Support;
+
+/// <summary>
+/// A tiny authoritative DNS server on 127.0.0.1 for tests: answers queries (RFC 1035 §4) from a table of records,
+/// NXDOMAIN for names it has nothing for, NODATA for other types at a known name. Counts the queries it answers.
+/// </summary>
+public sealed class FakeDnsServer : IDisposable
+{
+    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<(string Name, ushort Type), List<(byte[] Data, uint Ttl)>> _records = [];
+    private readonly Lock _lock = new();
+    private int _queries;
+
+    public FakeDnsServer()
+    {
+        _ = Task.Run(ServeAsync);
+    }
+
+    public IPEndPoint EndPoint => (IPEndPoint)_udp.Client.LocalEndPoint!;
+
+    public int Queries => Volatile.Read(ref _queries);
+
+    public void Add(string name, ushort type, byte[] rdata, uint ttl = 300)
+    {
+        lock (_lock)
+        {
+            var key = (name.ToLowerInvariant().TrimEnd('.') + ".", type);
+            if (!_records.TryGetValue(key, out var list))
+            {
+                _records[key] = list = [];
+            }
+
+            list.Add((rdata, ttl));
+        }
+    }
+
+    public void AddAddress(string name, string address, uint ttl = 300)
+    {
+        var ip = IPAddress.Parse(address);
+        Add(name, ip.AddressFamily == AddressFamily.InterNetwork ? (ushort)1 : (ushort)28, ip.GetAddressBytes(), ttl);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _udp.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task ServeAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            UdpReceiveResult query;
+            try
+            {
+                query = await _udp.ReceiveAsync(_stop.Token);
+            }
+            catch (Exception)
+            {
+                return;
+            }
+
+            try
+            {
+                var answer = Answer(query.Buffer);
+                if (answer is not null)
+                {
+                    Interlocked.Increment(ref _queries);
+                    await _udp.SendAsync(answer, query.RemoteEndPoint, _stop.Token);
+                }
+            }
+            catch (Exception)
+            {
+                // A test server: drop what it cannot answer.
+            }
+        }
+    }
+
+    private byte[]? Answer(byte[] q)
+    {
+        if (q.Length < 12)
+        {
+            return null;
+        }
+
+        int o = 12;
+        var name = new StringBuilder();
+        while (q[o] != 0)
+        {
+            int len = q[o++];
+            name.Append(Encoding.ASCII.GetString(q, o, len).ToLowerInvariant()).Append('.');
+            o += len;
+        }
+
+        o++;
+        ushort type = BinaryPrimitives.ReadUInt16BigEndian(q.AsSpan(o));
+        int questionEnd = o + 4;
+        List<(byte[] Data, uint Ttl)> records;
+        bool nameExists;
+        lock (_lock)
+        {
+            string n = name.Length == 0 ? "." : name.ToString();
+            records = _records.TryGetValue((n, type), out var list) ? [.. list] : [];
+            nameExists = _records.Keys.Any(k => k.Name == n);
+        }
+
+        var response = new List<byte>();
+        response.AddRange(q.AsSpan(0, 2).ToArray());
+        // QR, AA; RD copied; RCODE 3 (NXDOMAIN) when nothing is known at the name.
+        response.Add((byte)(0x84 | (q[2] & 0x01)));
+        response.Add((byte)(nameExists ? 0 : 3));
+        response.AddRange([0, 1]);
+        response.AddRange([(byte)(records.Count >> 8), (byte)records.Count]);
+        response.AddRange([0, 0, 0, 0]);
+        response.AddRange(q.AsSpan(12, questionEnd - 12).ToArray());
+        foreach (var (data, ttl) in records)
+        {
+            response.AddRange([0xC0, 12]); // a pointer to the question's name
+            response.AddRange([(byte)(type >> 8), (byte)type, 0, 1]);
+            response.AddRange([(byte)(ttl >> 24), (byte)(ttl >> 16), (byte)(ttl >> 8), (byte)ttl]);
+            response.AddRange([(byte)(data.Length >> 8), (byte)data.Length]);
+            response.AddRange(data);
+        }
+
+        return [.. response];
+    }
+}
