@@ -22,13 +22,27 @@ public sealed partial class HipDaemon
         ArgumentNullException.ThrowIfNull(next);
         var peers = next.Peers.ToDictionary(kv => kv.Key, kv => kv.Value.ToList());
         var relays = next.Relays.ToList();
-        return InvokeAsync(_ => ApplyReload(peers, relays));
+        var names = next.PeerNames.ToList();
+        return InvokeAsync(_ => ApplyReload(peers, names, relays));
     }
 
-    private string ApplyReload(Dictionary<Hit, List<TransportAddress>> peers, List<RelayServerSettings> relays)
+    private string ApplyReload(Dictionary<Hit, List<TransportAddress>> peers, List<string> names, List<RelayServerSettings> relays)
     {
         var now = Now;
         int newPeers = 0, newLocators = 0;
+
+        // Peers named by host name: a new one is resolved and kept fresh like those named at start-up (the names
+        // file itself is read again whenever it changes).
+        foreach (var name in names.Where(n => !_peerNames.Contains(n)))
+        {
+            _peerNames.Add(name);
+            newPeers++;
+            if (_names is not null)
+            {
+                _ = Task.Run(() => KeepNamedPeerAsync(name, _namesStop.Token));
+            }
+        }
+
         foreach (var (peer, locators) in peers)
         {
             bool known = _knownPeers.Contains(peer);
