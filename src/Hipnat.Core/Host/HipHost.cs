@@ -138,6 +138,9 @@ public sealed partial class HipHost
     public AssociationInfo? GetAssociation(Hit peer) =>
         _associations.TryGetValue(peer, out var a) ? Snapshot(a) : null;
 
+    /// <summary>The association itself, for tests that look at state no snapshot shows (UPDATE SEQ counters).</summary>
+    internal HostAssociation? FindAssociation(Hit peer) => _associations.GetValueOrDefault(peer);
+
     /// <summary>Entry point for every received datagram (UDP payload, or raw HIP packet when <paramref name="remote"/> is raw).</summary>
     public void HandleDatagram(TransportAddress local, TransportAddress remote, ReadOnlySpan<byte> payload, TimeSpan now)
     {
