@@ -23,6 +23,8 @@ namespace Hipnat.Core.Tests;
 /// </summary>
 public class ForgedPacketTests
 {
+    private static readonly IPAddress NatCPublic = IPAddress.Parse("203.0.113.30");
+    private static readonly IPAddress NatDPublic = IPAddress.Parse("203.0.113.40");
     private static readonly TransportAddress AttackerAddress = TransportAddress.Udp(IPAddress.Parse("203.0.113.66"), 10500);
     private static readonly TransportAddress LocalB = TransportAddress.Udp(RelayTopology.HostBAddress, 10500);
 
@@ -86,6 +88,53 @@ public class ForgedPacketTests
         Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is UpdateCompleted { Rekeyed: true }), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
         Assert.NotEqual(spisBefore, InfoB(t).SaPairs.Select(s => s.InboundSpi).ToList());
         Settles(t);
+    }
+
+    [Fact]
+    public void ReplayedRekeyUpdateIsAcknowledgedAgainWithoutRekeying()
+    {
+        var t = Associated();
+        var captured = Capture(t.A, HipPacketType.Update, () => t.A.Invoke((h, now) => h.Rekey(HitB(t), now)), swallow: false);
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is UpdateCompleted { Rekeyed: true }), TimeSpan.FromSeconds(10)));
+        t.Sim.RunFor(TimeSpan.FromSeconds(5));
+
+        // RFC 7401 §6.12.1 step 2: an UPDATE whose SEQ was processed is a retransmission: acknowledged again, nothing
+        // applied. (It is the peer's own signed packet, so it still counts as a sign of life.)
+        var outcome = Attack(t, t.B, PeerAddressAtB(t), captured.First(p => Has(p, ParameterType.EspInfo)));
+        outcome.Unchanged(ignoreLastSeen: true);
+        outcome.DroppedOnce(DropReason.Duplicate);
+        Assert.Equal(1, outcome.PacketsOut); // the ACK
+        Settles(t);
+    }
+
+    [Fact]
+    public void ReplayedHandoverUpdateDoesNotBringBackTheOldLocators()
+    {
+        var t = Associated();
+
+        // A moves behind natC (handover UPDATE 1), then behind natD (handover UPDATE 2); the attacker keeps UPDATE 1.
+        var first = Capture(t.A, HipPacketType.Update, () => MoveA(t, "C", NatCPublic), swallow: false,
+            until: () => InfoB(t).PeerAddress?.Address.Equals(NatCPublic) == true);
+        t.Sim.RunFor(TimeSpan.FromSeconds(5));
+        var handover = first.First(p => Has(p, ParameterType.EspInfo));
+        MoveA(t, "D", NatDPublic);
+        Assert.True(t.Sim.RunUntil(() => InfoB(t).PeerAddress?.Address.Equals(NatDPublic) == true, TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        t.Sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain(InfoB(t).PeerLocators, l => l.Address.Equals(NatCPublic));
+
+        // Replayed from where it first came (natC's mapping), and from A's current address.
+        var natCMapping = t.Sim.Trace.First(r => r.Kind == TraceKind.Delivered && r.Where == "B" && r.Source.Address.Equals(NatCPublic)).Source;
+        foreach (var from in new[] { TransportAddress.Udp(natCMapping.Address, (ushort)natCMapping.Port), PeerAddressAtB(t) })
+        {
+            var outcome = Attack(t, t.B, from, handover);
+            outcome.Unchanged(ignoreLastSeen: true);
+            outcome.DroppedOnce(DropReason.Duplicate);
+            Assert.Equal(1, outcome.PacketsOut); // the ACK (§6.12.1 step 2), nothing else: no probe, no check
+        }
+
+        Assert.DoesNotContain(InfoB(t).PeerLocators, l => l.Address.Equals(NatCPublic));
+        Settles(t);
+        Assert.Equal(NatDPublic, InfoB(t).PeerAddress!.Value.Address);
     }
 
     [Fact]
@@ -161,6 +210,31 @@ public class ForgedPacketTests
     }
 
     [Fact]
+    public void ReplayedRegistrationUpdateFromAnotherAddressDoesNotMoveTheRegistration()
+    {
+        var t = Associated();
+        var relayHit = t.Relay.Host.LocalHit;
+        var relayLocal = TransportAddress.Udp(RelayTopology.RelayAddress, 10500);
+
+        // A renews its registration (REG_REQUEST in an UPDATE, RFC 8003 §3.2); the attacker keeps a copy.
+        var renewal = Capture(t.A, HipPacketType.Update,
+            () => t.A.Invoke((h, now) => h.Register(relayHit, [RegistrationType.RelayUdpHip], TimeSpan.FromMinutes(10), now)), swallow: false)
+            .First(p => Has(p, ParameterType.RegRequest));
+        t.Sim.RunFor(TimeSpan.FromSeconds(2));
+        var registeredFrom = t.Relay.Host.GetRegisteredClient(HitA(t))!.ClientAddress;
+
+        // Replayed from the attacker's address: the relay must not start sending A's traffic there. It answers
+        // the apparent retransmission with its cached answer (RFC 7401 §6.12.1 step 2), nothing more.
+        var outcome = Attack(t, t.Relay, AttackerAddress, renewal, peer: HitA(t), local: relayLocal);
+        outcome.Unchanged(ignoreLastSeen: true);
+        outcome.DroppedOnce(DropReason.Duplicate);
+        Assert.Equal(1, outcome.PacketsOut);
+        Assert.Equal(registeredFrom, t.Relay.Host.GetRegisteredClient(HitA(t))!.ClientAddress);
+        Settles(t);
+        Assert.Equal(registeredFrom, t.Relay.Host.GetRegisteredClient(HitA(t))!.ClientAddress);
+    }
+
+    [Fact]
     public void PacketAlreadyCarryingRelayFromAndRelayHmacIsNotRelayed()
     {
         var t = Associated();
@@ -227,6 +301,17 @@ public class ForgedPacketTests
         return t;
     }
 
+    /// <summary>A moves its only address behind a new NAT and tells the core (break-before-make).</summary>
+    private static void MoveA(RelayTopology t, string name, IPAddress natPublic)
+    {
+        var lan = t.Sim.AddRealm("lan" + name, $"198.18.{name[0] - 'A' + 1}.0/24", LinkProfile.WithDelay(TimeSpan.FromMilliseconds(1)));
+        t.Sim.AddNat("nat" + name, lan, t.Public, NatBehavior.PortRestrictedCone, natPublic);
+        var simA = t.Sim.Hosts.First(h => h.Name == "A");
+        var moved = IPAddress.Parse($"198.18.{name[0] - 'A' + 1}.10");
+        t.Sim.MoveAddress(simA, simA.Address, lan, moved);
+        t.A.Invoke((h, now) => h.SetLocalLocators([TransportAddress.Udp(moved, 10500)], now));
+    }
+
     /// <summary>Runs <paramref name="action"/> (and the simulation for <paramref name="runFor"/>) and returns the
     /// packets of <paramref name="type"/> the node sent meanwhile; with <paramref name="swallow"/> they never reach
     /// the network.</summary>
@@ -259,6 +344,9 @@ public class ForgedPacketTests
         Assert.NotEmpty(captured);
         return captured;
     }
+
+    private static bool Has(byte[] udpPayload, ushort parameterType) =>
+        HipPacket.TryParse(udpPayload.AsSpan(4), out var packet) == WireError.None && packet.Has(parameterType);
 
     private static Outcome Attack(RelayTopology t, HipSimNode target, TransportAddress from, byte[] forged, Hit? peer = null, TransportAddress? local = null) =>
         Inject(target, local ?? LocalB, from, peer ?? HitA(t), forged, t.Relay.Host);
