@@ -10,11 +10,12 @@ return args.Length > 0 ? args[0] switch
     "ice-time" => IceTimeBench.Run(args[1..]),
     "ice-trace" => IceMatrixBench.Trace(args[1..]),
     "mobility-matrix" or "mobility-trace" => MobilityMatrixBench.Dispatch(args),
+    "soak" => SoakBench.Run(args[1..]),
     _ => Usage(),
 } : Usage();
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Hipnat.Bench bex [--exchanges N] | scale [--initiators N] [--responders M] | relay-scale [--clients N] | relay-throughput [--seconds S] [--hipnat DLL] | ice-matrix [--seeds N] [--out FILE] [--bare-only] | ice-time [--seeds N] [--trace SEED] | ice-trace A B SEED [SECONDS]");
+    Console.Error.WriteLine("usage: Hipnat.Bench bex [--exchanges N] | scale [--initiators N] [--responders M] | relay-scale [--clients N] | relay-throughput [--seconds S] [--hipnat DLL] | ice-matrix [--seeds N] [--out FILE] [--bare-only] | ice-time [--seeds N] [--trace SEED] | ice-trace A B SEED [SECONDS] | soak [HOSTS] [HOURS] [SEED]");
     return 2;
 }
