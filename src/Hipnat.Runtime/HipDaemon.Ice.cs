@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net;
 using Hipnat.Core.Association;
@@ -123,7 +122,7 @@ public sealed partial class HipDaemon
                 continue;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(t.Payload.Length);
+            var buffer = PacketBuffers.Rent(t.Payload.Length);
             t.Payload.CopyTo(buffer, 0);
             var transmit = new Transmit(state.Socket, state.Server, buffer, t.Payload.Length);
             try

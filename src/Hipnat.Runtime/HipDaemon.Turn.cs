@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net;
 using Hipnat.Core.Ice;
@@ -227,7 +226,7 @@ public sealed partial class HipDaemon
                 continue;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(t.Payload.Length);
+            var buffer = PacketBuffers.Rent(t.Payload.Length);
             t.Payload.CopyTo(buffer, 0);
             var transmit = new Transmit(s.Socket, s.Server, buffer, t.Payload.Length);
             try
@@ -253,7 +252,7 @@ public sealed partial class HipDaemon
                 continue;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(t.Payload.Length);
+            var buffer = PacketBuffers.Rent(t.Payload.Length);
             t.Payload.CopyTo(buffer, 0);
             var transmit = new Transmit(s.Socket, s.Server, buffer, t.Payload.Length);
             try

@@ -13,6 +13,12 @@ internal sealed class PayloadPool : ArrayPool<byte>
     private const int MaxShift = 16; // 65536 bytes
     private readonly Stack<byte[]>[] _buckets = new Stack<byte[]>[MaxShift - MinShift + 1];
 
+    /// <summary>Buffers rented and not returned yet: the payloads in flight.</summary>
+    public long Outstanding { get; private set; }
+
+    /// <summary>Octets held in the buckets for reuse (the pool keeps its peak).</summary>
+    public long RetainedBytes { get; private set; }
+
     public PayloadPool()
     {
         for (int i = 0; i < _buckets.Length; i++)
@@ -25,18 +31,26 @@ internal sealed class PayloadPool : ArrayPool<byte>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(minimumLength);
         int shift = Math.Max(MinShift, minimumLength <= 1 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)(minimumLength - 1)));
+        Outstanding++;
         if (shift > MaxShift)
         {
             return new byte[minimumLength];
         }
 
         var bucket = _buckets[shift - MinShift];
-        return bucket.Count > 0 ? bucket.Pop() : new byte[1 << shift];
+        if (bucket.Count > 0)
+        {
+            RetainedBytes -= 1 << shift;
+            return bucket.Pop();
+        }
+
+        return new byte[1 << shift];
     }
 
     public override void Return(byte[] array, bool clearArray = false)
     {
         ArgumentNullException.ThrowIfNull(array);
+        Outstanding--;
         int length = array.Length;
         if (!BitOperations.IsPow2(length))
         {
@@ -55,5 +69,6 @@ internal sealed class PayloadPool : ArrayPool<byte>
         }
 
         _buckets[shift - MinShift].Push(array);
+        RetainedBytes += length;
     }
 }

@@ -53,6 +53,12 @@ public sealed class Simulation
     /// <summary>Events waiting in the queue.</summary>
     public int PendingEvents => _queue.Count;
 
+    /// <summary>Payload buffers of the simulator's pool rented and not returned: packets in flight (a leak check).</summary>
+    public long PooledBuffersOutstanding => _pool.Outstanding;
+
+    /// <summary>Octets the payload pool keeps for reuse (it keeps the peak of packets in flight).</summary>
+    public long PooledBytesRetained => _pool.RetainedBytes;
+
     /// <summary>Whether packet events are recorded in <see cref="Trace"/> (off by default for speed).</summary>
     public bool TraceEnabled
     {

@@ -141,6 +141,9 @@ internal sealed class HostAssociation
     /// <summary>Highest peer UPDATE ID processed; a retransmitted SEQ is acknowledged again but not reprocessed.</summary>
     public uint? LastPeerUpdateId { get; set; }
 
+    /// <summary>Our answer to that UPDATE, sent again when its SEQ comes again (RFC 7401 §6.12.1 step 2).</summary>
+    public byte[]? LastPeerAnswer { get; set; }
+
     /// <summary>The R2 we sent, resent when the same I2 arrives again (Table 5).</summary>
     public byte[]? CachedR2 { get; set; }
 

@@ -227,7 +227,7 @@ public sealed partial class HipHost
 
     private void ForwardRaw(TransportAddress from, TransportAddress to, ReadOnlySpan<byte> payload)
     {
-        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(payload.Length);
+        var buf = PacketBuffers.Rent(payload.Length);
         payload.CopyTo(buf);
         Counters.PacketsOut++;
         Counters.EspRelayed++;

@@ -93,7 +93,7 @@ public sealed partial class HipHost
 
     private void EmitStun(TransportAddress from, TransportAddress to, StunMessageWriter w)
     {
-        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(w.Length);
+        var buf = PacketBuffers.Rent(w.Length);
         w.ToArray().CopyTo(buf, 0);
         Counters.PacketsOut++;
         _transmits.Enqueue(new Transmit(from, to, buf, w.Length));

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using Hipnat.Core.Association;
 using Hipnat.Core.Registration;
@@ -116,7 +115,7 @@ public sealed partial class HipHost
                 continue;
             }
 
-            var buf = ArrayPool<byte>.Shared.Rent(t.Payload.Length);
+            var buf = PacketBuffers.Rent(t.Payload.Length);
             t.Payload.CopyTo(buf, 0);
             Counters.PacketsOut++;
             _transmits.Enqueue(new Transmit(source, TransportAddress.Udp(t.Destination.Address, (ushort)t.Destination.Port), buf, t.Payload.Length));

@@ -251,6 +251,20 @@ public sealed partial class HipHost
             return;
         }
 
+        // Only an UPDATE that changes state is processed once; a return-routability probe (SEQ and a signed echo,
+        // nothing else) is answered whenever it comes, so probes may run beside an outstanding UPDATE without making
+        // its retransmission look like a duplicate (RFC 7401 §6.12; RFC 8046 §5.4).
+        bool stateful = hasSeq && (packet.Has(ParameterType.EspInfo) || packet.Has(ParameterType.LocatorSet) || packet.Has(ParameterType.Encrypted)
+            || packet.Has(ParameterType.RegRequest) || packet.Has(ParameterType.PeerPermission));
+
+        // RFC 7401 §6.12.1 step 2: a SEQ already processed is a retransmission, or a replay by someone who captured
+        // it: acknowledged again, nothing in it applied again (locators, registration, permissions, new addresses).
+        bool replayed = stateful && a.LastPeerUpdateId is uint lastId && seq.UpdateId <= lastId;
+        if (replayed)
+        {
+            Drop(DropReason.Duplicate, $"UPDATE SEQ {seq.UpdateId} from {peer} already processed (last {a.LastPeerUpdateId}): acknowledged again, not applied again");
+        }
+
         bool rekeyed = false;
         bool ourUpdateAcked = false;
         if (hasAck && a.PendingUpdateId is uint pendingId && ack.UpdateIds.Contains(pendingId))
@@ -276,11 +290,10 @@ public sealed partial class HipHost
         // is a locator update (the peer moved), never a rekey.
         bool locatorUpdate = peerNewSpi is uint nsp && nsp != 0 && nsp == peerOldSpi;
         bool peerMoved = false;
-        if (TryReadPeerLocatorSet(packet, a, a.Cipher, a.PeerEncryptionKey, out var locatorSet))
+        if (!replayed && TryReadPeerLocatorSet(packet, a, a.Cipher, a.PeerEncryptionKey, out var locatorSet))
         {
-            bool duplicateSeq = hasSeq && a.LastPeerUpdateId is uint lastId && seq.UpdateId <= lastId;
             var (_, withdrawn) = ApplyPeerLocatorSet(a, locatorSet, fullSet: locatorUpdate, via?.From ?? remote);
-            if (locatorUpdate && !duplicateSeq)
+            if (locatorUpdate)
             {
                 peerMoved = true;
                 OnPeerMoved(a, withdrawn, via, remote, now);
@@ -291,17 +304,17 @@ public sealed partial class HipHost
             }
         }
 
-        if (hasSeq)
+        if (hasSeq && replayed && a.LastPeerAnswer is { } cachedAnswer && a.LastPeerUpdateId == seq.UpdateId)
+        {
+            // §6.12.1 step 2: the answer to the last UPDATE is cached and sent again as it was (with its ESP_INFO,
+            // REG_RESPONSE or locators, whichever the first copy got).
+            EmitCopy(local, remote, cachedAnswer);
+            a.LastSent = now;
+        }
+        else if (hasSeq)
         {
             uint id = seq.UpdateId;
-
-            // Only an UPDATE that changes state is processed once; a return-routability probe (SEQ and a signed
-            // echo, nothing else) is answered whenever it comes, so probes may run beside an outstanding UPDATE
-            // without making its retransmission look like a duplicate (RFC 7401 §6.12; RFC 8046 §5.4).
-            bool stateful = packet.Has(ParameterType.EspInfo) || packet.Has(ParameterType.LocatorSet) || packet.Has(ParameterType.Encrypted)
-                || packet.Has(ParameterType.RegRequest) || packet.Has(ParameterType.PeerPermission);
-
-            bool duplicate = stateful && a.LastPeerUpdateId is uint last && id <= last;
+            bool duplicate = replayed;
             if (!duplicate && stateful)
             {
                 a.LastPeerUpdateId = id;
@@ -367,7 +380,7 @@ public sealed partial class HipHost
                 }
             }
 
-            if (packet.Has(ParameterType.RegRequest))
+            if (!duplicate && packet.Has(ParameterType.RegRequest))
             {
                 AnswerRegRequest(packet, a, local, via?.From ?? remote, now, ref b);
             }
@@ -399,12 +412,21 @@ public sealed partial class HipHost
                 a.NextUpdateRetransmit = now + a.UpdateInterval;
             }
 
+            if (stateful && !duplicate)
+            {
+                a.LastPeerAnswer = hip[..len].ToArray();
+            }
+
             EmitCopy(local, remote, hip[..len]);
             a.LastSent = now;
         }
 
         CheckProbeAnswer(packet, a, local, remote, via, now);
-        if (via is { Rendezvous: false } rv && !peerMoved && a.ActivePair is { IsRelayed: false } current && rv.From != current.Peer
+        if (replayed)
+        {
+            // (A replay from some other address says nothing about where the peer is.)
+        }
+        else if (via is { Rendezvous: false } rv && !peerMoved && a.ActivePair is { IsRelayed: false } current && rv.From != current.Peer
             && a.NatMode != NatTraversalMode.Reserved && !IsKnownPeerAddress(a, rv.From))
         {
             // Through the relay from an address that is not the active path's: the peer's NAT mapping changed
@@ -427,8 +449,12 @@ public sealed partial class HipHost
             NoteNewPeerAddress(a, remote, now, local);
         }
 
-        ApplyPeerPermissions(packet, a, now);
-        if (via is null && a.ActivePair is { IsRelayed: true } relayedPair && remote != relayedPair.Peer && !a.PeerLocators.Contains(remote)
+        if (!replayed)
+        {
+            ApplyPeerPermissions(packet, a, now);
+        }
+
+        if (!replayed && via is null && a.ActivePair is { IsRelayed: true } relayedPair && remote != relayedPair.Peer && !a.PeerLocators.Contains(remote)
             && a.PeerLocators.Count < a.Peer.Cap)
         {
             // An authenticated packet straight from an address we did not know: a peer-reflexive candidate

@@ -92,6 +92,9 @@ public sealed partial class HipHost
 
     public int AssociationCount => _associations.Count;
 
+    /// <summary>Entries in the association timer queue, superseded ones included until they reach its head.</summary>
+    public int PendingTimers => _timers.Count;
+
     /// <summary>Forgets every association and registration at once (a restart without sending anything).</summary>
     public void DropAllState()
     {
@@ -137,6 +140,9 @@ public sealed partial class HipHost
 
     public AssociationInfo? GetAssociation(Hit peer) =>
         _associations.TryGetValue(peer, out var a) ? Snapshot(a) : null;
+
+    /// <summary>The association itself, for tests that look at state no snapshot shows (UPDATE SEQ counters).</summary>
+    internal HostAssociation? FindAssociation(Hit peer) => _associations.GetValueOrDefault(peer);
 
     /// <summary>Entry point for every received datagram (UDP payload, or raw HIP packet when <paramref name="remote"/> is raw).</summary>
     public void HandleDatagram(TransportAddress local, TransportAddress remote, ReadOnlySpan<byte> payload, TimeSpan now)
@@ -253,7 +259,7 @@ public sealed partial class HipHost
         var result = _stun.Handle(new System.Net.IPEndPoint(remote.Address, remote.Port), payload);
         if (result.Response is { } response)
         {
-            var buf = ArrayPool<byte>.Shared.Rent(response.Length);
+            var buf = PacketBuffers.Rent(response.Length);
             response.CopyTo(buf, 0);
             Counters.PacketsOut++;
             Counters.StunAnswered++;
@@ -300,7 +306,7 @@ public sealed partial class HipHost
     internal HostIdentity Identity => _identity;
 
     /// <summary>Rents a buffer for one outgoing packet; the HIP packet starts at <see cref="UdpMarkerLength"/>.</summary>
-    internal static byte[] RentPacketBuffer() => ArrayPool<byte>.Shared.Rent(BufferSize);
+    internal static byte[] RentPacketBuffer() => PacketBuffers.Rent(BufferSize);
 
     /// <summary>Queues a HIP packet built at offset 4 of <paramref name="buffer"/> (which the transmit takes ownership of).</summary>
     internal void Emit(TransportAddress local, TransportAddress remote, byte[] buffer, int hipLength)
