@@ -100,7 +100,7 @@ public sealed partial class HipDaemon
             // R1 they ride along with the base exchange; afterwards only if REG_INFO listed them. One the relay
             // refused is not asked for again until the registrations start over.
             var optional = new List<RegistrationType>();
-            foreach (var service in relay.Settings.OptionalServices)
+            foreach (var service in UsesIce ? relay.Settings.OptionalServices : [])
             {
                 var reg = registrations.FirstOrDefault(r => r.Type == service);
                 bool established = state is AssociationState.Established or AssociationState.R2Sent;
@@ -159,6 +159,12 @@ public sealed partial class HipDaemon
             }
         }
     }
+
+    /// <summary>
+    /// Whether this host offers an ICE mode: the data relay's relayed address is an ICE candidate (RFC 9028 §4.12), so
+    /// a host limited to UDP-ENCAPSULATION, which uses no connectivity checks (§4.7.1), asks for it only when told to.
+    /// </summary>
+    private bool UsesIce => _host.Options.EffectiveNatTraversalModes.Any(m => m is NatTraversalMode.IceHipUdp or NatTraversalMode.IceStunUdp);
 
     private static string Names(List<RegistrationType> services, List<RegistrationType> ifOffered) =>
         string.Join(",", services.Select(SettingParsers.ServiceName).Concat(ifOffered.Select(t => SettingParsers.ServiceName(t) + " (if offered)")));
