@@ -70,6 +70,14 @@ public sealed partial class HipHost
                 Counters.PuzzleRaises++;
             }
 
+            // The new #K takes effect in the R1 cache now, not at the next R1 we send: a higher #K starts a new
+            // generation (a second raise retires the one an attacker captured, whose #K it still solves), a lower
+            // one re-signs the current one. RFC 7401 §4.1.1 (#K "appropriately" set under attack) and §4.1.4
+            // (Responders "MAY accept puzzles from earlier generations", not must). A registrar flooded with I1s
+            // for its clients (forwarded, RFC 8004 §3.2) or a host flooded with I2s alone sends no R1 of its own,
+            // and used to keep accepting the captured generation for the whole rotation period.
+            _r1.Current(now, _puzzle.K);
+
             DebugLog?.Invoke($"puzzle difficulty #K {Counters.PuzzleDifficulty} -> {_puzzle.K} ({_puzzle.InWindow} I2s reached DH in the load window)");
         }
 
