@@ -248,17 +248,35 @@ internal sealed class UdpListener : IDisposable
                     segment = Math.Max(length, 1);
                 }
 
-                for (int offset = 0; offset < length || offset == 0; offset += segment)
+                // A burst is one batch for the data plane, which may join its TCP segments (TUN offloads).
+                var espReceiver = _espReceiver;
+                bool burst = espReceiver is not null && segment < length;
+                if (burst)
                 {
-                    var datagram = scratch.AsSpan(offset, Math.Min(segment, length - offset));
-                    _counters.CountReceived();
-                    if (_espReceiver is { } esp && datagram.Length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0
-                        && !HipUdpFraming.IsStun(datagram) && esp.TryReceive(datagram, local, from))
-                    {
-                        continue;
-                    }
+                    espReceiver!.BeginBatch();
+                }
 
-                    inbox.PostDatagram(ReceivedDatagram.Copy(local, from, datagram));
+                try
+                {
+                    for (int offset = 0; offset < length || offset == 0; offset += segment)
+                    {
+                        var datagram = scratch.AsSpan(offset, Math.Min(segment, length - offset));
+                        _counters.CountReceived();
+                        if (espReceiver is { } esp && datagram.Length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0
+                            && !HipUdpFraming.IsStun(datagram) && esp.TryReceive(datagram, local, from))
+                        {
+                            continue;
+                        }
+
+                        inbox.PostDatagram(ReceivedDatagram.Copy(local, from, datagram));
+                    }
+                }
+                finally
+                {
+                    if (burst)
+                    {
+                        espReceiver!.EndBatch();
+                    }
                 }
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
