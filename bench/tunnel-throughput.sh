@@ -44,6 +44,12 @@ measure() { # name dst-address [daemon PIDs...]
   local c0; c0=$(cpu_ticks "$@")
   local json; json=$(ip netns exec "$A" iperf3 -c "$dst" -p 5201 -t "$secs" -J)
   local c1; c1=$(cpu_ticks "$@")
+  # Where the single stream lost packets: UDP receive buffers (the ESP sockets) and the tunnel devices' queues.
+  local ns
+  for ns in "$A" "$B"; do
+    echo "  ${ns%-*}: UDP receive buffer errors $(ip netns exec "$ns" awk '/^Udp:/{if (h) print $6; h=1}' /proc/net/snmp)," \
+      "$(ip netns exec "$ns" sh -c 'for d in /sys/class/net/*; do n=${d##*/}; [ "$n" = lo ] && continue; echo "$n tx_dropped $(cat $d/statistics/tx_dropped) rx_dropped $(cat $d/statistics/rx_dropped)"; done' | paste -sd' ')"
+  done
   local tcp; tcp=$(echo "$json" | jq '.end.sum_received.bits_per_second / 1e6')
   local bytes; bytes=$(echo "$json" | jq '.end.sum_received.bytes')
   local retr; retr=$(echo "$json" | jq '.end.sum_sent.retransmits // 0')
@@ -100,8 +106,10 @@ run_hipnat() { # name offload(true|false)
   if ip -n "$A" link show hip0 >/dev/null 2>&1; then
     grep -o 'offloads .*' "$work/a.log" | head -1 | sed "s/^/$name: /"
     measure "$name" "$hit_b" "$pa" "$pb"
-    ip netns exec "$A" $hipnat status --json --control "$work/a.sock" | jq -c '.dataPlane.drops // empty' | sed "s/^/$name sender drops: /" || true
-    ip netns exec "$B" $hipnat status --json --control "$work/b.sock" | jq -c '.dataPlane.drops // empty' | sed "s/^/$name receiver drops: /" || true
+    for s in a b; do
+      ns=$A; [ $s = b ] && ns=$B
+      echo "$name $s: data plane drops $(ip netns exec "$ns" $hipnat status --json --control "$work/$s.sock" | jq -c '.dataPlane.drops // {}')"
+    done
   else
     echo "$name  (no hip0 TUN device: the daemon's data plane is not available)"; tail -5 "$work/a.log"
   fi

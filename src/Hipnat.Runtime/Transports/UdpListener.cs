@@ -153,11 +153,35 @@ internal sealed class UdpListener : IDisposable
         _ => $"cannot listen on {address}: {e.Message}",
     };
 
+    /// <summary>
+    /// Receive buffer of the HIP/ESP socket: room for about a hundred coalesced 64 KiB bursts (UDP_GRO), so a receive
+    /// thread kept off the CPU for a few milliseconds does not drop whole bursts of a TCP flow's segments.
+    /// </summary>
+    internal const int ReceiveBufferBytes = 8 << 20;
+
     private static void TrySetBufferSizes(Socket socket)
     {
+        // SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed net.core.rmem_max; without the capability SO_RCVBUF, capped by it.
+        const int SolSocket = 1;
+        const int SoRcvBufForce = 33;
         try
         {
-            socket.ReceiveBufferSize = 1 << 20;
+            socket.SetRawSocketOption(SolSocket, SoRcvBufForce, BitConverter.GetBytes(ReceiveBufferBytes));
+        }
+        catch (SocketException)
+        {
+            try
+            {
+                socket.ReceiveBufferSize = ReceiveBufferBytes;
+            }
+            catch (SocketException)
+            {
+                // Best effort: the kernel caps it anyway.
+            }
+        }
+
+        try
+        {
             socket.SendBufferSize = 1 << 20;
         }
         catch (SocketException)
