@@ -63,6 +63,7 @@ measure() { # name dst-address [daemon PIDs...]
   local sent; sent=$(echo "$json" | jq '.end.sum.packets')
   local lost; lost=$(echo "$json" | jq '.end.sum.lost_packets')
   local udp; udp=$(awk -v s="$sent" -v l="$lost" -v t="$secs" 'BEGIN{printf "%.0f", (s - l) / t}')
+  sleep 1 # let the UDP flood's queues drain before timing pings
   local rtt; rtt=$(ip netns exec "$A" ping -c 50 -i 0.02 -q "$dst" | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')
   printf '%-12s TCP %7.0f Mbit/s (%s retransmits)  4 streams %7.0f Mbit/s  UDP 1200 B %7.0f /s received (%s sent)  RTT %6s ms  CPU %s s/GB\n' \
     "$name" "$tcp" "$retr" "$tcp4" "$udp" "$sent" "$rtt" "$cpu"
