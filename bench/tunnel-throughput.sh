@@ -38,17 +38,25 @@ cpu_ticks() { # PIDs -> utime + stime summed, in clock ticks
   echo "$t"
 }
 
+drops() { # namespace -> name=count pairs: UDP receive buffer errors, tx/rx drops of every device but lo
+  ip netns exec "$1" sh -c 'printf "udp-rcvbuf=%s" "$(awk "/^Udp:/{if (h) print \$6; h=1}" /proc/net/snmp)"
+    for d in /sys/class/net/*; do n=${d##*/}; [ "$n" = lo ] && continue
+      printf " %s-tx=%s %s-rx=%s" "$n" "$(cat $d/statistics/tx_dropped)" "$n" "$(cat $d/statistics/rx_dropped)"; done'
+}
+
 measure() { # name dst-address [daemon PIDs...]
   local name=$1 dst=$2; shift 2
   ip netns exec "$B" iperf3 -s -D -1 -p 5201 >/dev/null; sleep 0.3
+  local ns d0=(); for ns in "$A" "$B"; do d0+=("$(drops "$ns")"); done
   local c0; c0=$(cpu_ticks "$@")
   local json; json=$(ip netns exec "$A" iperf3 -c "$dst" -p 5201 -t "$secs" -J)
   local c1; c1=$(cpu_ticks "$@")
-  # Where the single stream lost packets: UDP receive buffers (the ESP sockets) and the tunnel devices' queues.
-  local ns
+  # Where the single stream lost packets: UDP receive buffers (the tunnel's sockets) and the devices' queues.
+  local i=0 d1
   for ns in "$A" "$B"; do
-    echo "  ${ns%-*}: UDP receive buffer errors $(ip netns exec "$ns" awk '/^Udp:/{if (h) print $6; h=1}' /proc/net/snmp)," \
-      "$(ip netns exec "$ns" sh -c 'for d in /sys/class/net/*; do n=${d##*/}; [ "$n" = lo ] && continue; echo "$n tx_dropped $(cat $d/statistics/tx_dropped) rx_dropped $(cat $d/statistics/rx_dropped)"; done' | paste -sd' ')"
+    d1=$(drops "$ns")
+    echo "  ${ns%-*} drops during the single stream: $(paste -d' ' <(tr ' ' '\n' <<<"${d0[$i]}") <(tr ' ' '\n' <<<"$d1") | awk '{split($1, a, "="); split($2, b, "="); printf "%s %d  ", a[1], b[2] - a[2]}')"
+    i=$((i + 1))
   done
   local tcp; tcp=$(echo "$json" | jq '.end.sum_received.bits_per_second / 1e6')
   local bytes; bytes=$(echo "$json" | jq '.end.sum_received.bytes')
