@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# One run, three paths between two network namespaces joined by a veth pair (198.18.100.0/24):
-#   (a) the raw veth, (b) wireguard-go, (c) hipnat (ESP AES-128-GCM over UDP, hip0 TUN devices).
-# For each: iperf3 single TCP stream (10 s), UDP at 1200-byte datagrams (packets/s), and ping RTT.
-# Needs root; installs iperf3, wireguard-go, wireguard-tools and iputils-ping if missing.
-# Usage: sudo bash bench/tunnel-throughput.sh [SECONDS]
+# One run, four paths between two network namespaces joined by a veth pair (198.18.100.0/24):
+#   (a) the raw veth, (b) wireguard-go, (c) hipnat with TUN offloads off ("tun": {"offload": false}),
+#   (d) hipnat with TUN offloads on (the default: TSO/GRO through IFF_VNET_HDR; ESP AES-128-GCM over UDP, hip0).
+# For each: iperf3 single TCP stream, 4 TCP streams (-P 4), UDP at 1200-byte datagrams (packets/s received),
+# ping RTT (50 pings), and for the userspace tunnels the CPU time both daemons used per GB of the single stream
+# (utime + stime from /proc/PID/stat).
+# Needs root; installs iperf3, wireguard-go, wireguard-tools, iputils-ping and jq if missing.
+# Usage: sudo bash bench/tunnel-throughput.sh [SECONDS]      (BENCH_PATHS="raw wg hipnat-off hipnat-on" selects)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
+paths=${BENCH_PATHS:-raw wg hipnat-off hipnat-on}
 need=()
-for c in iperf3:iperf3 wireguard-go:wireguard-go wg:wireguard-tools ping:iputils-ping; do
+for c in iperf3:iperf3 wireguard-go:wireguard-go wg:wireguard-tools ping:iputils-ping jq:jq; do
   command -v "${c%%:*}" >/dev/null 2>&1 || need+=("${c##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; fi
 dotnet build src/Hipnat.Cli -c Release -nologo -v q >/dev/null
 hipnat="dotnet $PWD/src/Hipnat.Cli/bin/Release/net10.0/hipnat.dll"
+tck=$(getconf CLK_TCK)
 
 A=hb-a-$$; B=hb-b-$$; work=$(mktemp -d /tmp/hipnat-bench.XXXXXX)
 cleanup() {
@@ -27,51 +32,105 @@ ip -n "$A" addr add 198.18.100.1/24 dev veth0; ip -n "$B" addr add 198.18.100.2/
 for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
 ip -n "$A" link set veth0 up; ip -n "$B" link set veth1 up
 
-measure() { # name dst-address
-  local name=$1 dst=$2
-  ip netns exec "$B" iperf3 -s -D -1 -p 5201 >/dev/null; sleep 0.3
-  local tcp; tcp=$(ip netns exec "$A" iperf3 -c "$dst" -p 5201 -t "$secs" -J | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
-  ip netns exec "$B" iperf3 -s -D -1 -p 5202 >/dev/null; sleep 0.3
-  # UDP: packets the receiver got (sent minus lost, from the server's report in the client's JSON).
-  local json; json=$(ip netns exec "$A" iperf3 -c "$dst" -p 5202 -u -b 0 -l 1200 -t "$secs" -J)
-  local sent; sent=$(echo "$json" | grep -o '"packets":[[:space:]]*[0-9]*' | tail -1 | grep -o '[0-9]*$')
-  local lost; lost=$(echo "$json" | grep -o '"lost_packets":[[:space:]]*[0-9]*' | tail -1 | grep -o '[0-9]*$')
-  local udp=$(( sent - ${lost:-0} ))
-  local rtt; rtt=$(ip netns exec "$A" ping -c 20 -i 0.05 -q "$dst" | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')
-  printf '%-14s TCP %8.0f Mbit/s   UDP 1200 B %9.0f packets/s received (%s sent)   RTT %6s ms\n' "$name" "$(echo "$tcp" | awk '{print $1/1e6}')" "$(echo "$udp $secs" | awk '{print $1/$2}')" "$sent" "$rtt"
-  echo "${name// /-} $(echo "$tcp" | awk '{print $1/1e6}') $(echo "$udp $secs" | awk '{print $1/$2}') $rtt" >> "$work/results"
+cpu_ticks() { # PIDs -> utime + stime summed, in clock ticks
+  local t=0 p
+  for p in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done
+  echo "$t"
 }
 
-echo "== $(date -u +%FT%TZ)  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)  ${secs} s per test"
-measure "raw veth" 198.18.100.2
+drops() { # namespace -> name=count pairs: UDP receive buffer errors, tx/rx drops of every device but lo
+  ip netns exec "$1" sh -c 'printf "udp-rcvbuf=%s" "$(awk "/^Udp:/{if (h) print \$6; h=1}" /proc/net/snmp)"
+    for d in /sys/class/net/*; do n=${d##*/}; [ "$n" = lo ] && continue
+      printf " %s-tx=%s %s-rx=%s" "$n" "$(cat $d/statistics/tx_dropped)" "$n" "$(cat $d/statistics/rx_dropped)"; done'
+}
+
+measure() { # name dst-address [daemon PIDs...]
+  local name=$1 dst=$2; shift 2
+  ip netns exec "$B" iperf3 -s -D -1 -p 5201 >/dev/null; sleep 0.3
+  local ns d0=(); for ns in "$A" "$B"; do d0+=("$(drops "$ns")"); done
+  local c0; c0=$(cpu_ticks "$@")
+  local json; json=$(ip netns exec "$A" iperf3 -c "$dst" -p 5201 -t "$secs" -J)
+  local c1; c1=$(cpu_ticks "$@")
+  # Where the single stream lost packets: UDP receive buffers (the tunnel's sockets) and the devices' queues.
+  local i=0 d1
+  for ns in "$A" "$B"; do
+    d1=$(drops "$ns")
+    echo "  ${ns%-*} drops during the single stream: $(paste -d' ' <(tr ' ' '\n' <<<"${d0[$i]}") <(tr ' ' '\n' <<<"$d1") | awk '{split($1, a, "="); split($2, b, "="); printf "%s %d  ", a[1], b[2] - a[2]}')"
+    i=$((i + 1))
+  done
+  local tcp; tcp=$(echo "$json" | jq '.end.sum_received.bits_per_second / 1e6')
+  local bytes; bytes=$(echo "$json" | jq '.end.sum_received.bytes')
+  local retr; retr=$(echo "$json" | jq '.end.sum_sent.retransmits // 0')
+  local cpu=-
+  if [ $# -gt 0 ] && [ "$bytes" -gt 0 ]; then cpu=$(awk -v t=$((c1 - c0)) -v k="$tck" -v b="$bytes" 'BEGIN{printf "%.2f", t / k / (b / 1e9)}'); fi
+  ip netns exec "$B" iperf3 -s -D -1 -p 5202 >/dev/null; sleep 0.3
+  local tcp4; tcp4=$(ip netns exec "$A" iperf3 -c "$dst" -p 5202 -t "$secs" -P 4 -J | jq '.end.sum_received.bits_per_second / 1e6')
+  ip netns exec "$B" iperf3 -s -D -1 -p 5203 >/dev/null; sleep 0.3
+  # UDP: packets the receiver got (sent minus lost, from the server's report in the client's JSON).
+  json=$(ip netns exec "$A" iperf3 -c "$dst" -p 5203 -u -b 0 -l 1200 -t "$secs" -J)
+  local sent; sent=$(echo "$json" | jq '.end.sum.packets')
+  local lost; lost=$(echo "$json" | jq '.end.sum.lost_packets')
+  local udp; udp=$(awk -v s="$sent" -v l="$lost" -v t="$secs" 'BEGIN{printf "%.0f", (s - l) / t}')
+  sleep 1 # let the UDP flood's queues drain before timing pings
+  local rtt; rtt=$(ip netns exec "$A" ping -c 50 -i 0.02 -q "$dst" | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')
+  printf '%-12s TCP %7.0f Mbit/s (%s retransmits)  4 streams %7.0f Mbit/s  UDP 1200 B %7.0f /s received (%s sent)  RTT %6s ms  CPU %s s/GB\n' \
+    "$name" "$tcp" "$retr" "$tcp4" "$udp" "$sent" "$rtt" "$cpu"
+  echo "$name $tcp $tcp4 $udp $rtt $cpu" >> "$work/results"
+}
+
+echo "== $(date -u +%FT%TZ)  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)  ${secs} s per test  kernel $(uname -r)"
+case " $paths " in *" raw "*) measure raw-veth 198.18.100.2 ;; esac
 
 # (b) wireguard-go: userspace WireGuard on TUN devices in both namespaces.
-ka=$(wg genkey); kb=$(wg genkey); pa=$(echo "$ka" | wg pubkey); pb=$(echo "$kb" | wg pubkey)
-for side in a b; do
-  # Distinct interface names: wireguard-go's control sockets live in /var/run/wireguard, shared by namespaces.
-  ns=$A; key=$ka; peer=$pb; ep=198.18.100.2; me=198.19.200.1; port=51820; dev=hbwg$$a
-  [ $side = b ] && { ns=$B; key=$kb; peer=$pa; ep=198.18.100.1; me=198.19.200.2; dev=hbwg$$b; }
-  ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 wireguard-go "$dev" >/dev/null 2>&1 &
-  for _ in $(seq 50); do ip -n "$ns" link show "$dev" >/dev/null 2>&1 && break; sleep 0.1; done
-  echo "$key" > "$work/$side.key"
-  ip netns exec "$ns" wg set "$dev" listen-port $port private-key "$work/$side.key" peer "$peer" allowed-ips 198.19.200.0/24 endpoint "$ep:$port"
-  ip -n "$ns" addr add "$me/24" dev "$dev"; ip -n "$ns" link set "$dev" up
-done
-measure "wireguard-go" 198.19.200.2
+case " $paths " in *" wg "*)
+  ka=$(wg genkey); kb=$(wg genkey); pa=$(echo "$ka" | wg pubkey); pb=$(echo "$kb" | wg pubkey)
+  wgpids=()
+  for side in a b; do
+    # Distinct interface names: wireguard-go's control sockets live in /var/run/wireguard, shared by namespaces.
+    ns=$A; key=$ka; peer=$pb; ep=198.18.100.2; me=198.19.200.1; port=51820; dev=hbwg$$a
+    [ $side = b ] && { ns=$B; key=$kb; peer=$pa; ep=198.18.100.1; me=198.19.200.2; dev=hbwg$$b; }
+    ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 wireguard-go "$dev" >/dev/null 2>&1 &
+    wgpids+=($!)
+    for _ in $(seq 50); do ip -n "$ns" link show "$dev" >/dev/null 2>&1 && break; sleep 0.1; done
+    echo "$key" > "$work/$side.key"
+    ip netns exec "$ns" wg set "$dev" listen-port $port private-key "$work/$side.key" peer "$peer" allowed-ips 198.19.200.0/24 endpoint "$ep:$port"
+    ip -n "$ns" addr add "$me/24" dev "$dev"; ip -n "$ns" link set "$dev" up
+  done
+  measure wireguard-go 198.19.200.2 "${wgpids[@]}"
+  kill "${wgpids[@]}" 2>/dev/null || true; wait "${wgpids[@]}" 2>/dev/null || true
+;; esac
 
-# (c) hipnat: ESP (AES-128-GCM, suite 13) over UDP between HITs on hip0.
+# (c, d) hipnat: ESP (AES-128-GCM, suite 13) over UDP between HITs on hip0, offloads off and on.
 hit_a=$($hipnat keygen --out "$work/a.pem"); hit_b=$($hipnat keygen --out "$work/b.pem")
-ip netns exec "$A" $hipnat run --key "$work/a.pem" --listen 198.18.100.1:10500 --peer "$hit_b=198.18.100.2:10500" --control "$work/a.sock" >"$work/a.log" 2>&1 &
-ip netns exec "$B" $hipnat run --key "$work/b.pem" --listen 198.18.100.2:10500 --peer "$hit_a=198.18.100.1:10500" --control "$work/b.sock" >"$work/b.log" 2>&1 &
-for s in a b; do for _ in $(seq 100); do [ -S "$work/$s.sock" ] && break; sleep 0.1; done; done
-ip netns exec "$A" $hipnat connect "$hit_b" --control "$work/a.sock" >/dev/null
-if ip -n "$A" link show hip0 >/dev/null 2>&1; then
-  measure "hipnat" "$hit_b"
-else
-  echo "hipnat         (no hip0 TUN device: the daemon's data plane is not available)"; cat "$work/a.log" | tail -5
-fi
+run_hipnat() { # name offload(true|false)
+  local name=$1 offload=$2
+  echo "{ \"tun\": { \"offload\": $offload } }" > "$work/tun.json"
+  rm -f "$work/a.sock" "$work/b.sock"
+  ip netns exec "$A" $hipnat run --key "$work/a.pem" --config "$work/tun.json" --listen 198.18.100.1:10500 --peer "$hit_b=198.18.100.2:10500" --control "$work/a.sock" >"$work/a.log" 2>&1 &
+  local pa=$!
+  ip netns exec "$B" $hipnat run --key "$work/b.pem" --config "$work/tun.json" --listen 198.18.100.2:10500 --peer "$hit_a=198.18.100.1:10500" --control "$work/b.sock" >"$work/b.log" 2>&1 &
+  local pb=$!
+  for s in a b; do for _ in $(seq 100); do [ -S "$work/$s.sock" ] && break; sleep 0.1; done; done
+  ip netns exec "$A" $hipnat connect "$hit_b" --control "$work/a.sock" >/dev/null
+  if ip -n "$A" link show hip0 >/dev/null 2>&1; then
+    grep -o 'offloads .*' "$work/a.log" | head -1 | sed "s/^/$name: /"
+    measure "$name" "$hit_b" "$pa" "$pb"
+    for s in a b; do
+      ns=$A; [ $s = b ] && ns=$B
+      echo "$name $s: data plane drops $(ip netns exec "$ns" $hipnat status --json --control "$work/$s.sock" | jq -c '.dataPlane.drops // {}')"
+    done
+  else
+    echo "$name  (no hip0 TUN device: the daemon's data plane is not available)"; tail -5 "$work/a.log"
+  fi
+  kill "$pa" "$pb" 2>/dev/null || true; wait "$pa" "$pb" 2>/dev/null || true
+  for _ in $(seq 50); do ip -n "$A" link show hip0 >/dev/null 2>&1 || break; sleep 0.1; done
+}
+case " $paths " in *" hipnat-off "*) run_hipnat hipnat-off false ;; esac
+case " $paths " in *" hipnat-on "*) run_hipnat hipnat-on true ;; esac
 
-echo "== ratios"
-awk '/^raw-veth/{r=$2} /^wireguard-go/{wg=$2; wgu=$3} /^hipnat/{h=$2; hu=$3}
-     END{ if (wg && h) printf "hipnat / wireguard-go      TCP %.2fx   UDP packets/s %.2fx   (hipnat / raw veth TCP %.3f)\n", h/wg, hu/wgu, h/r }' "$work/results"
-awk '/^raw-veth/{r=$4} /^hipnat/{h=$4} END{ if (h) printf "latency added by hipnat    %.3f ms per round trip (ping %s ms vs %s ms on the raw veth)\n", h-r, h, r }' "$work/results"
+echo "== ratios (load now $(cut -d' ' -f1-3 /proc/loadavg))"
+awk '/^raw-veth/{r=$2; rr=$5} /^wireguard-go/{wg=$2; wg4=$3; wgu=$4}
+     /^hipnat-/{n=$1; h[n]=$2; h4[n]=$3; hu[n]=$4; hr[n]=$5}
+     END{ for (n in h) {
+            if (wg) printf "%-12s / wireguard-go  TCP %.2fx  4 streams %.2fx  UDP packets/s %.2fx\n", n, h[n]/wg, h4[n]/wg4, hu[n]/wgu
+            if (r)  printf "%-12s / raw veth      TCP %.3f   added latency %.3f ms per round trip\n", n, h[n]/r, hr[n]-rr } }' "$work/results"

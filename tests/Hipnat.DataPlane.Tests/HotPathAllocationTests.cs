@@ -53,4 +53,43 @@ public class HotPathAllocationTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void Segmentation_checksum_completion_and_coalescing_do_not_allocate()
+    {
+        var super = Tun.OffloadPackets.Tcp(false, new byte[30000], options: Tun.OffloadPackets.Timestamps, partial: true);
+        var header = new Hipnat.DataPlane.Tun.VirtioNetHeader(
+            Hipnat.DataPlane.Tun.VirtioNetHeader.FlagNeedsCsum, Hipnat.DataPlane.Tun.VirtioNetHeader.GsoTcpV4, 52, 1348, 20, 16);
+        var plain = Tun.OffloadPackets.Tcp(true, new byte[500], partial: true);
+        var completion = header with { GsoType = 0, CsumStart = 40 };
+        var segments = new byte[30][];
+        for (int i = 0; i < segments.Length; i++)
+        {
+            segments[i] = new byte[1400];
+        }
+
+        var coalescer = new Hipnat.DataPlane.Tun.TcpCoalescer();
+
+        void Work()
+        {
+            Assert.True(Hipnat.DataPlane.Tun.GsoSegmenter.TryPlan(super, header, 1400, out var plan));
+            for (int i = 0; i < plan.Count; i++)
+            {
+                int n = Hipnat.DataPlane.Tun.GsoSegmenter.WriteSegment(super, plan, i, segments[i]);
+                Assert.True(i == 0 ? coalescer.TryStart(segments[i].AsSpan(0, n)) : coalescer.TryAppend(segments[i].AsSpan(0, n)));
+            }
+
+            Assert.True(coalescer.Complete().Length > 30000);
+            Assert.True(Hipnat.DataPlane.Tun.GsoSegmenter.TryCompleteChecksum(plain, completion));
+        }
+
+        Work();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            Work();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -51,6 +51,44 @@ public class EspLabTests
         Assert.Equal($"{lab.Nat.PublicAddress}:10500", bobView.GetProperty("peer").GetString());
     }
 
+    /// <summary>
+    /// 50 MB of random bytes over TCP between HITs (IPv6: TSO6 super-segments cut by alice, coalesced at bob) and
+    /// 16 MB back between LSIs (IPv4: TSO4), with hip0's offloads on and with them off: byte-identical either way.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void LargeTransfersArriveIntactWithTunOffloadsOnAndOff(bool offload)
+    {
+        using var lab = EspLab.Create(offload);
+        var (alice, bob) = (lab.Alice, lab.Bob);
+        alice.Process.WaitForOutput(offload ? "offloads Checksum, Tso4, Tso6" : "offloads off", TimeSpan.FromSeconds(5));
+        Assert.True(HipLab.Connect(alice, bob.Hit).Succeeded, alice.Tail());
+
+        var data = RandomNumberGenerator.GetBytes(50_000_000);
+        var there = Transfer(bob.Host, IPAddress.IPv6Any, alice.Host, IPAddress.Parse(bob.Hit), data);
+        Assert.Equal(data.Length, there.Received.Length);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(there.Received));
+
+        var back = RandomNumberGenerator.GetBytes(16_000_000);
+        string aliceLsi = Lsi(bob.WaitForStatus(s => Lsi(s, alice.Hit).Length > 0, TimeSpan.FromSeconds(5), "an LSI for alice"), alice.Hit);
+        var result = Transfer(alice.Host, IPAddress.Any, bob.Host, IPAddress.Parse(aliceLsi), back);
+        Assert.Equal(SHA256.HashData(back), SHA256.HashData(result.Received));
+
+        foreach (var d in new[] { alice, bob })
+        {
+            var drops = d.Status().GetProperty("dataPlane").GetProperty("drops");
+            foreach (var reason in new[] { "BadOffload", "TunWriteFailed", "Internal", "IntegrityCheckFailed", "Malformed" })
+            {
+                Assert.False(drops.TryGetProperty(reason, out _), $"{reason} drops: {drops}");
+            }
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"offloads {(offload ? "on" : "off")}: 50 MB HIT to HIT in {there.Elapsed.TotalMilliseconds:0} ms ({data.Length * 8 / there.Elapsed.TotalSeconds / 1e6:0} Mbit/s), " +
+            $"16 MB LSI to LSI in {result.Elapsed.TotalMilliseconds:0} ms ({back.Length * 8 / result.Elapsed.TotalSeconds / 1e6:0} Mbit/s)");
+    }
+
     [Fact]
     public void PingByHitAndLsiWorksBothWaysAndTcpCrossesLsis()
     {
@@ -306,7 +344,7 @@ public class EspLabTests
     /// <summary>bob on the public segment, alice behind a NAT, both running <c>hipnat run</c> with the data plane.</summary>
     private sealed class EspLab : IDisposable
     {
-        private EspLab()
+        private EspLab(bool? offload)
         {
             Lab = NetworkLab.Create();
             try
@@ -317,8 +355,16 @@ public class EspLabTests
                 var aliceHost = Nat.AddHost("alice");
                 var tool = HipnatTool.ForLab(Lab, HipLab.HipnatDll());
                 var ids = tool.Keygen("alice", "bob");
-                Bob = tool.StartHost(bobHost, ids["bob"], "--tun", "on");
-                Alice = tool.StartHost(aliceHost, ids["alice"], "--tun", "on", "--peer", $"{ids["bob"].Hit}={bobHost.Address}:{HipnatTool.Port}");
+                string[] config = [];
+                if (offload is { } on)
+                {
+                    _config = Path.Combine(Path.GetTempPath(), $"hipnat-esp-lab-{Guid.NewGuid():N}.json");
+                    File.WriteAllText(_config, $"{{ \"tun\": {{ \"offload\": {(on ? "true" : "false")} }} }}");
+                    config = ["--config", _config];
+                }
+
+                Bob = tool.StartHost(bobHost, ids["bob"], ["--tun", "on", .. config]);
+                Alice = tool.StartHost(aliceHost, ids["alice"], ["--tun", "on", "--peer", $"{ids["bob"].Hit}={bobHost.Address}:{HipnatTool.Port}", .. config]);
             }
             catch
             {
@@ -326,6 +372,8 @@ public class EspLabTests
                 throw;
             }
         }
+
+        private readonly string? _config;
 
         public NetworkLab Lab { get; }
 
@@ -335,10 +383,11 @@ public class EspLabTests
 
         public HipnatDaemon Bob { get; } = null!;
 
-        public static EspLab Create()
+        /// <param name="offload">hip0's offloads through a config file ("tun": { "offload": … }); null: the default.</param>
+        public static EspLab Create(bool? offload = null)
         {
             LabRequirement.Root();
-            return new EspLab();
+            return new EspLab(offload);
         }
 
         public void Dispose()
@@ -346,6 +395,10 @@ public class EspLabTests
             Alice?.Dispose();
             Bob?.Dispose();
             Lab.Dispose();
+            if (_config is not null)
+            {
+                File.Delete(_config);
+            }
         }
     }
 }

@@ -43,6 +43,33 @@ internal static class DataPlanePackets
         return p;
     }
 
+    /// <summary>A TCP segment (ACK, plus <paramref name="flags"/>) between HITs; <paramref name="partial"/>: the checksum field
+    /// holds only the folded pseudo-header sum, as a TUN device with TUN_F_CSUM hands it over.</summary>
+    public static byte[] Tcp6(Hit source, Hit destination, uint sequence, ReadOnlySpan<byte> data, byte flags = 0x10, bool partial = false)
+    {
+        var p = new byte[BeetPacket.Ipv6HeaderLength + 20 + data.Length];
+        BeetPacket.WriteIpv6Header(p, source, destination, BeetPacket.ProtocolTcp, 20 + data.Length);
+        var tcp = p.AsSpan(BeetPacket.Ipv6HeaderLength);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, 40000);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], 5201);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], sequence);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], 1);
+        tcp[12] = 5 << 4;
+        tcp[13] = flags;
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 1000);
+        data.CopyTo(tcp[20..]);
+        if (partial)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], InternetChecksum.Fold(Ipv6PseudoHeader(source, destination, BeetPacket.ProtocolTcp, tcp.Length)));
+        }
+        else
+        {
+            BeetPacket.WriteIpv6TransportChecksum(tcp, BeetPacket.ProtocolTcp, source, destination);
+        }
+
+        return p;
+    }
+
     public static byte[] Echo4(uint source, uint destination, ushort id, ushort sequence)
     {
         var p = new byte[BeetPacket.Ipv4HeaderLength + 8 + 16];

@@ -195,6 +195,9 @@ internal sealed class DataPlaneTestPair : IDisposable
 
         public bool RecordEsp { get; set; }
 
+        /// <summary>As a TUN device with offloads: every write starts with a virtio_net_hdr of this length (0: none).</summary>
+        public int VnetHeaderLength { get; set; }
+
         /// <summary>Counts writes without copying (allocation tests).</summary>
         public bool CountOnly { get; set; }
 

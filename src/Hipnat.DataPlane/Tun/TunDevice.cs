@@ -23,12 +23,27 @@ public sealed unsafe class TunDevice : IDisposable
     private readonly FileDescriptorHandle _wake;
     private volatile bool _shutdown;
 
-    private TunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name)
+    private TunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int vnetHeaderLength, TunOffloads offloads)
     {
         _tun = tun;
         _wake = wake;
         Name = name;
+        VnetHeaderLength = vnetHeaderLength;
+        Offloads = offloads;
     }
+
+    /// <summary>
+    /// <see cref="VirtioNetHeader.Size"/> when the device was opened with IFF_VNET_HDR: then every buffer read
+    /// starts with a virtio_net_hdr in front of the packet, and every buffer written must; 0 for plain packets.
+    /// </summary>
+    public int VnetHeaderLength { get; }
+
+    /// <summary>The offloads the kernel accepted (TUNSETOFFLOAD): what reads may hand over unfinished.</summary>
+    public TunOffloads Offloads { get; }
+
+    /// <summary>Every offload the data plane can finish itself, in the order they are given up when refused.</summary>
+    public const TunOffloads AllOffloads =
+        TunOffloads.Checksum | TunOffloads.Tso4 | TunOffloads.Tso6 | TunOffloads.TsoEcn | TunOffloads.Uso4 | TunOffloads.Uso6;
 
     /// <summary>The interface name the kernel assigned (the requested one, or the expansion of a pattern such as <c>hip%d</c>).</summary>
     public string Name { get; }
@@ -41,8 +56,14 @@ public sealed unsafe class TunDevice : IDisposable
     /// creating the interface if needed (TUNSETIFF with IFF_TUN | IFF_NO_PI: plain IP packets without the 4-octet
     /// packet information header).
     /// </summary>
+    /// <param name="offloads">
+    /// Offloads to ask for (<see cref="AllOffloads"/> for all): the device is then opened with IFF_VNET_HDR and
+    /// TUNSETOFFLOAD, giving up USO, then ECN, then TSO, as the kernel refuses them (Documentation/networking/tuntap.rst);
+    /// where IFF_VNET_HDR itself is refused, the device is plain. <see cref="VnetHeaderLength"/> and
+    /// <see cref="Offloads"/> say what was granted.
+    /// </param>
     /// <exception cref="IOException">The device cannot be opened or attached (errno in the message; EPERM without CAP_NET_ADMIN).</exception>
-    public static TunDevice Create(string name, bool multiQueue = false)
+    public static TunDevice Create(string name, bool multiQueue = false, TunOffloads offloads = TunOffloads.None)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (Encoding.UTF8.GetByteCount(name) >= TunNativeMethods.IfNameSize)
@@ -64,10 +85,23 @@ public sealed unsafe class TunDevice : IDisposable
             request.Clear();
             Encoding.UTF8.GetBytes(name, request[..(TunNativeMethods.IfNameSize - 1)]);
             short flags = (short)(TunNativeMethods.IffTun | TunNativeMethods.IffNoPi | (multiQueue ? TunNativeMethods.IffMultiQueue : 0));
-            MemoryMarshal.Write(request[TunNativeMethods.IfNameSize..], in flags);
+            bool vnet = offloads != TunOffloads.None;
+            short requested = vnet ? (short)(flags | TunNativeMethods.IffVnetHdr) : flags;
+            MemoryMarshal.Write(request[TunNativeMethods.IfNameSize..], in requested);
             if (TunNativeMethods.Ioctl(fd, TunNativeMethods.TunSetIff, ifr) < 0)
             {
-                throw LastError($"TUNSETIFF {name}");
+                if (!vnet || Marshal.GetLastPInvokeError() != TunNativeMethods.EInval)
+                {
+                    throw LastError($"TUNSETIFF {name}");
+                }
+
+                // No virtio_net_hdr here (or an existing queue without it): plain packets.
+                vnet = false;
+                MemoryMarshal.Write(request[TunNativeMethods.IfNameSize..], in flags);
+                if (TunNativeMethods.Ioctl(fd, TunNativeMethods.TunSetIff, ifr) < 0)
+                {
+                    throw LastError($"TUNSETIFF {name}");
+                }
             }
 
             var assigned = request[..TunNativeMethods.IfNameSize];
@@ -80,7 +114,8 @@ public sealed unsafe class TunDevice : IDisposable
                 throw LastError("eventfd");
             }
 
-            return new TunDevice(tun, new FileDescriptorHandle(wake), actual);
+            var granted = vnet ? SetOffloads(fd, offloads) : TunOffloads.None;
+            return new TunDevice(tun, new FileDescriptorHandle(wake), actual, vnet ? VirtioNetHeader.Size : 0, granted);
         }
         catch
         {
@@ -89,13 +124,44 @@ public sealed unsafe class TunDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// TUNSETVNETHDRSZ to the 10-octet header, then TUNSETOFFLOAD with <paramref name="wanted"/>; a kernel refuses
+    /// flags it does not know (EINVAL), so USO (Linux 6.2+), then ECN, then TSO are given up in turn. Returns what was
+    /// granted (None: the header is still there, always with nothing to finish).
+    /// </summary>
+    private static TunOffloads SetOffloads(int fd, TunOffloads wanted)
+    {
+        int size = VirtioNetHeader.Size;
+        _ = TunNativeMethods.Ioctl(fd, TunNativeMethods.TunSetVnetHdrSz, (byte*)&size); // 10 is also the default
+
+        // TSO needs the checksum offload (tun_set_offload); each step drops what the previous kernel refused.
+        ReadOnlySpan<TunOffloads> dropInTurn = [TunOffloads.None, TunOffloads.Uso4 | TunOffloads.Uso6, TunOffloads.TsoEcn, TunOffloads.Tso4 | TunOffloads.Tso6];
+        var flags = wanted.HasFlag(TunOffloads.Checksum) ? wanted : TunOffloads.None;
+        foreach (var drop in dropInTurn)
+        {
+            flags &= ~drop;
+            if (flags == TunOffloads.None)
+            {
+                break;
+            }
+
+            if (TunNativeMethods.Ioctl(fd, TunNativeMethods.TunSetOffload, (byte*)(nuint)(uint)flags) == 0)
+            {
+                return flags;
+            }
+        }
+
+        return TunOffloads.None;
+    }
+
     /// <summary>True when the process may create TUN devices here: effective uid 0 and <c>/dev/net/tun</c> present.</summary>
     public static bool IsSupported =>
         OperatingSystem.IsLinux() && File.Exists(ClonePath) && TunNativeMethods.GetEffectiveUserId() == 0;
 
     /// <summary>
     /// Reads one packet, waiting until one arrives. False (length 0) once the device is shut down. A packet larger
-    /// than the buffer is truncated by the kernel, so use a buffer of at least the interface MTU.
+    /// than the buffer is truncated by the kernel, so use a buffer of at least the interface MTU (with offloads:
+    /// <see cref="VnetHeaderLength"/> + 65,535; the length then counts the header, which comes first).
     /// </summary>
     /// <exception cref="IOException">read(2) or poll(2) failed for another reason.</exception>
     public bool TryRead(Span<byte> buffer, out int length) => Read(buffer, out length, wait: true);
@@ -151,7 +217,10 @@ public sealed unsafe class TunDevice : IDisposable
         }
     }
 
-    /// <summary>Writes one IP packet into the local stack. False once the device is shut down.</summary>
+    /// <summary>
+    /// Writes one IP packet into the local stack (preceded by its virtio_net_hdr when <see cref="VnetHeaderLength"/>
+    /// is not 0). False once the device is shut down.
+    /// </summary>
     /// <exception cref="IOException">write(2) failed (for example EIO while the interface is down, EINVAL for a malformed packet).</exception>
     public bool TryWrite(ReadOnlySpan<byte> packet)
     {

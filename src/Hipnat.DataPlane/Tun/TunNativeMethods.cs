@@ -12,6 +12,15 @@ internal static unsafe partial class TunNativeMethods
     /// <summary>TUNSETIFF = _IOW('T', 202, int) (linux/if_tun.h).</summary>
     public const nuint TunSetIff = 0x400454CA;
     public const short IffTun = 0x0001;
+
+    /// <summary>IFF_VNET_HDR: every read and write starts with a struct virtio_net_hdr.</summary>
+    public const short IffVnetHdr = 0x4000;
+
+    /// <summary>TUNSETOFFLOAD = _IOW('T', 208, unsigned int); the flags are passed by value.</summary>
+    public const nuint TunSetOffload = 0x400454D0;
+
+    /// <summary>TUNSETVNETHDRSZ = _IOW('T', 216, int); a pointer to the size.</summary>
+    public const nuint TunSetVnetHdrSz = 0x400454D8;
     public const short IffNoPi = 0x1000;
     public const short IffMultiQueue = 0x0100;
 
@@ -26,6 +35,7 @@ internal static unsafe partial class TunNativeMethods
 
     public const int EIntr = 4;
     public const int EAgain = 11;
+    public const int EInval = 22;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd

@@ -72,4 +72,7 @@ public enum DataPlaneDrop
 
     /// <summary>To an address of the peer not verified yet, beyond the credit its own traffic earned (RFC 8046 §5.6.1).</summary>
     NoCredit,
+
+    /// <summary>A packet from a TUN device with offloads whose virtio_net_hdr does not fit it (GSO type, lengths, checksum offsets): not segmented, not sent.</summary>
+    BadOffload,
 }

@@ -288,10 +288,18 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     private void ReportTooBig(ReadOnlySpan<byte> packet, int mtu)
     {
         Count(DataPlaneDrop.TooBig);
-        Span<byte> icmp = stackalloc byte[1280];
-        if (BeetPacket.TryWriteTooBig(packet, mtu, icmp, out int length) && _writer is { } writer)
+        if (_writer is not { } writer)
         {
-            writer.TryWrite(icmp[..length]);
+            return;
+        }
+
+        int header = writer.VnetHeaderLength; // 0, or an empty virtio_net_hdr in front
+        Span<byte> icmp = stackalloc byte[Hipnat.DataPlane.Tun.VirtioNetHeader.Size + 1280];
+        icmp[..header].Clear();
+        if (BeetPacket.TryWriteTooBig(packet, mtu, icmp[header..], out int length))
+        {
+            FlushCoalesced(writer);
+            writer.TryWrite(icmp[..(header + length)]);
         }
     }
 
@@ -390,6 +398,12 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     {
         ArgumentNullException.ThrowIfNull(tun);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (tun.VnetHeaderLength > 0)
+        {
+            RunOffloadReader(tun, batchSize);
+            return;
+        }
+
         var buffers = new byte[batchSize][];
         for (int i = 0; i < batchSize; i++)
         {
@@ -445,37 +459,43 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
                 Thread.Sleep(10);
             }
 
-            // Runs of datagrams for one route go out together.
-            int i = 0;
-            while (i < ready)
+            SendReady(datagrams, routes, peers, lengths, ready);
+        }
+    }
+
+    /// <summary>Sends the first <paramref name="ready"/> sealed datagrams: runs for one route go out together
+    /// (<see cref="IEspSender.SendBatch"/>, UDP segmentation offload); clears the references it held.</summary>
+    private void SendReady(EspDatagram[] datagrams, EspRoute[] routes, PeerEntry[] peers, int[] lengths, int ready)
+    {
+        int i = 0;
+        while (i < ready)
+        {
+            var route = routes[i];
+            int j = i + 1;
+            while (j < ready && ReferenceEquals(routes[j], route))
             {
-                var route = routes[i];
-                int j = i + 1;
-                while (j < ready && ReferenceEquals(routes[j], route))
-                {
-                    j++;
-                }
-
-                int sent = j - i == 1
-                    ? (_sender.Send(datagrams[i].Span, route) ? 1 : 0)
-                    : _sender.SendBatch(route, datagrams.AsSpan(i, j - i));
-                for (int k = i; k < j; k++)
-                {
-                    CountSent(peers[k], lengths[k]);
-                }
-
-                if (sent < j - i)
-                {
-                    Interlocked.Add(ref _packetsOut, sent - (j - i));
-                    Interlocked.Add(ref _drops[(int)DataPlaneDrop.SendFailed], (j - i) - sent);
-                }
-
-                i = j;
+                j++;
             }
 
-            Array.Clear(routes, 0, ready);
-            Array.Clear(peers, 0, ready);
+            int sent = j - i == 1
+                ? (_sender.Send(datagrams[i].Span, route) ? 1 : 0)
+                : _sender.SendBatch(route, datagrams.AsSpan(i, j - i));
+            for (int k = i; k < j; k++)
+            {
+                CountSent(peers[k], lengths[k]);
+            }
+
+            if (sent < j - i)
+            {
+                Interlocked.Add(ref _packetsOut, sent - (j - i));
+                Interlocked.Add(ref _drops[(int)DataPlaneDrop.SendFailed], (j - i) - sent);
+            }
+
+            i = j;
         }
+
+        Array.Clear(routes, 0, ready);
+        Array.Clear(peers, 0, ready);
     }
 
     public void Dispose()
@@ -542,6 +562,24 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             total = BeetPacket.WriteIpv6Header(buffer.AsSpan(start), peer.Hit, _localHit, nextHeader, length);
         }
 
+        int header = writer.VnetHeaderLength;
+        if (header > 0)
+        {
+            // A TUN device with offloads: join in-order TCP segments of a receive burst (GRO), else write the
+            // packet behind an empty virtio_net_hdr (gso_type NONE, checksum complete).
+            if (t_batching && nextHeader == ProtocolTcp && TryCoalesce(writer, buffer.AsSpan(start, total)))
+            {
+                Interlocked.Increment(ref _packetsIn);
+                Interlocked.Add(ref _bytesIn, total);
+                return;
+            }
+
+            FlushCoalesced(writer);
+            start -= header;
+            total += header;
+            buffer.AsSpan(start, header).Clear();
+        }
+
         bool written;
         try
         {
@@ -559,7 +597,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         }
 
         Interlocked.Increment(ref _packetsIn);
-        Interlocked.Add(ref _bytesIn, total);
+        Interlocked.Add(ref _bytesIn, total - header);
     }
 
     /// <summary>A first fragment of a TCP or UDP datagram from the peer names an IPv4 flow (the rest of it goes the same way).</summary>

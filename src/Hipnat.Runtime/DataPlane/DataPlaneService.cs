@@ -138,7 +138,7 @@ public sealed class DataPlaneService : IDisposable
         TunDevice? tun = null;
         try
         {
-            tun = TunDevice.Create(settings.Name);
+            tun = TunDevice.Create(settings.Name, offloads: settings.Offload ? TunDevice.AllOffloads : TunOffloads.None);
             EnableIpv6(tun.Name);
             new TunConfigurator().ConfigureHipInterface(tun.Name, host.LocalHit, BeetPacket.FromLsi(lsis.LocalLsi), settings.Mtu, network);
         }
@@ -173,8 +173,9 @@ public sealed class DataPlaneService : IDisposable
         };
         var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp, rawEsp) { TurnRelays = turn };
         logger.LogInformation(
-            "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}{Raw}",
+            "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}, offloads {Offloads}{Raw}",
             tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), network, settings.Mtu,
+            !settings.Offload ? "off" : tun.VnetHeaderLength == 0 ? "refused by the kernel (plain TUN)" : tun.Offloads.ToString(),
             rawEsp is null ? string.Empty : $"; ESP over IP protocol 50 on {string.Join(", ", rawEsp.LocalAddresses)}");
         return service;
     }
@@ -598,5 +599,7 @@ public sealed class DataPlaneService : IDisposable
         public bool TryRead(Span<byte> buffer, out int length) => tun.TryRead(buffer, out length);
 
         public bool TryReadNow(Span<byte> buffer, out int length) => tun.TryReadNow(buffer, out length);
+
+        public int VnetHeaderLength => tun.VnetHeaderLength;
     }
 }

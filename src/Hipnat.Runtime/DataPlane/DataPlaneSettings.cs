@@ -29,7 +29,13 @@ public sealed class DataPlaneSettings
     public const int MaximumMtu = 65000;
 
     /// <summary>Every key of the "tun" object, for the documentation check.</summary>
-    internal static readonly string[] Keys = ["enabled", "name", "mtu", "lsiNetwork", "localLsi", "replayWindow", "rekeyAfterPackets", "rekeyAfterBytes", "rekeyAfterSeconds"];
+    internal static readonly string[] Keys = ["enabled", "name", "mtu", "lsiNetwork", "localLsi", "replayWindow", "rekeyAfterPackets", "rekeyAfterBytes", "rekeyAfterSeconds", "offload"];
+
+    /// <summary>
+    /// Open the TUN device with IFF_VNET_HDR and TCP/UDP segmentation and checksum offloads (TUNSETOFFLOAD): the data
+    /// plane segments 64 KiB super-segments itself and writes coalesced ones; false: plain packets, one per syscall.
+    /// </summary>
+    public bool Offload { get; set; } = true;
 
     /// <summary>Anti-replay window of every inbound SA (RFC 6479; RFC 4303 §3.4.3).</summary>
     public int ReplayWindow { get; set; } = Hipnat.DataPlane.Esp.ReplayWindow.DefaultSize;
@@ -180,6 +186,14 @@ public sealed class DataPlaneSettings
                     break;
                 case "rekeyAfterBytes":
                     s.RekeyAfterBytes = (ulong)Whole(source, key, v, 1_000_000, long.MaxValue, "write an octet count of at least 1000000, or remove the key");
+                    break;
+                case "offload":
+                    s.Offload = v.ValueKind switch
+                    {
+                        JsonValueKind.True => true,
+                        JsonValueKind.False => false,
+                        _ => throw Fail(source, key, v, "expected true or false", "write true or false without quotes"),
+                    };
                     break;
                 case "rekeyAfterSeconds":
                     s.RekeyAfter = TimeSpan.FromSeconds(Whole(source, key, v, 10, 31_536_000, "write 10-31536000 seconds, or remove the key"));

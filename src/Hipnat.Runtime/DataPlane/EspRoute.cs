@@ -70,8 +70,11 @@ public interface IEspSender
 /// <summary>Where decrypted packets go: the TUN device, or a test's collector. Called from several threads.</summary>
 public interface IPacketWriter
 {
-    /// <summary>Writes one IP packet. False when the device is gone.</summary>
+    /// <summary>Writes one IP packet (behind its virtio_net_hdr when <see cref="VnetHeaderLength"/> is not 0). False when the device is gone.</summary>
     bool TryWrite(ReadOnlySpan<byte> packet);
+
+    /// <summary>Octets of virtio_net_hdr every written packet starts with (a TUN device with IFF_VNET_HDR); 0: plain packets.</summary>
+    int VnetHeaderLength => 0;
 }
 
 /// <summary>The TUN device as the reader thread sees it.</summary>
@@ -82,4 +85,7 @@ public interface ITunReader
 
     /// <summary>Reads one packet if one is queued now. False when none is (or the device is shut down).</summary>
     bool TryReadNow(Span<byte> buffer, out int length);
+
+    /// <summary>Octets of virtio_net_hdr in front of every packet read (a TUN device with IFF_VNET_HDR and offloads); 0: plain packets.</summary>
+    int VnetHeaderLength => 0;
 }

@@ -13,4 +13,17 @@ public interface IEspReceiver
     /// arrived at, so a peer's new source address (a NAT rebinding, draft-melen-hip-nat-mm §3.3) is noticed.</summary>
     bool TryReceive(ReadOnlySpan<byte> datagram, in Hipnat.Core.Transport.TransportAddress local, in Hipnat.Core.Transport.TransportAddress from) =>
         TryReceive(datagram);
+
+    /// <summary>
+    /// Receive threads: the datagrams passed until <see cref="EndBatch"/> came in one receive call (a UDP_GRO burst
+    /// from one sender), so the receiver may hold decrypted packets back to coalesce them.
+    /// </summary>
+    void BeginBatch()
+    {
+    }
+
+    /// <summary>Receive threads: the batch is over; everything held back is written now.</summary>
+    void EndBatch()
+    {
+    }
 }

@@ -178,11 +178,35 @@ internal sealed class UdpListener : IDisposable
         _ => $"cannot listen on {address}: {e.Message}",
     };
 
+    /// <summary>
+    /// Receive buffer of the HIP/ESP socket: room for about a hundred coalesced 64 KiB bursts (UDP_GRO), so a receive
+    /// thread kept off the CPU for a few milliseconds does not drop whole bursts of a TCP flow's segments.
+    /// </summary>
+    internal const int ReceiveBufferBytes = 8 << 20;
+
     private static void TrySetBufferSizes(Socket socket)
     {
+        // SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed net.core.rmem_max; without the capability SO_RCVBUF, capped by it.
+        const int SolSocket = 1;
+        const int SoRcvBufForce = 33;
         try
         {
-            socket.ReceiveBufferSize = 1 << 20;
+            socket.SetRawSocketOption(SolSocket, SoRcvBufForce, BitConverter.GetBytes(ReceiveBufferBytes));
+        }
+        catch (SocketException)
+        {
+            try
+            {
+                socket.ReceiveBufferSize = ReceiveBufferBytes;
+            }
+            catch (SocketException)
+            {
+                // Best effort: the kernel caps it anyway.
+            }
+        }
+
+        try
+        {
             socket.SendBufferSize = 1 << 20;
         }
         catch (SocketException)
@@ -324,17 +348,35 @@ internal sealed class UdpListener : IDisposable
                     segment = Math.Max(length, 1);
                 }
 
-                for (int offset = 0; offset < length || offset == 0; offset += segment)
+                // A burst is one batch for the data plane, which may join its TCP segments (TUN offloads).
+                var espReceiver = _espReceiver;
+                bool burst = espReceiver is not null && segment < length;
+                if (burst)
                 {
-                    var datagram = scratch.AsSpan(offset, Math.Min(segment, length - offset));
-                    _counters.CountReceived();
-                    if (_espReceiver is { } esp && datagram.Length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0
-                        && !HipUdpFraming.IsStun(datagram) && esp.TryReceive(datagram, local, from))
-                    {
-                        continue;
-                    }
+                    espReceiver!.BeginBatch();
+                }
 
-                    inbox.PostDatagram(ReceivedDatagram.Copy(local, from, datagram));
+                try
+                {
+                    for (int offset = 0; offset < length || offset == 0; offset += segment)
+                    {
+                        var datagram = scratch.AsSpan(offset, Math.Min(segment, length - offset));
+                        _counters.CountReceived();
+                        if (espReceiver is { } esp && datagram.Length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(datagram) != 0
+                            && !HipUdpFraming.IsStun(datagram) && esp.TryReceive(datagram, local, from))
+                        {
+                            continue;
+                        }
+
+                        inbox.PostDatagram(ReceivedDatagram.Copy(local, from, datagram));
+                    }
+                }
+                finally
+                {
+                    if (burst)
+                    {
+                        espReceiver!.EndBatch();
+                    }
                 }
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)

@@ -38,4 +38,8 @@ internal sealed class TurnEspReceiver(IEspReceiver inner, TurnRelayTable table) 
 
         return inner.TryReceive(datagram, local, from);
     }
+
+    public void BeginBatch() => inner.BeginBatch();
+
+    public void EndBatch() => inner.EndBatch();
 }
