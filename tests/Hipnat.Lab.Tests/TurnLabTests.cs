@@ -32,7 +32,8 @@ public class TurnLabTests
         var turnServer = new IPEndPoint(turnHost.Address, TurnPort);
         string config = Path.Combine(lab.Lab.WorkDirectory, "turn.json");
         File.WriteAllText(config, $$"""{ "turnServers": [ { "address": "{{turnServer}}", "username": "lab", "password": "secret" } ] }""");
-        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}", "--log-level", "debug"];
+        // TURN is what is tested: no data relay from the HIP relay beside it (it would outrank TURN's candidate).
+        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}", "--no-relay-esp", "--log-level", "debug"];
         using var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], register);
         using var alice = lab.Tool.StartHost(lab.AliceHost, lab.Ids["alice"], [.. register, "--config", config, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}"]);
         HipLab.WaitForRegistration(bob, lab.RelayHit);
@@ -78,7 +79,8 @@ public class TurnLabTests
         turnHost.AddCounter("relayed-in", "filter", "INPUT", "-p", "udp", "--dport", "49152:49300");
         turnHost.AddCounter("relayed-out", "filter", "OUTPUT", "-p", "udp", "--sport", "49152:49300");
 
-        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}", "--log-level", "debug"];
+        // TURN is what is tested: no data relay from the HIP relay beside it (it would outrank TURN's candidate).
+        string[] register = ["--relay", $"{lab.RelayHit}={lab.RelayEndpoint}", "--no-relay-esp", "--log-level", "debug"];
         using var bob = lab.Tool.StartHost(lab.BobHost, lab.Ids["bob"], turnOnBoth ? [.. register, "--config", config] : register);
         using var alice = lab.Tool.StartHost(lab.AliceHost, lab.Ids["alice"], [.. register, "--config", config, "--peer", $"{lab.BobHit}={lab.RelayEndpoint}"]);
         HipLab.WaitForRegistration(bob, lab.RelayHit);

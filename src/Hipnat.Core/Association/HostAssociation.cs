@@ -193,6 +193,9 @@ internal sealed class HostAssociation
     public TimeSpan IceDue { get; set; } = TimeSpan.MaxValue;
 
     /// <summary>Registrar association: a PEER_PERMISSION UPDATE is wanted once the outstanding UPDATE completes.</summary>
+    /// <summary>A registration (or its cancellation) waits for the UPDATE in flight; it is sent when that one completes.</summary>
+    public bool RegistrationUpdateWanted { get; set; }
+
     public bool PermissionUpdateWanted { get; set; }
 
     /// <summary>ICE: our candidates changed; an UPDATE with LOCATOR_SET goes out once the outstanding one completes.</summary>

@@ -50,6 +50,10 @@ public sealed partial class HipHost
             {
                 StartUpdate(registrar, now, UpdateKind.Registration, null);
             }
+            else
+            {
+                a.RegistrationUpdateWanted = true; // RFC 7401 §6.11: one UPDATE at a time
+            }
 
             return;
         }
@@ -426,6 +430,10 @@ public sealed partial class HipHost
             if (a.PendingUpdateId is null)
             {
                 StartUpdate(a.PeerHit, now, UpdateKind.Registration, null);
+            }
+            else
+            {
+                a.RegistrationUpdateWanted = true;
             }
         }
 

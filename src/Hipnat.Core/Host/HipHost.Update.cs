@@ -494,7 +494,14 @@ public sealed partial class HipHost
             a.NextUpdateRetransmit = TimeSpan.MaxValue;
             Raise(new UpdateCompleted(now, peer, done, rekeyed || a.PendingUpdateIsRekey));
             a.PendingUpdateIsRekey = false;
-            if (a.PermissionUpdateWanted && a.PendingUpdateId is null)
+            if (a.RegistrationUpdateWanted && a.PendingUpdateId is null && a.PendingRegistration is not null)
+            {
+                // A registration asked for while this UPDATE was in flight (its own REG_RESPONSE, if it carried the
+                // request, has cleared PendingRegistration above).
+                a.RegistrationUpdateWanted = false;
+                StartUpdate(peer, now, UpdateKind.Registration, null);
+            }
+            else if (a.PermissionUpdateWanted && a.PendingUpdateId is null)
             {
                 a.PermissionUpdateWanted = false;
                 StartUpdate(peer, now, UpdateKind.Permission, null);
