@@ -902,6 +902,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
                 I2Received = c.I2Received,
                 I2DhComputations = c.I2DhComputations,
                 ProbesSent = c.ProbesSent,
+                PathsSuspected = c.PathsSuspected,
                 TurnPacketsOut = (_turnTable?.ControlPacketsOut ?? 0) + (_turnTable?.EspPacketsOut ?? 0),
                 TurnPacketsIn = (_turnTable?.ControlPacketsIn ?? 0) + (_turnTable?.EspPacketsIn ?? 0),
                 TurnBytesOut = _turnTable?.BytesOut ?? 0,

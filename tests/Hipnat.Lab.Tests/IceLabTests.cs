@@ -61,6 +61,7 @@ public class IceLabTests
         var fromAlice = lab.RelayHost.ReadCounter("from-alice").Packets;
         var toAlice = lab.RelayHost.ReadCounter("to-alice").Packets;
         var relayBefore = relay.Status();
+        var aliceBefore = alice.Status();
         var ping = alice.Cli(CliTimeout, "ping", lab.BobHit, "--count", "3", "--interval", "0.2");
         Assert.True(ping.Succeeded, $"{ping}\n{Logs(alice, bob)}");
         Assert.Contains($"-> {bobPublic} (direct)", ping.StandardOutput, StringComparison.Ordinal);
@@ -74,10 +75,16 @@ public class IceLabTests
         var close = alice.Cli(HipLab.CliTimeout, "close", lab.BobHit);
         Assert.True(close.Succeeded, close.ToString());
         alice.WaitForStatus(s => HipnatStatus.State(s, lab.BobHit) is null or "CLOSED", TimeSpan.FromSeconds(5), "CLOSE_ACK from bob");
-        Assert.Equal(fromAlice, lab.RelayHost.ReadCounter("from-alice").Packets);
-        Assert.Equal(toAlice, lab.RelayHost.ReadCounter("to-alice").Packets);
+        // The one thing allowed through the relay: when a reply is late on a loaded machine, alice suspects the direct
+        // path and sends a copy of its signed echo through the control relay (draft-melen-hip-nat-mm §5.2) — one
+        // packet per suspicion, relayed to bob, and bob's answer comes direct.
+        var suspected = HipnatStatus.Counter(alice.Status(), "pathsSuspected") - HipnatStatus.Counter(aliceBefore, "pathsSuspected");
+        var fromAliceAfter = lab.RelayHost.ReadCounter("from-alice").Packets;
+        var toAliceAfter = lab.RelayHost.ReadCounter("to-alice").Packets;
+        Assert.True(fromAliceAfter - fromAlice == suspected && toAlice == toAliceAfter,
+            $"alice -> relay {fromAlice} -> {fromAliceAfter}, relay -> alice {toAlice} -> {toAliceAfter}, suspected {suspected}\n{Logs(alice, bob)}");
         var relayAfter = relay.Status();
-        Assert.Equal(HipnatStatus.Counter(relayBefore, "relayed"), HipnatStatus.Counter(relayAfter, "relayed"));
+        Assert.Equal(HipnatStatus.Counter(relayBefore, "relayed") + suspected, HipnatStatus.Counter(relayAfter, "relayed"));
         Assert.Equal(HipnatStatus.Counter(relayBefore, "espRelayed"), HipnatStatus.Counter(relayAfter, "espRelayed"));
     }
 

@@ -63,6 +63,10 @@ public sealed class CountersReport
     /// <summary>Direct-path probes sent after relayed base exchanges.</summary>
     public long ProbesSent { get; set; }
 
+    /// <summary>Times the active path fell silent while traffic flowed and was probed (draft-melen-hip-nat-mm §5.2);
+    /// each sends a copy of its echo through the control relay.</summary>
+    public long PathsSuspected { get; set; }
+
     /// <summary>HIP control and ESP datagrams relayed through our TURN allocations (RFC 8656), out and in, and their octets (without TURN framing).</summary>
     public long TurnPacketsOut { get; set; }
 
