@@ -65,6 +65,41 @@ public sealed class DataPlaneOffloadTests
     }
 
     [Fact]
+    public void SuperSegmentsOfMoreSegmentsThanABatchHoldsLeaveWholeAndInOrder()
+    {
+        using var pair = new DataPlaneTestPair(options: o => o with { Mtu = 1400 });
+        pair.Connect();
+        pair.ImmediateEsp = true;
+        var (a, b) = (pair.A, pair.B);
+        var tun = new VnetTun();
+
+        // gso_size 100: 600 segments each, more than one outbound batch holds; three in a row outgrow the arena.
+        var data = Payload(180000, 3);
+        for (int k = 0; k < 3; k++)
+        {
+            tun.Reads.Enqueue(WithHeader(Tso6(100), DataPlanePackets.Tcp6(a.Hit, b.Hit, (uint)(1 + (k * 60000)), data.AsSpan(k * 60000, 60000).ToArray(), flags: 0x18, partial: true)));
+        }
+
+        a.Engine.RunReader(tun, batchSize: 8);
+
+        Assert.Equal(1800, b.Received.Count);
+        var got = new List<byte>();
+        uint seq = 1;
+        foreach (var p in b.Received)
+        {
+            Assert.True(DataPlanePackets.TransportChecksumValid(p));
+            var tcp = DataPlanePackets.Transport(p);
+            Assert.Equal(seq, BinaryPrimitives.ReadUInt32BigEndian(tcp.AsSpan(4)));
+            seq += (uint)(tcp.Length - 20);
+            got.AddRange(tcp[20..]);
+        }
+
+        Assert.Equal(data, got.ToArray());
+        Assert.Equal(0, a.Engine.Dropped(DataPlaneDrop.BadOffload));
+        Assert.Equal(0, a.Engine.Dropped(DataPlaneDrop.Internal));
+    }
+
+    [Fact]
     public void APartialChecksumIsCompletedAndALyingHeaderIsCounted()
     {
         using var pair = new DataPlaneTestPair();

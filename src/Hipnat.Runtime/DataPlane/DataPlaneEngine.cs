@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using Hipnat.Core.Transport;
 using Hipnat.DataPlane.Beet;
 using Hipnat.DataPlane.Esp;
+using Hipnat.DataPlane.Tun;
 using Hipnat.Runtime.Transports;
 using Hipnat.Wire;
 using Microsoft.Extensions.Logging;
@@ -24,8 +25,9 @@ namespace Hipnat.Runtime.DataPlane;
 /// <see cref="SaDatabase"/> and concurrent dictionaries.
 /// </para>
 /// <para>
-/// Buffers: the outbound packet is read at <see cref="Headroom"/> into a buffer of <see cref="BufferSize"/> so the
-/// ESP header fits in front of the payload, which is sealed in place. Inbound packets are decrypted into a
+/// Buffers: outbound packets are read one after another into the reader's arena, each behind <see cref="Headroom"/>
+/// octets so the ESP header fits in front of the payload, which is sealed in place; a batch is sent when the arena
+/// or the batch is full or nothing more is queued (<see cref="RunReader"/>). Inbound packets are decrypted into a
 /// per-thread buffer behind room for the rebuilt IPv6 or IPv4 header.
 /// </para>
 /// </remarks>
@@ -39,6 +41,15 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
 
     /// <summary>Size of a packet buffer: headroom, packet, and room for ESP padding and ICV.</summary>
     public const int BufferSize = Headroom + MaxPacket + 128;
+
+    /// <summary>Octets of packets (each with its headroom and tail) one outbound batch holds before it is sent.</summary>
+    private const int ArenaSize = 1 << 20;
+
+    /// <summary>Most ESP datagrams in one outbound batch.</summary>
+    private const int MaxBatchDatagrams = 512;
+
+    /// <summary>Room after a segment for ESP padding and ICV.</summary>
+    private const int SegmentTail = 128;
 
     private const byte ProtocolIcmp = 1;
     private const byte ProtocolTcp = 6;
@@ -398,52 +409,135 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     {
         ArgumentNullException.ThrowIfNull(tun);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        if (tun.VnetHeaderLength > 0)
+        int header = tun.VnetHeaderLength; // 0 without offloads
+        var arena = GC.AllocateUninitializedArray<byte>(ArenaSize, pinned: true);
+        var datagrams = new EspDatagram[MaxBatchDatagrams];
+        var routes = new EspRoute[MaxBatchDatagrams];
+        var peers = new PeerEntry[MaxBatchDatagrams];
+        var lengths = new int[MaxBatchDatagrams];
+        byte[]? spill = null;
+        int maxSegment = _options.Mtu ?? MaxPacket;
+        int cursor = 0;
+        int ready = 0;
+
+        void Flush()
         {
-            RunOffloadReader(tun, batchSize);
-            return;
+            SendReady(datagrams, routes, peers, lengths, ready);
+            cursor = 0;
+            ready = 0;
         }
 
-        var buffers = new byte[batchSize][];
-        for (int i = 0; i < batchSize; i++)
+        // Seals the packet at offset in place; the next packet goes after its tail.
+        void Seal(int offset, int length)
         {
-            buffers[i] = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+            if (TrySeal(arena, offset, length, out var peer, out var route, out int start, out int wireLength))
+            {
+                datagrams[ready] = new EspDatagram(arena, start, wireLength);
+                routes[ready] = route;
+                peers[ready] = peer;
+                lengths[ready] = length;
+                ready++;
+            }
+
+            cursor = Align(offset + length + SegmentTail);
         }
 
-        var datagrams = new EspDatagram[batchSize];
-        var routes = new EspRoute[batchSize];
-        var peers = new PeerEntry[batchSize];
-        var lengths = new int[batchSize];
         while (!_disposed)
         {
-            int ready = 0;
             try
             {
                 for (int n = 0; n < batchSize; n++)
                 {
-                    var buffer = buffers[ready];
-                    int length;
+                    if (cursor + Headroom + MaxPacket + SegmentTail > ArenaSize || ready == MaxBatchDatagrams)
+                    {
+                        Flush();
+                    }
+
+                    // The packet lands behind its headroom in the arena and is sealed where it lies; a virtio_net_hdr
+                    // (with offloads) sits in the headroom, which the ESP headers overwrite.
+                    int offset = cursor + Headroom;
+                    var into = arena.AsSpan(offset - header, header + MaxPacket);
+                    int total;
                     if (n == 0)
                     {
-                        if (!tun.TryRead(buffer.AsSpan(Headroom, MaxPacket), out length))
+                        if (!tun.TryRead(into, out total))
                         {
                             return;
                         }
                     }
-                    else if (!tun.TryReadNow(buffer.AsSpan(Headroom, MaxPacket), out length))
+                    else if (!tun.TryReadNow(into, out total))
                     {
                         break;
                     }
 
                     try
                     {
-                        if (TrySeal(buffer, Headroom, length, out var peer, out var route, out int start, out int wireLength))
+                        if (header == 0)
                         {
-                            datagrams[ready] = new EspDatagram(buffer, start, wireLength);
-                            routes[ready] = route;
-                            peers[ready] = peer;
-                            lengths[ready] = length;
-                            ready++;
+                            Seal(offset, total);
+                            continue;
+                        }
+
+                        if (total < header || !VirtioNetHeader.TryRead(into, out var vnet))
+                        {
+                            Count(DataPlaneDrop.BadOffload);
+                            continue;
+                        }
+
+                        var packet = arena.AsSpan(offset, total - header);
+                        if (vnet.GsoKind == VirtioNetHeader.GsoNone)
+                        {
+                            if (GsoSegmenter.TryCompleteChecksum(packet, vnet))
+                            {
+                                Seal(offset, packet.Length);
+                            }
+                            else
+                            {
+                                Count(DataPlaneDrop.BadOffload);
+                            }
+                        }
+                        else if (GsoSegmenter.TryPlan(packet, vnet, maxSegment, out var plan))
+                        {
+                            // The segments are cut into the arena after the super-segment; when they do not fit
+                            // there, the super-segment is moved aside and the batch sent first.
+                            byte[] source = arena;
+                            int sourceOffset = offset;
+                            long needed = Align(offset + packet.Length) + ((long)plan.Count * (Headroom + SegmentTail + 16 + plan.HeaderLength)) + plan.PayloadLength;
+                            if (needed > ArenaSize || ready + plan.Count > MaxBatchDatagrams)
+                            {
+                                spill ??= GC.AllocateUninitializedArray<byte>(MaxPacket, pinned: true);
+                                packet.CopyTo(spill);
+                                source = spill;
+                                sourceOffset = 0;
+                                Flush();
+                            }
+                            else
+                            {
+                                cursor = Align(offset + packet.Length);
+                            }
+
+                            var superSegment = source.AsSpan(sourceOffset, packet.Length);
+                            for (int i = 0; i < plan.Count; i++)
+                            {
+                                int length = plan.SegmentLength(i);
+                                if (ready == MaxBatchDatagrams || cursor + Headroom + length + SegmentTail > ArenaSize)
+                                {
+                                    Flush(); // only when the super-segment is in the spill buffer
+                                }
+
+                                int at = cursor + Headroom;
+                                if (GsoSegmenter.WriteSegment(superSegment, plan, i, arena.AsSpan(at, length)) != length)
+                                {
+                                    Count(DataPlaneDrop.BadOffload);
+                                    break;
+                                }
+
+                                Seal(at, length);
+                            }
+                        }
+                        else
+                        {
+                            Count(DataPlaneDrop.BadOffload);
                         }
                     }
                     catch (Exception e) when (e is not IOException)
@@ -459,9 +553,11 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
                 Thread.Sleep(10);
             }
 
-            SendReady(datagrams, routes, peers, lengths, ready);
+            Flush();
         }
     }
+
+    private static int Align(int offset) => (offset + 15) & ~15;
 
     /// <summary>Sends the first <paramref name="ready"/> sealed datagrams: runs for one route go out together
     /// (<see cref="IEspSender.SendBatch"/>, UDP segmentation offload); clears the references it held.</summary>
