@@ -192,6 +192,90 @@ public class ForgedPacketTests
         Settles(t);
     }
 
+    [Theory]
+    [InlineData(NotifyMessageType.PathUnheard)]
+    [InlineData(NotifyMessageType.ConnectivityChecksFailed)]
+    public void ReplayedNotifyIsDroppedAsDuplicateAndNotActedOn(NotifyMessageType message)
+    {
+        var t = Associated();
+
+        // A's genuine notice in the form other implementations send (no data), taken in once by B.
+        var genuine = Capture(t.A, HipPacketType.Notify, () => t.A.Invoke((h, now) => h.SendNotify(HitB(t), (ushort)message, default, now))).Single();
+        var first = Attack(t, t.B, PeerAddressAtB(t), genuine);
+        Assert.Contains(first.NewEvents, e => e.Contains(nameof(NotifyReceived), StringComparison.Ordinal));
+        long hearsNothing = t.B.Host.Counters.PeerHearsNothing;
+        long checksFailed = t.B.Host.Counters.PeerChecksFailed;
+        t.Sim.RunFor(TimeSpan.FromSeconds(5));
+
+        // The same octets again, past the two seconds PATH_UNHEARD waits between notices.
+        var replay = Attack(t, t.B, PeerAddressAtB(t), genuine);
+        replay.Unchanged();
+        replay.DroppedOnce(DropReason.Duplicate);
+        Assert.Equal(hearsNothing, t.B.Host.Counters.PeerHearsNothing);
+        Assert.Equal(checksFailed, t.B.Host.Counters.PeerChecksFailed);
+        Settles(t);
+    }
+
+    [Fact]
+    public void NoticeForAnSaThatWasRekeyedAwayIsDroppedAsDuplicate()
+    {
+        var t = Associated();
+
+        // hipnat's notices carry the SPI the peer receives on and a serial; one captured before a rekey is stale.
+        uint spiAtB = InfoB(t).SaPairs[0].InboundSpi;
+        var data = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(data, spiAtB);
+        data[7] = 1;
+        var captured = Capture(t.A, HipPacketType.Notify, () => t.A.Invoke((h, now) => h.SendNotify(HitB(t), (ushort)NotifyMessageType.PathUnheard, data, now))).Single();
+        t.A.Invoke((h, now) => h.Rekey(HitB(t), now));
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is UpdateCompleted { Rekeyed: true }), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        t.Sim.RunFor(TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(InfoB(t).SaPairs, s => s.InboundSpi == spiAtB);
+
+        var stale = Attack(t, t.B, PeerAddressAtB(t), captured);
+        stale.Unchanged();
+        stale.DroppedOnce(DropReason.Duplicate);
+        Assert.Equal(0, t.B.Host.Counters.PeerHearsNothing);
+
+        // The rule is the SPI, not the packet: the same notice for B's SPI of now is taken in.
+        uint spiNow = InfoB(t).SaPairs[0].InboundSpi;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(data, spiNow);
+        data[7] = 2;
+        var fresh = Capture(t.A, HipPacketType.Notify, () => t.A.Invoke((h, now) => h.SendNotify(HitB(t), (ushort)NotifyMessageType.PathUnheard, data, now))).Single();
+        var taken = Attack(t, t.B, PeerAddressAtB(t), fresh);
+        Assert.Contains(taken.NewEvents, e => e.Contains(nameof(NotifyReceived), StringComparison.Ordinal));
+        Settles(t);
+    }
+
+    [Fact]
+    public void ReplayedUpdateIsAcknowledgedAFewTimesThenOnlyCounted()
+    {
+        var t = Associated();
+        var captured = Capture(t.A, HipPacketType.Update, () => t.A.Invoke((h, now) => h.Rekey(HitB(t), now)), swallow: false);
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is UpdateCompleted { Rekeyed: true }), TimeSpan.FromSeconds(10)));
+        t.Sim.RunFor(TimeSpan.FromSeconds(10));
+        var update = captured.First(p => Has(p, ParameterType.EspInfo));
+
+        // From a spoofed victim's address, back to back: the burst is answered (§6.12.1 step 2), the rest is not.
+        var answered = 0;
+        var limited = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            var outcome = Attack(t, t.B, AttackerAddress, update);
+            outcome.Unchanged(ignoreLastSeen: true);
+            answered += (int)outcome.PacketsOut;
+            limited += outcome.Drops[(int)DropReason.RateLimited] == 1 ? 1 : 0;
+        }
+
+        Assert.Equal((int)HostAssociation.ReplayAnswerBurst, answered);
+        Assert.Equal(20 - answered, limited);
+
+        // The bucket refills: a retransmission seconds later is acknowledged again.
+        t.Sim.RunFor(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, Attack(t, t.B, PeerAddressAtB(t), update).PacketsOut);
+        Settles(t);
+    }
+
     [Fact]
     public void ForgedRegistrationCancelDoesNotEndTheRegistration()
     {

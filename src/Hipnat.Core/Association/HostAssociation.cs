@@ -18,6 +18,7 @@ internal sealed class HostAssociation
         PeerHit = peerHit;
         Created = now;
         StateSince = now;
+        ReplayAnswers = new Limits.TokenBucket(ReplayAnswerBurst, now);
         LastSeen = now;
     }
 
@@ -143,6 +144,21 @@ internal sealed class HostAssociation
 
     /// <summary>Our answer to that UPDATE, sent again when its SEQ comes again (RFC 7401 §6.12.1 step 2).</summary>
     public byte[]? LastPeerAnswer { get; set; }
+
+    /// <summary>Answers sent again to UPDATEs already processed (§6.12.1 step 2): a few, then only the drop is
+    /// counted, so a replayer gets no stream of ACKs toward an address of its choice.</summary>
+    internal Limits.TokenBucket ReplayAnswers;
+
+    /// <summary>Answers to UPDATEs already processed: a burst, then so many per second.</summary>
+    public const double ReplayAnswerBurst = 5;
+
+    public const double ReplayAnswersPerSecond = 1;
+
+    /// <summary>NOTIFYs taken in, to refuse them when they come again.</summary>
+    public NoticeHistory Notices { get; } = new();
+
+    /// <summary>Serial of the last notice of ours that the peer acts on (in its data, with the SPI it is for).</summary>
+    public uint NoticeSerial { get; set; }
 
     /// <summary>The R2 we sent, resent when the same I2 arrives again (Table 5).</summary>
     public byte[]? CachedR2 { get; set; }

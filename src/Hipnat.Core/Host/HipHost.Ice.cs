@@ -690,11 +690,7 @@ public sealed partial class HipHost
         }
 
         Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
-        var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, a.PeerHit);
-        b.Add(new NotificationParameter(type));
-        AddSignature(ref b);
-        AddRelayTo(ref b, a.ActivePair!);
-        int len = b.Finish();
+        int len = BuildNotice(a, type, hip);
         EmitCopy(local, remote, hip[..len]);
         a.LastSent = now;
     }

@@ -710,10 +710,7 @@ public sealed partial class HipHost
         }
 
         Span<byte> hip = stackalloc byte[HipHeader.MaxPacketLength];
-        var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, a.PeerHit);
-        b.Add(new NotificationParameter(NotifyMessageType.PathUnheard));
-        AddSignature(ref b);
-        EmitViaRelay(via, hip[..b.Finish()]);
+        EmitViaRelay(via, hip[..BuildNotice(a, NotifyMessageType.PathUnheard, hip, relayTo: false)]);
         Counters.PathUnheardSent++;
     }
 

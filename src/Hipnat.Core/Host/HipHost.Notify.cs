@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using Hipnat.Core.Association;
 using Hipnat.Core.Transport;
 using Hipnat.Wire;
 using Hipnat.Wire.Packets;
@@ -42,6 +44,34 @@ public sealed partial class HipHost
         _ = now;
     }
 
+    /// <summary>Length of the data in hipnat's own notices that the peer acts on: the SPI it receives our ESP on and a
+    /// serial. Notices without it (other implementations) are told from replays by their signature alone.</summary>
+    private const int NoticeDataLength = 8;
+
+    /// <summary>
+    /// A notice the peer acts on (PATH_UNHEARD, CONNECTIVITY_CHECKS_FAILED), signed; its data binds it to the SA in
+    /// use and numbers it, so the same notice later is a new packet and a captured one goes stale with the SA. With
+    /// <paramref name="relayTo"/>, the active pair's RELAY_TO follows the signature (RFC 9028 §5.9).
+    /// </summary>
+    private int BuildNotice(HostAssociation a, NotifyMessageType type, Span<byte> hip, bool relayTo = true)
+    {
+        var data = new byte[NoticeDataLength];
+        BinaryPrimitives.WriteUInt32BigEndian(data, a.SaPairs.Count > 0 ? a.SaPairs[^1].OutboundSpi : 0);
+        BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(4), ++a.NoticeSerial);
+        var b = new HipPacketBuilder(hip, HipPacketType.Notify, LocalHit, a.PeerHit);
+        b.Add(new NotificationParameter(type, data));
+        AddSignature(ref b);
+        if (relayTo && a.ActivePair is { } route)
+        {
+            AddRelayTo(ref b, route);
+        }
+
+        return b.Finish();
+    }
+
+    private static bool HasInboundSpi(HostAssociation a, uint spi) =>
+        a.SaPairs.Count == 0 ? spi == 0 : a.SaPairs.Exists(s => s.InboundSpi == spi);
+
     private void OnNotify(HipPacket packet, TransportAddress local, TransportAddress remote, TimeSpan now)
     {
         var peer = packet.Header.SenderHit;
@@ -54,6 +84,25 @@ public sealed partial class HipHost
         if (!CheckSignature(packet, ParameterType.HipSignature, a.PeerIdentity, $"NOTIFY from {peer}"))
         {
             return;
+        }
+
+        // §5.3.6 gives NOTIFY no SEQ: a captured notice verifies whenever it is sent again. One seen before is
+        // dropped before anything in it is looked at.
+        if (!packet.TryFind(ParameterType.HipSignature, out var signature) || !a.Notices.TryAccept(signature.Contents))
+        {
+            Drop(DropReason.Duplicate, $"NOTIFY from {peer} received before (a replay)");
+            return;
+        }
+
+        foreach (var p in packet.Parameters)
+        {
+            if (p.Type == ParameterType.Notification && HipPacket.TryRead<NotificationParameter>(p, out var n, out _)
+                && n.MessageType is NotifyMessageType.PathUnheard or NotifyMessageType.ConnectivityChecksFailed
+                && n.Data.Length == NoticeDataLength && !HasInboundSpi(a, BinaryPrimitives.ReadUInt32BigEndian(n.Data.Span)))
+            {
+                Drop(DropReason.Duplicate, $"NOTIFY {n.MessageType} from {peer} for SPI {BinaryPrimitives.ReadUInt32BigEndian(n.Data.Span):x8}, none of ours now (a replay from an earlier SA)");
+                return;
+            }
         }
 
         a.LastSeen = now;

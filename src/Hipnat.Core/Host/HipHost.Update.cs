@@ -262,6 +262,13 @@ public sealed partial class HipHost
         bool replayed = stateful && a.LastPeerUpdateId is uint lastId && seq.UpdateId <= lastId;
         if (replayed)
         {
+            if (!a.ReplayAnswers.TryTake(HostAssociation.ReplayAnswerBurst, HostAssociation.ReplayAnswersPerSecond, now))
+            {
+                // A peer resends an unacknowledged UPDATE with backoff (§6.12); more than this is someone replaying it.
+                Drop(DropReason.RateLimited, $"UPDATE SEQ {seq.UpdateId} from {peer} already processed, and acknowledged again too often: not answered");
+                return;
+            }
+
             Drop(DropReason.Duplicate, $"UPDATE SEQ {seq.UpdateId} from {peer} already processed (last {a.LastPeerUpdateId}): acknowledged again, not applied again");
         }
 
