@@ -217,6 +217,24 @@ public class ForgedPacketTests
     }
 
     [Fact]
+    public void TheSameKeepaliveNotifyTwiceStillShowsThePeerIsThere()
+    {
+        var t = Associated();
+
+        // Under a deterministic signature (RSA) every NAT_KEEPALIVE is the same octets; it changes nothing but
+        // LastSeen, so it is not held against the notice history.
+        var keepalive = Capture(t.A, HipPacketType.Notify, () => t.A.Invoke((h, now) => h.SendNotify(HitB(t), (ushort)NotifyMessageType.NatKeepalive, default, now))).Single();
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var outcome = Attack(t, t.B, PeerAddressAtB(t), keepalive);
+            Assert.Contains(outcome.NewEvents, e => e.Contains(nameof(NotifyReceived), StringComparison.Ordinal));
+            Assert.All(outcome.Drops, d => Assert.Equal(0, d));
+        }
+
+        Settles(t);
+    }
+
+    [Fact]
     public void NoticeForAnSaThatWasRekeyedAwayIsDroppedAsDuplicate()
     {
         var t = Associated();

@@ -86,23 +86,29 @@ public sealed partial class HipHost
             return;
         }
 
-        // §5.3.6 gives NOTIFY no SEQ: a captured notice verifies whenever it is sent again. One seen before is
-        // dropped before anything in it is looked at.
-        if (!packet.TryFind(ParameterType.HipSignature, out var signature) || !a.Notices.TryAccept(signature.Contents))
-        {
-            Drop(DropReason.Duplicate, $"NOTIFY from {peer} received before (a replay)");
-            return;
-        }
-
+        // §5.3.6 gives NOTIFY no SEQ: a captured notice verifies whenever it is sent again. A notice we act on that
+        // was seen before, or names an SA that is no longer ours, is dropped before anything in it is looked at.
+        // Others (NAT_KEEPALIVE, which repeats the same octets under a deterministic signature) only show the peer
+        // is there.
+        bool actedOn = false;
         foreach (var p in packet.Parameters)
         {
             if (p.Type == ParameterType.Notification && HipPacket.TryRead<NotificationParameter>(p, out var n, out _)
-                && n.MessageType is NotifyMessageType.PathUnheard or NotifyMessageType.ConnectivityChecksFailed
-                && n.Data.Length == NoticeDataLength && !HasInboundSpi(a, BinaryPrimitives.ReadUInt32BigEndian(n.Data.Span)))
+                && n.MessageType is NotifyMessageType.PathUnheard or NotifyMessageType.ConnectivityChecksFailed)
             {
-                Drop(DropReason.Duplicate, $"NOTIFY {n.MessageType} from {peer} for SPI {BinaryPrimitives.ReadUInt32BigEndian(n.Data.Span):x8}, none of ours now (a replay from an earlier SA)");
-                return;
+                actedOn = true;
+                if (n.Data.Length == NoticeDataLength && !HasInboundSpi(a, BinaryPrimitives.ReadUInt32BigEndian(n.Data.Span)))
+                {
+                    Drop(DropReason.Duplicate, $"NOTIFY {n.MessageType} from {peer} for SPI {BinaryPrimitives.ReadUInt32BigEndian(n.Data.Span):x8}, none of ours now (a replay from an earlier SA)");
+                    return;
+                }
             }
+        }
+
+        if (actedOn && (!packet.TryFind(ParameterType.HipSignature, out var signature) || !a.Notices.TryAccept(signature.Contents)))
+        {
+            Drop(DropReason.Duplicate, $"NOTIFY from {peer} received before (a replay)");
+            return;
         }
 
         a.LastSeen = now;
