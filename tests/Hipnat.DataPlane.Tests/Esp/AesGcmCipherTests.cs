@@ -25,20 +25,23 @@ public class AesGcmCipherTests
     }
 
     [Theory]
-    [InlineData(16)]
-    [InlineData(32)]
-    public void Matches_the_platform_aes_gcm_for_every_length(int keyLength)
+    [InlineData(16, true)]
+    [InlineData(32, true)]
+    [InlineData(16, false)]
+    [InlineData(32, false)]
+    public void Matches_the_platform_aes_gcm_for_every_length(int keyLength, bool wide)
     {
         var rnd = new Random(keyLength * 31);
         byte[] key = new byte[keyLength];
         rnd.NextBytes(key);
         using var platform = new AesGcm(key, 16);
-        using var ours = new AesGcmCipher(key);
+        using var ours = new AesGcmCipher(key, useWide: wide);
         Assert.Equal(AesGcmCipher.IsHardwareAccelerated, ours.UsesHardware);
+        Assert.Equal(wide && AesGcmCipher.IsHardwareAccelerated && AesGcmCipher.IsWideAccelerated, ours.UsesWide);
         int[] aadLengths = [0, 8, 12, 16, 17, 70];
-        for (int length = 0; length <= 300; length++)
+        for (int length = 0; length <= 302; length++)
         {
-            int n = length == 300 ? 1500 : length;
+            int n = length switch { 300 => 1500, 301 => 9000, 302 => 65535, _ => length };
             byte[] nonce = new byte[12];
             byte[] plaintext = new byte[n];
             byte[] aad = new byte[aadLengths[length % aadLengths.Length]];
