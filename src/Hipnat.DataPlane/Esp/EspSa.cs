@@ -16,8 +16,10 @@ namespace Hipnat.DataPlane.Esp;
 /// </para>
 /// <para>
 /// Thread-safety: <see cref="Seal"/>, <see cref="TryOpen"/> and <see cref="Dispose"/> take a per-SA lock (the cipher
-/// objects and the sequence/replay state are not thread-safe), so several I/O threads may share an SA; throughput
-/// scales by spreading SAs, not threads, over one SA. Counters and <see cref="NeedsRekey"/> may be read from any
+/// objects and the sequence/replay state are not thread-safe), so several I/O threads may share an SA. With AES-GCM
+/// on the CPU's instructions, sealing holds the lock only to take the sequence number: several threads (the TUN
+/// queues' readers) seal for one SA at once, and their packets may leave out of sequence order by up to a batch
+/// each, which the peer's replay window absorbs (RFC 4303 §3.4.3). Counters and <see cref="NeedsRekey"/> may be read from any
 /// thread without the lock and can be a packet stale. Disposing an SA that an I/O thread still holds is safe: later
 /// calls fail with <see cref="EspDropReason.SaRemoved"/> (or <see cref="ObjectDisposedException"/> from
 /// <see cref="Seal"/>).
@@ -55,6 +57,7 @@ public sealed class EspSa : IDisposable
     private ulong _consecutiveIntegrityFailures;
     private long _lastUsed;
     private bool _disposed;
+    private int _sealing;
 
     /// <summary>Creates an SA from its two keys, as drawn from KEYMAT (RFC 7402 §7).</summary>
     /// <param name="spi">The SPI; 1–255 are reserved and 0 is local-use only (RFC 4303 §2.1).</param>
@@ -251,6 +254,11 @@ public sealed class EspSa : IDisposable
             return false;
         }
 
+        // AES-GCM on the CPU's instructions keeps no state between packets: several threads seal at once, each with
+        // its own sequence number taken under the lock. The other suites (an IncrementalHash, the BCL's AesGcm) seal
+        // under the lock.
+        bool concurrent = _gcm is { UsesHardware: true };
+        ulong seq;
         lock (_lock)
         {
             // RFC 4303 §3.3.3: the sender MUST NOT send a packet that would make the sequence number cycle.
@@ -259,54 +267,30 @@ public sealed class EspSa : IDisposable
                 return false;
             }
 
-            ulong seq = _sequence + 1;
-            Span<byte> packet = destination[..total];
-
-            // Payload first: the copy is a memmove, so a payload that overlaps the header area is moved before the
-            // header overwrites it.
-            payload.CopyTo(packet[ctStart..]);
-
-            // RFC 4303 §2.1, §2.2: SPI, then the low-order 32 bits of the (extended) sequence number.
-            BinaryPrimitives.WriteUInt32BigEndian(packet, Spi);
-            BinaryPrimitives.WriteUInt32BigEndian(packet[4..], (uint)seq);
-
-            // RFC 4303 §2.4: default padding 1, 2, 3, ...; then Pad Length (§2.5) and Next Header (§2.6).
-            Span<byte> plaintext = packet[ctStart..ctEnd];
-            int padLength = ctLength - payload.Length - EspTransform.TrailerLength;
-            Span<byte> padding = plaintext.Slice(payload.Length, padLength);
-            for (int i = 0; i < padding.Length; i++)
-            {
-                padding[i] = (byte)(i + 1);
-            }
-
-            plaintext[^2] = (byte)padLength;
-            plaintext[^1] = nextHeader;
-
-            Span<byte> icv = packet.Slice(ctEnd, EspTransform.IcvSize);
-            switch (t.Cipher)
-            {
-                case EspCipherKind.AesGcm:
-                    SealGcm(packet, seq, plaintext, icv);
-                    break;
-                case EspCipherKind.AesCbc:
-                    // RFC 3602: the IV must be unpredictable. It is the encryption, under the SA key, of a random
-                    // per-SA seed xor the sequence number: distinct per packet and unpredictable without the key.
-                    Span<byte> iv = packet.Slice(EspTransform.EspHeaderLength, AesCbcCipher.BlockSize);
-                    BinaryPrimitives.WriteUInt128BigEndian(iv, _ivSeed ^ seq);
-                    _cbc!.EncryptBlock(iv, iv);
-                    _cbc.EncryptInPlace(iv, plaintext);
-                    ComputeHmacIcv(packet, ctEnd, seq);
-                    break;
-                default:
-                    // RFC 2410: NULL encryption leaves the plaintext as is.
-                    ComputeHmacIcv(packet, ctEnd, seq);
-                    break;
-            }
-
-            _sequence = seq;
+            seq = ++_sequence;
             _packets++;
             _bytes += (ulong)payload.Length;
             _lastUsed = _time.GetTimestamp();
+            if (concurrent)
+            {
+                Interlocked.Increment(ref _sealing);
+            }
+            else
+            {
+                WritePacket(payload, nextHeader, destination[..total], seq, ctStart, ctLength, ctEnd);
+            }
+        }
+
+        if (concurrent)
+        {
+            try
+            {
+                WritePacket(payload, nextHeader, destination[..total], seq, ctStart, ctLength, ctEnd);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _sealing);
+            }
         }
 
         length = total;
@@ -454,6 +438,17 @@ public sealed class EspSa : IDisposable
             }
 
             _disposed = true;
+        }
+
+        // No seal starts after _disposed; one that runs outside the lock finishes before the keys are wiped.
+        var wait = new SpinWait();
+        while (Volatile.Read(ref _sealing) != 0)
+        {
+            wait.SpinOnce();
+        }
+
+        lock (_lock)
+        {
             _gcm?.Dispose();
             _cbc?.Dispose();
             _hmac?.Dispose();
@@ -461,6 +456,54 @@ public sealed class EspSa : IDisposable
     }
 
     public override string ToString() => $"ESP SA 0x{Spi:x8} {Direction} {Transform}";
+
+    /// <summary>Writes the ESP packet for sequence number <paramref name="seq"/> into <paramref name="packet"/>
+    /// (under the lock, or outside it for hardware AES-GCM: see <see cref="TrySeal"/>).</summary>
+    private void WritePacket(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> packet, ulong seq, int ctStart, int ctLength, int ctEnd)
+    {
+        var t = Transform;
+
+        // Payload first: the copy is a memmove, so a payload that overlaps the header area is moved before the
+        // header overwrites it.
+        payload.CopyTo(packet[ctStart..]);
+
+        // RFC 4303 §2.1, §2.2: SPI, then the low-order 32 bits of the (extended) sequence number.
+        BinaryPrimitives.WriteUInt32BigEndian(packet, Spi);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[4..], (uint)seq);
+
+        // RFC 4303 §2.4: default padding 1, 2, 3, ...; then Pad Length (§2.5) and Next Header (§2.6).
+        Span<byte> plaintext = packet[ctStart..ctEnd];
+        int padLength = ctLength - payload.Length - EspTransform.TrailerLength;
+        Span<byte> padding = plaintext.Slice(payload.Length, padLength);
+        for (int i = 0; i < padding.Length; i++)
+        {
+            padding[i] = (byte)(i + 1);
+        }
+
+        plaintext[^2] = (byte)padLength;
+        plaintext[^1] = nextHeader;
+
+        Span<byte> icv = packet.Slice(ctEnd, EspTransform.IcvSize);
+        switch (t.Cipher)
+        {
+            case EspCipherKind.AesGcm:
+                SealGcm(packet, seq, plaintext, icv);
+                break;
+            case EspCipherKind.AesCbc:
+                // RFC 3602: the IV must be unpredictable. It is the encryption, under the SA key, of a random
+                // per-SA seed xor the sequence number: distinct per packet and unpredictable without the key.
+                Span<byte> iv = packet.Slice(EspTransform.EspHeaderLength, AesCbcCipher.BlockSize);
+                BinaryPrimitives.WriteUInt128BigEndian(iv, _ivSeed ^ seq);
+                _cbc!.EncryptBlock(iv, iv);
+                _cbc.EncryptInPlace(iv, plaintext);
+                ComputeHmacIcv(packet, ctEnd, seq);
+                break;
+            default:
+                // RFC 2410: NULL encryption leaves the plaintext as is.
+                ComputeHmacIcv(packet, ctEnd, seq);
+                break;
+        }
+    }
 
     private void SealGcm(Span<byte> packet, ulong seq, Span<byte> plaintext, Span<byte> icv)
     {
