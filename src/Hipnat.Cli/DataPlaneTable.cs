@@ -16,7 +16,7 @@ internal static class DataPlaneTable
         o.WriteLine();
         o.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"data plane {d.Device} (MTU {d.Mtu}), LSI {d.LocalLsi} in {d.LsiNetwork}; out {d.PacketsOut} packets / {Bytes(d.BytesOut)}, in {d.PacketsIn} / {Bytes(d.BytesIn)}; queued {d.Queued}, on-demand base exchanges {d.OnDemandConnects}"));
+            $"data plane {d.Device} (MTU {d.Mtu}, {d.Queues} queue{(d.Queues == 1 ? string.Empty : "s")}, offloads {d.Offloads}), LSI {d.LocalLsi} in {d.LsiNetwork}; out {d.PacketsOut} packets / {Bytes(d.BytesOut)}, in {d.PacketsIn} / {Bytes(d.BytesIn)}; queued {d.Queued}, on-demand base exchanges {d.OnDemandConnects}"));
         if (d.Drops.Count > 0)
         {
             o.WriteLine($"  drops  {string.Join(", ", d.Drops.Select(kv => $"{kv.Key} {kv.Value}"))}");

@@ -58,6 +58,7 @@ public sealed class EspSa : IDisposable
     private long _lastUsed;
     private bool _disposed;
     private int _sealing;
+    private ulong[]? _unsent; // per concurrent sealer: the oldest sequence number it sealed and has not sent (0: none)
 
     /// <summary>Creates an SA from its two keys, as drawn from KEYMAT (RFC 7402 §7).</summary>
     /// <param name="spi">The SPI; 1–255 are reserved and 0 is local-use only (RFC 4303 §2.1).</param>
@@ -234,10 +235,41 @@ public sealed class EspSa : IDisposable
         throw new ArgumentException($"destination holds {destination.Length} octets, {Transform.GetSealedLength(payload.Length)} needed", nameof(destination));
     }
 
+    /// <summary><paramref name="sealer"/> has sent every packet it sealed with this SA.</summary>
+    public void MarkSent(int sealer)
+    {
+        if (_unsent is { } unsent && (uint)sealer < MaxSealers)
+        {
+            Volatile.Write(ref unsent[sealer], 0);
+        }
+    }
+
+    /// <summary>
+    /// Most sealers (the readers of a multi-queue TUN device) that share an SA through <see cref="TrySeal(ReadOnlySpan{byte}, byte, Span{byte}, int, out int, out bool)"/>.
+    /// </summary>
+    public const int MaxSealers = 16;
+
+    /// <summary>
+    /// How far one sealer may take sequence numbers ahead of another's oldest packet not yet sent: packets of the SA
+    /// leave out of order by less than this, inside any receiver's replay window (RFC 4303 §3.4.3: at least 32).
+    /// </summary>
+    public const int ReorderBound = 32;
+
     /// <summary>As <see cref="Seal"/>, returning false instead of throwing when the destination is too small, the
     /// sequence number is exhausted or the SA was disposed. No sequence number is consumed on failure.</summary>
-    public bool TrySeal(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, out int length)
+    public bool TrySeal(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, out int length) =>
+        TrySeal(payload, nextHeader, destination, -1, out length, out _);
+
+    /// <summary>
+    /// <see cref="TrySeal(ReadOnlySpan{byte}, byte, Span{byte}, out int)"/> for one of several concurrent sealers,
+    /// <paramref name="sealer"/> (0 to <see cref="MaxSealers"/> - 1; -1: none). A sealer's packets count as unsent
+    /// from the first it seals until it calls <see cref="MarkSent"/>; while another sealer's oldest unsent packet is
+    /// <see cref="ReorderBound"/> numbers behind, nothing is sealed and <paramref name="mustWait"/> is true — send
+    /// what you hold, then try again.
+    /// </summary>
+    public bool TrySeal(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, int sealer, out int length, out bool mustWait)
     {
+        mustWait = false;
         if (Direction != EspSaDirection.Outbound)
         {
             throw new InvalidOperationException("an inbound SA cannot seal");
@@ -265,6 +297,27 @@ public sealed class EspSa : IDisposable
             if (_disposed || _sequence == _maxSequence)
             {
                 return false;
+            }
+
+            if (sealer >= 0)
+            {
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(sealer, MaxSealers);
+                var unsent = _unsent ??= new ulong[MaxSealers];
+                ulong next = _sequence + 1;
+                for (int i = 0; i < unsent.Length; i++)
+                {
+                    ulong oldest = Volatile.Read(ref unsent[i]);
+                    if (i != sealer && oldest != 0 && next - oldest >= ReorderBound)
+                    {
+                        mustWait = true;
+                        return false;
+                    }
+                }
+
+                if (unsent[sealer] == 0)
+                {
+                    Volatile.Write(ref unsent[sealer], next);
+                }
             }
 
             seq = ++_sequence;

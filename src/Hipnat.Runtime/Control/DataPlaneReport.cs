@@ -8,6 +8,12 @@ public sealed class DataPlaneReport
 
     public int Mtu { get; set; }
 
+    /// <summary>Queues of the TUN device, each with its reader thread.</summary>
+    public int Queues { get; set; } = 1;
+
+    /// <summary>Offloads the kernel granted (e.g. "Checksum, Tso4, Tso6"), or "none" (a plain device).</summary>
+    public string Offloads { get; set; } = "none";
+
     /// <summary>This host's LSI.</summary>
     public string LocalLsi { get; set; } = string.Empty;
 

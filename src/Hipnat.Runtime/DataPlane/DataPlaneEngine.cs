@@ -46,7 +46,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     private const int ArenaSize = 1 << 20;
 
     /// <summary>Most ESP datagrams in one outbound batch.</summary>
-    private const int MaxBatchDatagrams = 512;
+    public const int MaxBatchDatagrams = 512;
 
     /// <summary>Room after a segment for ESP padding and ICV.</summary>
     private const int SegmentTail = 128;
@@ -156,7 +156,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     /// Output processing up to the send: true with the ESP datagram's place in <paramref name="buffer"/> and its
     /// route when it is ready to go; false when the packet was queued for a base exchange or dropped (counted).
     /// </summary>
-    private bool TrySeal(byte[] buffer, int offset, int length, out PeerEntry peerEntry, out EspRoute route, out int wireStart, out int wireLength)
+    private bool TrySeal(byte[] buffer, int offset, int length, out PeerEntry peerEntry, out EspRoute route, out int wireStart, out int wireLength, SealerSlot? slot = null)
     {
         peerEntry = null!;
         route = null!;
@@ -266,11 +266,23 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
 
         var sa = pair.Outbound;
         wireStart = payloadStart - sa.PayloadOffset;
-        if (!sa.TrySeal(buffer.AsSpan(payloadStart, payload.Length), protocol, buffer.AsSpan(wireStart), out wireLength))
+        bool sealedNow;
+        while (!(sealedNow = sa.TrySeal(buffer.AsSpan(payloadStart, payload.Length), protocol, buffer.AsSpan(wireStart), slot?.Index ?? -1, out wireLength, out bool mustWait))
+            && mustWait)
+        {
+            // Another queue's reader holds older packets of this SA: send ours, let it send, then seal.
+            slot!.Flush();
+            slot.Waits++;
+            Thread.Yield();
+        }
+
+        if (!sealedNow)
         {
             Count(DataPlaneDrop.SealFailed);
             return false;
         }
+
+        slot?.Note(sa);
 
         peerEntry = peer!;
         route = current;
@@ -405,10 +417,18 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     /// queued (up to <paramref name="batchSize"/>), seals each, and sends runs of datagrams to the same route with
     /// one <see cref="IEspSender.SendBatch"/> (UDP segmentation offload on the daemon's sockets).
     /// </summary>
-    public void RunReader(ITunReader tun, int batchSize = 32)
+    /// <param name="tun">The device (or one queue of it).</param>
+    /// <param name="batchSize">Reads per wake-up at most.</param>
+    /// <param name="maxDatagrams">Datagrams sealed before they are sent at most (up to <see cref="MaxBatchDatagrams"/>).</param>
+    /// <param name="sealer">This reader's index among several reading queues of one device (-1: the only reader):
+    /// packets of one SA sealed by different readers then leave at most <see cref="EspSa.ReorderBound"/> out of
+    /// order.</param>
+    public void RunReader(ITunReader tun, int batchSize = 32, int maxDatagrams = MaxBatchDatagrams, int sealer = -1)
     {
         ArgumentNullException.ThrowIfNull(tun);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDatagrams, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDatagrams, MaxBatchDatagrams);
         int header = tun.VnetHeaderLength; // 0 without offloads
         var arena = GC.AllocateUninitializedArray<byte>(ArenaSize, pinned: true);
         var datagrams = new EspDatagram[MaxBatchDatagrams];
@@ -420,17 +440,24 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         int cursor = 0;
         int ready = 0;
 
+        var slot = sealer >= 0 ? new SealerSlot(sealer) : null;
         void Flush()
         {
             SendReady(datagrams, routes, peers, lengths, ready);
+            slot?.Sent();
             cursor = 0;
             ready = 0;
+        }
+
+        if (slot is not null)
+        {
+            slot.Flush = Flush;
         }
 
         // Seals the packet at offset in place; the next packet goes after its tail.
         void Seal(int offset, int length)
         {
-            if (TrySeal(arena, offset, length, out var peer, out var route, out int start, out int wireLength))
+            if (TrySeal(arena, offset, length, out var peer, out var route, out int start, out int wireLength, slot))
             {
                 datagrams[ready] = new EspDatagram(arena, start, wireLength);
                 routes[ready] = route;
@@ -448,7 +475,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             {
                 for (int n = 0; n < batchSize; n++)
                 {
-                    if (cursor + Headroom + MaxPacket + SegmentTail > ArenaSize || ready == MaxBatchDatagrams)
+                    if (cursor + Headroom + MaxPacket + SegmentTail > ArenaSize || ready >= maxDatagrams)
                     {
                         Flush();
                     }
@@ -503,7 +530,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
                             byte[] source = arena;
                             int sourceOffset = offset;
                             long needed = Align(offset + packet.Length) + ((long)plan.Count * (Headroom + SegmentTail + 16 + plan.HeaderLength)) + plan.PayloadLength;
-                            if (needed > ArenaSize || ready + plan.Count > MaxBatchDatagrams)
+                            if (needed > ArenaSize || ready + plan.Count > maxDatagrams)
                             {
                                 spill ??= GC.AllocateUninitializedArray<byte>(MaxPacket, pinned: true);
                                 packet.CopyTo(spill);
@@ -520,7 +547,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
                             for (int i = 0; i < plan.Count; i++)
                             {
                                 int length = plan.SegmentLength(i);
-                                if (ready == MaxBatchDatagrams || cursor + Headroom + length + SegmentTail > ArenaSize)
+                                if (ready >= maxDatagrams || cursor + Headroom + length + SegmentTail > ArenaSize)
                                 {
                                     Flush(); // only when the super-segment is in the spill buffer
                                 }

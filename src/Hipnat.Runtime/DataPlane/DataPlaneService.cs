@@ -29,13 +29,13 @@ public sealed class DataPlaneService : IDisposable
 
     private readonly HipHost _host;
     private readonly ILogger _logger;
-    private readonly TunDevice? _tun;
+    private readonly TunDevice[] _queues;
     private readonly IEspTransport? _espTransport;
     private readonly RawEspTransport? _rawEsp;
     private readonly WarningThrottle _noLocator = new(TimeSpan.FromSeconds(5));
     private Action<Action>? _post;
     private Func<TimeSpan> _clock = () => TimeSpan.Zero;
-    private Thread? _reader;
+    private readonly List<Thread> _readers = [];
     private readonly HashSet<uint> _rekeyRequested = [];
     private TimeSpan? _lastTick;
     private TimeSpan? _lastRouteRefresh;
@@ -45,13 +45,14 @@ public sealed class DataPlaneService : IDisposable
     /// <summary>A service around an existing engine; <paramref name="tun"/> may be null (tests without a device).</summary>
     /// <param name="rawEsp">ESP over IP protocol 50 for raw HIP associations; owned (started and disposed) by the service.</param>
     public DataPlaneService(
-        DataPlaneEngine engine, HipHost host, TunDevice? tun, string device, int mtu, ILogger logger, IEspTransport? espTransport = null, RawEspTransport? rawEsp = null)
+        DataPlaneEngine engine, HipHost host, TunDevice? tun, string device, int mtu, ILogger logger, IEspTransport? espTransport = null, RawEspTransport? rawEsp = null,
+        TunDevice[]? moreQueues = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(host);
         Engine = engine;
         _host = host;
-        _tun = tun;
+        _queues = tun is null ? [] : [tun, .. moreQueues ?? []];
         Device = device;
         Mtu = mtu;
         _logger = logger;
@@ -136,17 +137,27 @@ public sealed class DataPlaneService : IDisposable
         }
 
         TunDevice? tun = null;
+        var moreQueues = new List<TunDevice>();
         try
         {
-            tun = TunDevice.Create(settings.Name, offloads: settings.Offload ? TunDevice.AllOffloads : TunOffloads.None);
+            var offloads = settings.Offload ? TunDevice.AllOffloads : TunOffloads.None;
+            tun = TunDevice.Create(settings.Name, multiQueue: settings.Queues > 1, offloads: offloads);
+            for (int i = 1; i < settings.Queues; i++)
+            {
+                // Every queue is opened with the first one's flags (the kernel refuses a queue without IFF_VNET_HDR
+                // beside one with it).
+                moreQueues.Add(TunDevice.Create(tun.Name, multiQueue: true, offloads: tun.VnetHeaderLength > 0 ? offloads : TunOffloads.None));
+            }
+
             EnableIpv6(tun.Name);
             new TunConfigurator().ConfigureHipInterface(tun.Name, host.LocalHit, BeetPacket.FromLsi(lsis.LocalLsi), settings.Mtu, network);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
+            moreQueues.ForEach(q => q.Dispose());
             tun?.Dispose();
             rawEsp?.Dispose();
-            return Unavailable(settings, logger, $"cannot set up TUN interface {settings.Name}: {e.Message}");
+            return Unavailable(settings, logger, $"cannot set up TUN interface {settings.Name}{(settings.Queues > 1 ? $" with {settings.Queues} queues" : string.Empty)}: {e.Message}");
         }
 
         var options = new DataPlaneOptions
@@ -171,10 +182,10 @@ public sealed class DataPlaneService : IDisposable
         {
             PassUnknownSpiToCore = registrar,
         };
-        var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp, rawEsp) { TurnRelays = turn };
+        var service = new DataPlaneService(engine, host, tun, tun.Name, settings.Mtu, logger, esp, rawEsp, [.. moreQueues]) { TurnRelays = turn };
         logger.LogInformation(
-            "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}, offloads {Offloads}{Raw}",
-            tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), network, settings.Mtu,
+            "data plane: {Device} up, HIT {Hit}/28, LSI {Lsi} in {Network}, MTU {Mtu}, {Queues} queue(s), offloads {Offloads}{Raw}",
+            tun.Name, host.LocalHit, LsiAllocator.Format(lsis.LocalLsi), network, settings.Mtu, settings.Queues,
             !settings.Offload ? "off" : tun.VnetHeaderLength == 0 ? "refused by the kernel (plain TUN)" : tun.Offloads.ToString(),
             rawEsp is null ? string.Empty : $"; ESP over IP protocol 50 on {string.Join(", ", rawEsp.LocalAddresses)}");
         return service;
@@ -189,16 +200,27 @@ public sealed class DataPlaneService : IDisposable
         ArgumentNullException.ThrowIfNull(clock);
         _post = postToDriver;
         _clock = clock;
-        if (_tun is not null)
+        if (_queues.Length > 0)
         {
-            var device = new TunAdapter(_tun);
-            Engine.AttachWriter(device);
-            _reader = new Thread(() => Engine.RunReader(device))
+            var adapters = _queues.Select(q => new TunAdapter(q)).ToArray();
+            Engine.AttachWriter(adapters.Length == 1 ? adapters[0] : new MultiQueueWriter(adapters));
+
+            // Each queue's reader seals what the kernel steers to it. With several, a batch is kept small: packets
+            // of one SA sealed on different queues leave out of sequence order by up to a batch each, well inside
+            // the peer's replay window (RFC 4303 §3.4.3).
+            int maxBatch = adapters.Length == 1 ? DataPlaneEngine.MaxBatchDatagrams : MultiQueueBatch;
+            for (int i = 0; i < adapters.Length; i++)
             {
-                IsBackground = true,
-                Name = $"hipnat-tun {Device}",
-            };
-            _reader.Start();
+                var queue = adapters[i];
+                int sealer = adapters.Length == 1 ? -1 : i;
+                var reader = new Thread(() => Engine.RunReader(queue, maxDatagrams: maxBatch, sealer: sealer))
+                {
+                    IsBackground = true,
+                    Name = adapters.Length == 1 ? $"hipnat-tun {Device}" : $"hipnat-tun/{i}", // the kernel keeps 15 octets of a name
+                };
+                _readers.Add(reader);
+                reader.Start();
+            }
         }
 
         _espTransport?.SetEspReceiver(TurnRelays is null ? Engine : new Turn.TurnEspReceiver(Engine, TurnRelays));
@@ -299,7 +321,16 @@ public sealed class DataPlaneService : IDisposable
     }
 
     /// <summary>Driver thread: the status section.</summary>
-    public DataPlaneReport BuildReport() => Engine.BuildReport(Device, Mtu);
+    public DataPlaneReport BuildReport()
+    {
+        var report = Engine.BuildReport(Device, Mtu);
+        report.Queues = _queues.Length;
+        report.Offloads = _queues.Length == 0 ? "none" : _queues[0].VnetHeaderLength == 0 ? "none" : _queues[0].Offloads.ToString();
+        return report;
+    }
+
+    /// <summary>Most datagrams a reader seals before sending when the device has several queues.</summary>
+    private const int MultiQueueBatch = 128;
 
     public void Dispose()
     {
@@ -311,10 +342,21 @@ public sealed class DataPlaneService : IDisposable
         _espTransport?.SetEspReceiver(null);
         _rawEsp?.SetEspReceiver(null);
         _rawEsp?.Dispose();
-        _tun?.Shutdown();
-        _reader?.Join(TimeSpan.FromSeconds(2));
+        foreach (var q in _queues)
+        {
+            q.Shutdown();
+        }
+
+        foreach (var r in _readers)
+        {
+            r.Join(TimeSpan.FromSeconds(2));
+        }
+
         Engine.Dispose();
-        _tun?.Dispose();
+        foreach (var q in _queues)
+        {
+            q.Dispose();
+        }
     }
 
     private static DataPlaneService? Unavailable(DataPlaneSettings settings, ILogger logger, string why)

@@ -29,13 +29,22 @@ public sealed class DataPlaneSettings
     public const int MaximumMtu = 65000;
 
     /// <summary>Every key of the "tun" object, for the documentation check.</summary>
-    internal static readonly string[] Keys = ["enabled", "name", "mtu", "lsiNetwork", "localLsi", "replayWindow", "rekeyAfterPackets", "rekeyAfterBytes", "rekeyAfterSeconds", "offload"];
+    internal static readonly string[] Keys = ["enabled", "name", "mtu", "lsiNetwork", "localLsi", "replayWindow", "rekeyAfterPackets", "rekeyAfterBytes", "rekeyAfterSeconds", "offload", "queues"];
 
     /// <summary>
     /// Open the TUN device with IFF_VNET_HDR and TCP/UDP segmentation and checksum offloads (TUNSETOFFLOAD): the data
     /// plane segments 64 KiB super-segments itself and writes coalesced ones; false: plain packets, one per syscall.
     /// </summary>
     public bool Offload { get; set; } = true;
+
+    /// <summary>Most TUN queues: a multi-queue device (IFF_MULTI_QUEUE) read by one thread per queue.</summary>
+    public const int MaximumQueues = 16;
+
+    /// <summary>
+    /// Queues of the TUN device, each read by its own thread that seals what the kernel steers to it (one flow stays
+    /// on one queue). 1: a single-queue device.
+    /// </summary>
+    public int Queues { get; set; } = 1;
 
     /// <summary>Anti-replay window of every inbound SA (RFC 6479; RFC 4303 §3.4.3).</summary>
     public int ReplayWindow { get; set; } = Hipnat.DataPlane.Esp.ReplayWindow.DefaultSize;
@@ -194,6 +203,9 @@ public sealed class DataPlaneSettings
                         JsonValueKind.False => false,
                         _ => throw Fail(source, key, v, "expected true or false", "write true or false without quotes"),
                     };
+                    break;
+                case "queues":
+                    s.Queues = (int)Whole(source, key, v, 1, MaximumQueues, $"write 1-{MaximumQueues} (default 1; at most the number of cores helps)");
                     break;
                 case "rekeyAfterSeconds":
                     s.RekeyAfter = TimeSpan.FromSeconds(Whole(source, key, v, 10, 31_536_000, "write 10-31536000 seconds, or remove the key"));

@@ -99,4 +99,38 @@ public sealed class EspSaConcurrencyTests
         Assert.NotEmpty(all);
         Assert.All(all, p => Assert.True(sas.Open(p).Ok));
     }
+
+    [Fact]
+    public void ASealerRunsAtMostTheReorderBoundAheadOfAnotherOnesOldestUnsentPacket()
+    {
+        using var sas = new TestSas(EspTransform.Aes128Gcm, seed: 7);
+        var payload = new byte[100];
+        var buffer = new byte[sas.Transform.GetSealedLength(payload.Length)];
+
+        // Sealer 0 seals sequence number 1 and is held up before sending it.
+        Assert.True(sas.Outbound.TrySeal(payload, 17, buffer, 0, out _, out bool wait));
+        Assert.False(wait);
+
+        // Sealer 1 may go on up to 31 further numbers (its packets then arrive at most 31 ahead of number 1) ...
+        int sealedBy1 = 0;
+        while (sas.Outbound.TrySeal(payload, 17, buffer, 1, out _, out wait))
+        {
+            sealedBy1++;
+        }
+
+        Assert.True(wait);
+        Assert.Equal(EspSa.ReorderBound - 1, sealedBy1);
+        Assert.Equal((ulong)EspSa.ReorderBound, sas.Outbound.SequenceNumber);
+
+        // ... and once sealer 0 has sent, sealer 1 goes on — until its own unsent packets hold sealer 0 back.
+        sas.Outbound.MarkSent(0);
+        Assert.True(sas.Outbound.TrySeal(payload, 17, buffer, 1, out _, out wait));
+        Assert.False(sas.Outbound.TrySeal(payload, 17, buffer, 0, out _, out wait));
+        Assert.True(wait);
+        sas.Outbound.MarkSent(1);
+        Assert.True(sas.Outbound.TrySeal(payload, 17, buffer, 0, out _, out wait));
+
+        // A plain seal (no sealer) is never held.
+        Assert.True(sas.Outbound.TrySeal(payload, 17, buffer, out _));
+    }
 }
