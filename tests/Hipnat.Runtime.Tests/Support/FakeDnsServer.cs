@@ -8,6 +8,7 @@ namespace Hipnat.Runtime.Tests.Support;
 /// <summary>
 /// A tiny authoritative DNS server on 127.0.0.1 for tests: answers queries (RFC 1035 §4) from a table of records,
 /// NXDOMAIN for names it has nothing for, NODATA for other types at a known name. Counts the queries it answers.
+/// Also over TCP on the same port (RFC 7766: two octets of length before each message).
 /// </summary>
 public sealed class FakeDnsServer : IDisposable
 {
@@ -17,10 +18,22 @@ public sealed class FakeDnsServer : IDisposable
     private readonly Lock _lock = new();
     private int _queries;
 
+    private readonly TcpListener _tcp;
+    private int _tcpQueries;
+
     public FakeDnsServer()
     {
+        _tcp = new TcpListener(IPAddress.Loopback, EndPoint.Port);
+        _tcp.Start();
         _ = Task.Run(ServeAsync);
+        _ = Task.Run(ServeTcpAsync);
     }
+
+    /// <summary>Queries answered over TCP.</summary>
+    public int TcpQueries => Volatile.Read(ref _tcpQueries);
+
+    /// <summary>The last query received, as it came.</summary>
+    public byte[]? LastQuery { get; private set; }
 
     public IPEndPoint EndPoint => (IPEndPoint)_udp.Client.LocalEndPoint!;
 
@@ -50,6 +63,7 @@ public sealed class FakeDnsServer : IDisposable
     {
         _stop.Cancel();
         _udp.Dispose();
+        _tcp.Stop();
         _stop.Dispose();
     }
 
@@ -83,12 +97,46 @@ public sealed class FakeDnsServer : IDisposable
         }
     }
 
+    private async Task ServeTcpAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var client = await _tcp.AcceptTcpClientAsync(_stop.Token);
+                var stream = client.GetStream();
+                var length = new byte[2];
+                await stream.ReadExactlyAsync(length, _stop.Token);
+                var query = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+                await stream.ReadExactlyAsync(query, _stop.Token);
+                if (Answer(query) is { } answer)
+                {
+                    Interlocked.Increment(ref _tcpQueries);
+                    var framed = new byte[answer.Length + 2];
+                    BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)answer.Length);
+                    answer.CopyTo(framed, 2);
+                    await stream.WriteAsync(framed, _stop.Token);
+                }
+            }
+            catch (Exception) when (!_stop.IsCancellationRequested)
+            {
+                // A test server: drop what it cannot answer.
+            }
+            catch (Exception)
+            {
+                return;
+            }
+        }
+    }
+
     private byte[]? Answer(byte[] q)
     {
         if (q.Length < 12)
         {
             return null;
         }
+
+        LastQuery = q;
 
         int o = 12;
         var name = new StringBuilder();
