@@ -36,6 +36,8 @@ public sealed partial class HipDaemon : IPeerNames
     /// <summary>Names whose resolution was logged, with the HIT they had: a name looked up again is logged only when it changed.</summary>
     private readonly ConcurrentDictionary<string, Hit> _namesLogged = new(StringComparer.Ordinal);
 
+    private readonly LogThrottle _hipQueryFailures = new(TimeSpan.FromSeconds(60));
+
     /// <summary>Resolves peer names for this daemon (before <see cref="Start"/>).</summary>
     public void AttachNameResolver(NameResolver resolver)
     {
@@ -152,6 +154,9 @@ public sealed partial class HipDaemon : IPeerNames
                     PeerNameAnswer.NotPeer(e.NegativeTtl ?? DnsQueryHandler.DefaultNegativeTtl, e.Message),
                 // A broken names file must not take every other name down with it: forward, and look again next time.
                 NameResolutionFailure.NamesFile => PeerNameAnswer.NotPeer(TimeSpan.Zero, e.Message),
+                // The servers do not answer HIP queries (some drop unknown types): the name is treated as an ordinary
+                // one — no weaker than DNS itself, where whoever can block the HIP answer can also forge its absence.
+                NameResolutionFailure.DnsFailure when e.HipQueryFailed => HipQueryFailed(name, e),
                 // A record whose HIT is not its key's, a malformed record, no locator, a DNS failure: never an address.
                 _ => PeerNameAnswer.Refused(e.Message),
             };
@@ -172,6 +177,17 @@ public sealed partial class HipDaemon : IPeerNames
 
         var ttl = peer.Expires is { } expires ? expires - Now : NamesFileAnswerTtl;
         return PeerNameAnswer.Peer(peer.Hit, lsi == 0 ? null : Hipnat.DataPlane.Beet.BeetPacket.FromLsi(lsi), ttl < TimeSpan.Zero ? TimeSpan.Zero : ttl, peer.Source);
+    }
+
+    private PeerNameAnswer HipQueryFailed(string name, NameResolutionException e)
+    {
+        if (_hipQueryFailures.ShouldLog("hip", Now, out long suppressed))
+        {
+            _logger.LogWarning("DNS responder: no answer to the HIP query for {Name} ({Reason}); its A/AAAA queries are forwarded as for an ordinary name for {Seconds} s{Suppressed}",
+                name, e.Message, DnsQueryHandler.DefaultNegativeTtl.TotalSeconds, suppressed > 0 ? $" ({suppressed} more such names since the last line)" : string.Empty);
+        }
+
+        return PeerNameAnswer.NotPeer(DnsQueryHandler.DefaultNegativeTtl, e.Message);
     }
 
     private async Task<ControlResponse> ConnectByNameAsync(ControlAction.ConnectName connect, CancellationToken cancellationToken)

@@ -108,7 +108,16 @@ public sealed class NameResolver
     private async Task<ResolvedPeer> ResolveInDnsAsync(string name, string? namesFile, TimeSpan now, CancellationToken cancellationToken)
     {
         // RFC 8005 §3: the Initiator first asks for the HIP records at the Responder's name.
-        var hip = await _dns.QueryAsync(name, HipResourceRecord.RecordType, cancellationToken);
+        DnsRecordSet hip;
+        try
+        {
+            hip = await _dns.QueryAsync(name, HipResourceRecord.RecordType, cancellationToken);
+        }
+        catch (NameResolutionException e) when (e.Failure == NameResolutionFailure.DnsFailure)
+        {
+            throw new NameResolutionException(e.Failure, e.Message) { HipQueryFailed = true };
+        }
+
         switch (hip.Status)
         {
             case DnsAnswerStatus.NameError:

@@ -32,6 +32,12 @@ public sealed class FakeDnsServer : IDisposable
     /// <summary>Queries answered over TCP.</summary>
     public int TcpQueries => Volatile.Read(ref _tcpQueries);
 
+    /// <summary>
+    /// When set, NXDOMAIN and NODATA responses carry an SOA in the authority section with this TTL and MINIMUM
+    /// (RFC 2308 §3), for negative caching.
+    /// </summary>
+    public (uint Ttl, uint Minimum)? NegativeSoa { get; set; }
+
     /// <summary>The last query received, as it came.</summary>
     public byte[]? LastQuery { get; private set; }
 
@@ -166,7 +172,8 @@ public sealed class FakeDnsServer : IDisposable
         response.Add((byte)(nameExists ? 0 : 3));
         response.AddRange([0, 1]);
         response.AddRange([(byte)(records.Count >> 8), (byte)records.Count]);
-        response.AddRange([0, 0, 0, 0]);
+        var soa = records.Count == 0 ? NegativeSoa : null;
+        response.AddRange([0, (byte)(soa is null ? 0 : 1), 0, 0]);
         response.AddRange(q.AsSpan(12, questionEnd - 12).ToArray());
         foreach (var (data, ttl) in records)
         {
@@ -175,6 +182,16 @@ public sealed class FakeDnsServer : IDisposable
             response.AddRange([(byte)(ttl >> 24), (byte)(ttl >> 16), (byte)(ttl >> 8), (byte)ttl]);
             response.AddRange([(byte)(data.Length >> 8), (byte)data.Length]);
             response.AddRange(data);
+        }
+
+        if (soa is { } negative)
+        {
+            response.AddRange([0xC0, 12, 0, 6, 0, 1]); // SOA, IN (owned by the question's name: enough for a test)
+            response.AddRange([(byte)(negative.Ttl >> 24), (byte)(negative.Ttl >> 16), (byte)(negative.Ttl >> 8), (byte)negative.Ttl]);
+            byte[] rdata = [0xC0, 12, 0xC0, 12, 0, 0, 0, 1, 0, 0, 14, 16, 0, 0, 2, 88, 0, 1, 81, 128,
+                (byte)(negative.Minimum >> 24), (byte)(negative.Minimum >> 16), (byte)(negative.Minimum >> 8), (byte)negative.Minimum];
+            response.AddRange([0, (byte)rdata.Length]);
+            response.AddRange(rdata);
         }
 
         return [.. response];
