@@ -34,6 +34,11 @@ internal static class RunCommand
             Description = "ESP data plane on a TUN interface: on, off, or an interface name (default on as root, interface hip0)",
             HelpName = "on|off|NAME",
         };
+        var dnsResponder = new Option<string?>("--dns-responder")
+        {
+            Description = "Local DNS responder answering peers' names with their HITs (AAAA) and LSIs (A), forwarding other queries: on, off, or ADDR[:PORT] (default off; on listens on 127.0.0.55:53)",
+            HelpName = "on|off|ADDR[:PORT]",
+        };
         var natModes = new Option<string?>("--nat-modes")
         {
             Description = "NAT traversal modes in preference order (default ice-hip-udp,ice-stun-udp,udp-encapsulation)",
@@ -81,6 +86,7 @@ internal static class RunCommand
         command.Add(noRelayEsp);
         command.Add(lifetime);
         command.Add(tun);
+        command.Add(dnsResponder);
         command.Add(natModes);
         command.Add(iceCandidates);
         command.Add(iceInterface);
@@ -118,6 +124,7 @@ internal static class RunCommand
             {
                 var s = DaemonCommandLine.BuildSettings(flags);
                 s.Tun.ApplyFlag(parse.GetValue(tun));
+                s.DnsResponder.ApplyFlag(parse.GetValue(dnsResponder));
                 return s;
             }
 

@@ -32,6 +32,17 @@ internal static class StatusTable
             o.WriteLine($"metrics    {s.MetricsUrl}");
         }
 
+        if (s.DnsResponder is { } dns)
+        {
+            o.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"dns        {string.Join(", ", dns.Listen)} (upstream {string.Join(", ", dns.Upstream)}): {dns.Queries} queries, {dns.Answered} answered, {dns.Forwarded} forwarded, {dns.Failed} failed, {dns.FormatErrors} malformed, {dns.Dropped} dropped"));
+            if (dns.Drops.Count > 0)
+            {
+                o.WriteLine($"dns drops  {string.Join(", ", dns.Drops.Select(kv => $"{kv.Key} {kv.Value}"))}");
+            }
+        }
+
         if (s.Registrations.Count > 0)
         {
             o.WriteLine();

@@ -197,6 +197,27 @@ public partial class LabHost
         }
     }
 
+    /// <summary>
+    /// Writes <c>/etc/netns/NAMESPACE/<paramref name="name"/></c>, which <c>ip netns exec</c> mounts over
+    /// <c>/etc/<paramref name="name"/></c> for every program started in the namespace afterwards — e.g. a
+    /// <c>resolv.conf</c> naming the host's own DNS server. Removed with the namespace. Returns the file's path.
+    /// </summary>
+    public string WriteEtcFile(string name, string contents)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.Contains('/', StringComparison.Ordinal) || name is "." or "..")
+        {
+            throw new ArgumentException($"'{name}' is not a file name", nameof(name));
+        }
+
+        Lab.ThrowIfDisposed();
+        string dir = LabJanitor.EtcDirectoryOf(Namespace);
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, contents);
+        return path;
+    }
+
     /// <summary>Runs a short command inside the namespace (<c>ip netns exec</c>) and returns its exit code and output (30 s limit).</summary>
     public LabCommandResult Run(string file, params string[] args) => Run(CommandRunner.DefaultTimeout, file, args);
 

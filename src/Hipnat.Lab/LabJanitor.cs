@@ -51,6 +51,19 @@ public static class LabJanitor
             RemoveWorkDirectory(group.Key);
         }
 
+        // Per-namespace /etc files whose namespace is gone (a lab that died between the two).
+        if (Directory.Exists(EtcDirectory))
+        {
+            foreach (var dir in Directory.GetDirectories(EtcDirectory, NamespacePrefix + "*"))
+            {
+                string name = Path.GetFileName(dir);
+                if (!NetNamespace.Exists(name) && !LabLock.IsHeld(LabNames.IdOf(name)))
+                {
+                    RemoveEtcDirectory(name);
+                }
+            }
+        }
+
         foreach (var lockFile in Directory.GetFiles(LabLock.Directory, "*.lock"))
         {
             var id = Path.GetFileNameWithoutExtension(lockFile);
@@ -63,9 +76,15 @@ public static class LabJanitor
         return removed;
     }
 
-    /// <summary>Kills every process inside namespace <paramref name="name"/> and deletes it; true when it is gone.</summary>
+    /// <summary>Where <c>ip netns exec</c> finds the files it mounts over /etc for a namespace (ip-netns(8)).</summary>
+    internal const string EtcDirectory = "/etc/netns";
+
+    internal static string EtcDirectoryOf(string name) => Path.Combine(EtcDirectory, name);
+
+    /// <summary>Kills every process inside namespace <paramref name="name"/> and deletes it (and its /etc/netns files); true when it is gone.</summary>
     internal static bool DeleteNamespace(string name)
     {
+        RemoveEtcDirectory(name);
         if (!NetNamespace.Exists(name))
         {
             return false;
@@ -98,6 +117,21 @@ public static class LabJanitor
             {
                 NativeMethods.Kill(pid, NativeMethods.SigKill);
             }
+        }
+    }
+
+    private static void RemoveEtcDirectory(string name)
+    {
+        try
+        {
+            string dir = EtcDirectoryOf(name);
+            if (name.StartsWith(NamespacePrefix, StringComparison.Ordinal) && Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

@@ -62,6 +62,7 @@ public static class DaemonRunner
         ControlServer? control = null;
         MetricsServer? metricsServer = null;
         PrometheusExporter? exporter = null;
+        Names.DnsResponder? responder = null;
         try
         {
             // A wildcard listener's locators are the interfaces' addresses: watch them (rtnetlink) and follow changes.
@@ -112,9 +113,29 @@ public static class DaemonRunner
                 daemon.AddRelay(relay);
             }
 
+            // The local DNS responder forwards what it does not answer; the daemon's own lookups go there too, never
+            // through /etc/resolv.conf, which may name the responder itself once it is the host's resolver.
+            var dnsSettings = settings.Dns;
+            IReadOnlyList<IPEndPoint>? upstream = null;
+            if (settings.DnsResponder.Enabled)
+            {
+                if (!daemon.HasDataPlane)
+                {
+                    throw new ConfigException(
+                        "--dns-responder / config dnsResponder: the DNS responder answers with HITs and LSIs, which need the ESP data plane, and this daemon has none (see the data plane line above); run as root with /dev/net/tun, or turn the responder off");
+                }
+
+                upstream = settings.DnsResponder.ChooseUpstream(settings.Dns, Names.ResolvConf.ReadNameServers(), out var upstreamSource);
+                logger.LogDebug("DNS responder: upstream servers {Upstream} from {Source}", string.Join(", ", upstream), upstreamSource);
+                if (settings.Dns.Servers.Count == 0)
+                {
+                    dnsSettings = settings.Dns.WithServers(upstream);
+                }
+            }
+
             // Peer names (RFC 8005): the names file first, then the DNS; looked up off the driver thread.
             var clockDaemon = daemon;
-            var names = new Names.NameResolver(new Names.DnsClientLookup(settings.Dns), settings.NamesFile ?? Names.NamesFile.DefaultPath,
+            var names = new Names.NameResolver(new Names.DnsClientLookup(dnsSettings), settings.NamesFile ?? Names.NamesFile.DefaultPath,
                 namesFileRequired: settings.NamesFile is not null, () => clockDaemon.Now);
             names.LoadNamesFile();
             daemon.AttachNameResolver(names);
@@ -154,6 +175,13 @@ public static class DaemonRunner
             }
 
             daemon.Start();
+            if (upstream is not null)
+            {
+                responder = new Names.DnsResponder(settings.DnsResponder.EffectiveListen, upstream, settings.DnsResponder.Timeout, daemon, logger, () => clockDaemon.Now);
+                responder.Start();
+                daemon.DnsResponder = responder;
+            }
+
             if (monitor is not null)
             {
                 FollowAddresses(daemon, monitor, transports, settings);
@@ -210,6 +238,7 @@ public static class DaemonRunner
         finally
         {
             monitor?.Dispose();
+            responder?.Dispose();
             metricsServer?.Dispose();
             exporter?.Dispose();
             control?.Dispose();

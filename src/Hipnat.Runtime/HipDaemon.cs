@@ -77,6 +77,12 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
     /// <summary>Shown in status when a Prometheus endpoint serves <see cref="Metrics"/>.</summary>
     public string? MetricsUrl { get; set; }
 
+    /// <summary>The local DNS responder, for status; null when it is off.</summary>
+    public Names.DnsResponder? DnsResponder { get; set; }
+
+    /// <summary>True when an ESP data plane (TUN device) is attached.</summary>
+    public bool HasDataPlane => _dataPlane is not null;
+
     public Hit LocalHit => _host.LocalHit;
 
     /// <summary>Completes when the driver thread has exited (after <see cref="Stop"/>, or if it crashed).</summary>
@@ -988,6 +994,7 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
         report.Registrations = BuildRegistrationReports(now);
         report.Registrar = BuildRegistrarReport(now);
         report.DataPlane = _dataPlane?.BuildReport();
+        report.DnsResponder = DnsResponder?.BuildReport();
         report.NatTraversalModes = _natModes.Select(IceSettings.ModeName).ToList();
         report.IceCandidates = BuildCandidateReports();
         report.StunServers = BuildStunReports(now);

@@ -145,6 +145,25 @@ public sealed class NameResolverTests : IDisposable
 
         Assert.Equal(NameResolutionFailure.DnsFailure, e.Failure);
         Assert.Contains(settings.Servers[0].ToString(), e.Message, StringComparison.Ordinal);
+        Assert.True(e.HipQueryFailed);
+    }
+
+    [Theory]
+    [InlineData("nobody.example.", NameResolutionFailure.NotFound)]
+    [InlineData("www.example.", NameResolutionFailure.NoHipRecord)]
+    public async Task A_negative_answer_carries_the_negative_TTL_of_its_SOA(string name, NameResolutionFailure failure)
+    {
+        _dns.AddAddress("www.example.", "192.0.2.80");
+        _dns.NegativeSoa = (900, 120);
+        var e = await Assert.ThrowsAsync<NameResolutionException>(() => Resolver().ResolveAsync(name, Ct));
+        Assert.Equal(failure, e.Failure);
+        // RFC 2308 §5: the smaller of the SOA's TTL and its MINIMUM.
+        Assert.Equal(TimeSpan.FromSeconds(120), e.NegativeTtl);
+        Assert.False(e.HipQueryFailed);
+
+        _dns.NegativeSoa = null;
+        e = await Assert.ThrowsAsync<NameResolutionException>(() => Resolver().ResolveAsync(name, Ct));
+        Assert.Null(e.NegativeTtl);
     }
 
     [Fact]

@@ -14,12 +14,12 @@ namespace Hipnat.Runtime.Configuration;
 public static class DaemonConfigFile
 {
     /// <summary>Every key the file may contain (top level, then the nested objects), for the documentation check.</summary>
-    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Concat(MobilitySettings.Keys).Concat(MultihomingSettings.Keys).Concat(Names.DnsSettings.Keys).Distinct();
+    internal static IEnumerable<string> AllKeys => TopKeys.Concat(ProtocolKeys).Concat(RelayKeys).Concat(RegistrarKeys).Concat(AllowKeys).Concat(TurnKeys).Concat(DataPlane.DataPlaneSettings.Keys).Concat(IceSettings.Keys).Concat(MobilitySettings.Keys).Concat(MultihomingSettings.Keys).Concat(Names.DnsSettings.Keys).Concat(Names.DnsResponderSettings.Keys).Distinct();
 
     private static readonly string[] TopKeys =
     [
         "keyFile", "listen", "peers", "transport", "logLevel", "logFormat", "controlSocket", "controlGroup", "protocol", "relays", "registrar",
-        "stunServers", "turnServers", "metrics", "tun", "ice", "mobility", "multihoming", "namesFile", "dns",
+        "stunServers", "turnServers", "metrics", "tun", "ice", "mobility", "multihoming", "namesFile", "dns", "dnsResponder",
     ];
 
     private static readonly string[] RelayKeys = ["hit", "address", "services", "lifetimeSeconds", "relayEspIfOffered"];
@@ -226,6 +226,9 @@ public static class DaemonConfigFile
                         break;
                     case "dns":
                         s.Dns = Names.DnsSettings.Read(p.Value, source);
+                        break;
+                    case "dnsResponder":
+                        s.DnsResponder = Names.DnsResponderSettings.Read(p.Value, source);
                         break;
                     default:
                         throw Unknown(p.Name, null, TopKeys);

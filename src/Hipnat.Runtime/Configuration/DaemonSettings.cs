@@ -29,6 +29,9 @@ public sealed class DaemonSettings
     /// <summary>DNS servers for peer names (config "dns").</summary>
     public Names.DnsSettings Dns { get; set; } = new();
 
+    /// <summary>The local DNS responder (config "dnsResponder", --dns-responder); off by default.</summary>
+    public Names.DnsResponderSettings DnsResponder { get; set; } = new();
+
     public TransportMode Transport { get; set; } = TransportMode.Udp;
 
     public LogLevel LogLevel { get; set; } = LogLevel.Information;
@@ -126,6 +129,12 @@ public sealed class DaemonSettings
         {
             throw new ConfigException(
                 $"--relay / config \"relays\" ({Relays[0].Hit}) needs HIP over UDP: relays forward UDP-encapsulated HIP (RFC 9028); drop --raw or set \"transport\": \"udp\"");
+        }
+
+        if (DnsResponder.Enabled && Tun.Enabled == false)
+        {
+            throw new ConfigException(
+                "--dns-responder / config dnsResponder: the DNS responder answers with HITs and LSIs, which only the ESP data plane carries; drop --tun off (config tun.enabled false) or turn the responder off");
         }
 
         if (Registrar is { } r)

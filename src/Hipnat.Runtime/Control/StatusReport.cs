@@ -46,4 +46,7 @@ public sealed class StatusReport
 
     /// <summary>The ESP data plane (TUN interface, LSIs, SA traffic); null when the daemon runs without one.</summary>
     public DataPlaneReport? DataPlane { get; set; }
+
+    /// <summary>The local DNS responder; null when it is off.</summary>
+    public DnsResponderReport? DnsResponder { get; set; }
 }

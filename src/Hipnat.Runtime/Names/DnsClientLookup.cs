@@ -46,7 +46,7 @@ public sealed class DnsClientLookup : IDnsLookup
 
         if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
         {
-            return DnsRecordSet.NameError;
+            return DnsRecordSet.Negative(DnsAnswerStatus.NameError, NegativeTtl(response));
         }
 
         if (response.HasError)
@@ -78,7 +78,18 @@ public sealed class DnsClientLookup : IDnsLookup
             }
         }
 
-        return data.Count == 0 ? DnsRecordSet.NoData : new DnsRecordSet(DnsAnswerStatus.Answer, data, TimeSpan.FromSeconds(ttl));
+        return data.Count == 0 ? DnsRecordSet.Negative(DnsAnswerStatus.NoData, NegativeTtl(response)) : new DnsRecordSet(DnsAnswerStatus.Answer, data, TimeSpan.FromSeconds(ttl));
+    }
+
+    /// <summary>RFC 2308 §5: a negative answer is cached for the SOA's TTL or its MINIMUM field, whichever is less.</summary>
+    private static TimeSpan NegativeTtl(IDnsQueryResponse response)
+    {
+        foreach (var soa in response.Authorities.OfType<SoaRecord>())
+        {
+            return TimeSpan.FromSeconds(Math.Min((long)Math.Max(0, soa.TimeToLive), (long)soa.Minimum));
+        }
+
+        return TimeSpan.Zero;
     }
 
     /// <summary>Made at the first query, so a host without /etc/resolv.conf runs fine until a name is asked for.</summary>

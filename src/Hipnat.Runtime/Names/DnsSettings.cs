@@ -24,6 +24,14 @@ public sealed class DnsSettings
     /// <summary>How often a query is sent again after a timeout (default 1).</summary>
     public int Retries { get; set; } = 1;
 
+    /// <summary>A copy asking <paramref name="servers"/> instead.</summary>
+    public DnsSettings WithServers(IEnumerable<IPEndPoint> servers)
+    {
+        var copy = new DnsSettings { Timeout = Timeout, Retries = Retries };
+        copy.Servers.AddRange(servers);
+        return copy;
+    }
+
     /// <summary>Parses a server "ADDR", "ADDR:PORT" or "[IPv6]:PORT" (port 53 by default).</summary>
     public static bool TryParseServer(string? text, out IPEndPoint? server, out string? error)
     {

@@ -108,16 +108,31 @@ public sealed class NameResolver
     private async Task<ResolvedPeer> ResolveInDnsAsync(string name, string? namesFile, TimeSpan now, CancellationToken cancellationToken)
     {
         // RFC 8005 §3: the Initiator first asks for the HIP records at the Responder's name.
-        var hip = await _dns.QueryAsync(name, HipResourceRecord.RecordType, cancellationToken);
+        DnsRecordSet hip;
+        try
+        {
+            hip = await _dns.QueryAsync(name, HipResourceRecord.RecordType, cancellationToken);
+        }
+        catch (NameResolutionException e) when (e.Failure == NameResolutionFailure.DnsFailure)
+        {
+            throw new NameResolutionException(e.Failure, e.Message) { HipQueryFailed = true };
+        }
+
         switch (hip.Status)
         {
             case DnsAnswerStatus.NameError:
                 throw new NameResolutionException(NameResolutionFailure.NotFound, namesFile is null
                     ? $"{name} does not exist in DNS ({_dns.Servers}): NXDOMAIN; check the name, or name the peer in a names file (config \"namesFile\")"
-                    : $"{name} does not exist: neither names file {namesFile} nor DNS ({_dns.Servers}) has it (NXDOMAIN)");
+                    : $"{name} does not exist: neither names file {namesFile} nor DNS ({_dns.Servers}) has it (NXDOMAIN)")
+                {
+                    NegativeTtl = hip.Ttl > TimeSpan.Zero ? hip.Ttl : null,
+                };
             case DnsAnswerStatus.NoData:
                 throw new NameResolutionException(NameResolutionFailure.NoHipRecord,
-                    $"{name} has no HIP record (type 55) in DNS ({_dns.Servers}); publish one written by `hipnat dns-record --key KEY --name {name}`, or give the HIT");
+                    $"{name} has no HIP record (type 55) in DNS ({_dns.Servers}); publish one written by `hipnat dns-record --key KEY --name {name}`, or give the HIT")
+                {
+                    NegativeTtl = hip.Ttl > TimeSpan.Zero ? hip.Ttl : null,
+                };
         }
 
         // RFC 8005 §4.2: how to choose among several records is left open; the first usable one is taken, with the

@@ -8,6 +8,7 @@ namespace Hipnat.Runtime.Tests.Support;
 /// <summary>
 /// A tiny authoritative DNS server on 127.0.0.1 for tests: answers queries (RFC 1035 §4) from a table of records,
 /// NXDOMAIN for names it has nothing for, NODATA for other types at a known name. Counts the queries it answers.
+/// Also over TCP on the same port (RFC 7766: two octets of length before each message).
 /// </summary>
 public sealed class FakeDnsServer : IDisposable
 {
@@ -17,10 +18,28 @@ public sealed class FakeDnsServer : IDisposable
     private readonly Lock _lock = new();
     private int _queries;
 
+    private readonly TcpListener _tcp;
+    private int _tcpQueries;
+
     public FakeDnsServer()
     {
+        _tcp = new TcpListener(IPAddress.Loopback, EndPoint.Port);
+        _tcp.Start();
         _ = Task.Run(ServeAsync);
+        _ = Task.Run(ServeTcpAsync);
     }
+
+    /// <summary>Queries answered over TCP.</summary>
+    public int TcpQueries => Volatile.Read(ref _tcpQueries);
+
+    /// <summary>
+    /// When set, NXDOMAIN and NODATA responses carry an SOA in the authority section with this TTL and MINIMUM
+    /// (RFC 2308 §3), for negative caching.
+    /// </summary>
+    public (uint Ttl, uint Minimum)? NegativeSoa { get; set; }
+
+    /// <summary>The last query received, as it came.</summary>
+    public byte[]? LastQuery { get; private set; }
 
     public IPEndPoint EndPoint => (IPEndPoint)_udp.Client.LocalEndPoint!;
 
@@ -50,6 +69,7 @@ public sealed class FakeDnsServer : IDisposable
     {
         _stop.Cancel();
         _udp.Dispose();
+        _tcp.Stop();
         _stop.Dispose();
     }
 
@@ -83,12 +103,46 @@ public sealed class FakeDnsServer : IDisposable
         }
     }
 
+    private async Task ServeTcpAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var client = await _tcp.AcceptTcpClientAsync(_stop.Token);
+                var stream = client.GetStream();
+                var length = new byte[2];
+                await stream.ReadExactlyAsync(length, _stop.Token);
+                var query = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+                await stream.ReadExactlyAsync(query, _stop.Token);
+                if (Answer(query) is { } answer)
+                {
+                    Interlocked.Increment(ref _tcpQueries);
+                    var framed = new byte[answer.Length + 2];
+                    BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)answer.Length);
+                    answer.CopyTo(framed, 2);
+                    await stream.WriteAsync(framed, _stop.Token);
+                }
+            }
+            catch (Exception) when (!_stop.IsCancellationRequested)
+            {
+                // A test server: drop what it cannot answer.
+            }
+            catch (Exception)
+            {
+                return;
+            }
+        }
+    }
+
     private byte[]? Answer(byte[] q)
     {
         if (q.Length < 12)
         {
             return null;
         }
+
+        LastQuery = q;
 
         int o = 12;
         var name = new StringBuilder();
@@ -118,7 +172,8 @@ public sealed class FakeDnsServer : IDisposable
         response.Add((byte)(nameExists ? 0 : 3));
         response.AddRange([0, 1]);
         response.AddRange([(byte)(records.Count >> 8), (byte)records.Count]);
-        response.AddRange([0, 0, 0, 0]);
+        var soa = records.Count == 0 ? NegativeSoa : null;
+        response.AddRange([0, (byte)(soa is null ? 0 : 1), 0, 0]);
         response.AddRange(q.AsSpan(12, questionEnd - 12).ToArray());
         foreach (var (data, ttl) in records)
         {
@@ -127,6 +182,16 @@ public sealed class FakeDnsServer : IDisposable
             response.AddRange([(byte)(ttl >> 24), (byte)(ttl >> 16), (byte)(ttl >> 8), (byte)ttl]);
             response.AddRange([(byte)(data.Length >> 8), (byte)data.Length]);
             response.AddRange(data);
+        }
+
+        if (soa is { } negative)
+        {
+            response.AddRange([0xC0, 12, 0, 6, 0, 1]); // SOA, IN (owned by the question's name: enough for a test)
+            response.AddRange([(byte)(negative.Ttl >> 24), (byte)(negative.Ttl >> 16), (byte)(negative.Ttl >> 8), (byte)negative.Ttl]);
+            byte[] rdata = [0xC0, 12, 0xC0, 12, 0, 0, 0, 1, 0, 0, 14, 16, 0, 0, 2, 88, 0, 1, 81, 128,
+                (byte)(negative.Minimum >> 24), (byte)(negative.Minimum >> 16), (byte)(negative.Minimum >> 8), (byte)negative.Minimum];
+            response.AddRange([0, (byte)rdata.Length]);
+            response.AddRange(rdata);
         }
 
         return [.. response];
