@@ -11,6 +11,7 @@ command -v sysctl >/dev/null 2>&1 || need+=(procps)
 command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)     # the multihoming lab test measures throughput over hip0
 command -v tc >/dev/null 2>&1 || need+=(iproute2)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)   # the service test checks the unit file
+command -v curl >/dev/null 2>&1 || need+=(curl)           # the names lab test fetches a page by name over hip0
 [ -x /usr/sbin/knotd ] || need+=(knot)                      # the names lab test serves HIP records (RFC 8005) with Knot DNS
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "install-deps: need root to install: ${need[*]}" >&2; exit 1; fi

@@ -107,6 +107,35 @@ public partial class DnsLabTests
         Assert.Contains($"({bobLsi})", ping4.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("2 received", ping4.StandardOutput, StringComparison.Ordinal);
 
+        // An unmodified HTTP client by name: curl connects to bob's HIT over hip0 and gets the page bob serves.
+        using var web = lab.BobHost.InNamespace(() =>
+        {
+            var l = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { DualMode = true };
+            l.Bind(new IPEndPoint(IPAddress.IPv6Any, 8080));
+            l.Listen(4);
+            return l;
+        });
+        const string Page = "hello from bob over hip0";
+        var server = new Thread(() =>
+        {
+            try
+            {
+                using var conn = web.Accept();
+                var request = new byte[4096];
+                _ = conn.Receive(request);
+                conn.Send(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Length: {Page.Length}\r\nConnection: close\r\n\r\n{Page}"));
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }) { IsBackground = true };
+        server.Start();
+        var curl = lab.AliceHost.Run(TimeSpan.FromSeconds(30), "curl", "-sS", "--max-time", "20", "-w", "\n%{remote_ip}", "http://bob.example:8080/");
+        Assert.True(curl.Succeeded, $"{curl}\n{alice.Tail(20)}");
+        var curlLines = curl.StandardOutput.Trim().Split('\n');
+        Assert.Equal(Page, curlLines[0]);
+        Assert.True(IPAddress.Parse(curlLines[^1]).Equals(IPAddress.Parse(lab.BobHit)) || curlLines[^1] == bobLsi, curl.StandardOutput);
+
         // The forged record (bob's HIT, alice's key): no address at all, and the log says why.
         var impostor = lab.AliceHost.Run(TimeSpan.FromSeconds(30), "getent", "ahosts", "impostor.example");
         Assert.False(impostor.Succeeded, impostor.ToString());
