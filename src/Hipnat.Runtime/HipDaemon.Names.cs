@@ -31,6 +31,9 @@ public sealed partial class HipDaemon : IPeerNames
 
     private readonly CancellationTokenSource _namesStop = new();
     private readonly List<string> _peerNames = [];
+
+    /// <summary>The refresh loop of each named peer, to stop one a reload takes out.</summary>
+    private readonly Dictionary<string, CancellationTokenSource> _nameLoops = new(StringComparer.Ordinal);
     private NameResolver? _names;
 
     /// <summary>Names whose resolution was logged, with the HIT they had: a name looked up again is logged only when it changed.</summary>
@@ -70,7 +73,59 @@ public sealed partial class HipDaemon : IPeerNames
 
         foreach (var name in _peerNames)
         {
-            _ = Task.Run(() => KeepNamedPeerAsync(name, _namesStop.Token));
+            StartNamedPeer(name);
+        }
+    }
+
+    /// <summary>Resolves <paramref name="name"/> and keeps it fresh until the daemon stops or a reload takes it out.</summary>
+    private void StartNamedPeer(string name)
+    {
+        if (_names is null)
+        {
+            return;
+        }
+
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_namesStop.Token);
+        lock (_nameLoops)
+        {
+            if (_nameLoops.Remove(name, out var old))
+            {
+                old.Cancel();
+            }
+
+            _nameLoops[name] = stop;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await KeepNamedPeerAsync(name, stop.Token);
+            }
+            finally
+            {
+                lock (_nameLoops)
+                {
+                    if (_nameLoops.TryGetValue(name, out var current) && ReferenceEquals(current, stop))
+                    {
+                        _nameLoops.Remove(name);
+                    }
+                }
+
+                stop.Dispose();
+            }
+        });
+    }
+
+    /// <summary>Stops keeping <paramref name="name"/> fresh (a reload took it out of the configuration).</summary>
+    private void StopNamedPeer(string name)
+    {
+        lock (_nameLoops)
+        {
+            if (_nameLoops.Remove(name, out var stop))
+            {
+                stop.Cancel(); // the loop's task disposes it when it ends
+            }
         }
     }
 

@@ -37,10 +37,41 @@ public sealed partial class HipDaemon
         {
             _peerNames.Add(name);
             newPeers++;
-            if (_names is not null)
+            StartNamedPeer(name);
+        }
+
+        // Peers and locators the configuration no longer lists are forgotten: no new base exchange goes there. An
+        // association with such a peer goes on (it holds its own locators) until it closes or fails.
+        int removedPeers = 0, removedLocators = 0;
+        foreach (var (peer, configured) in _configPeers)
+        {
+            peers.TryGetValue(peer, out var still);
+            foreach (var locator in configured.Where(l => still is null || !still.Contains(l)))
             {
-                _ = Task.Run(() => KeepNamedPeerAsync(name, _namesStop.Token));
+                if (!IsRelayLocator(peer, locator) && _host.RemovePeerLocator(peer, locator))
+                {
+                    removedLocators++;
+                }
             }
+
+            if (still is null)
+            {
+                removedPeers++;
+                if (_host.GetPeerLocators(peer).Count == 0 && FindRelay(peer) is null && _host.GetState(peer) == AssociationState.Unassociated)
+                {
+                    _knownPeers.Remove(peer);
+                }
+            }
+        }
+
+        _configPeers = peers.ToDictionary(kv => kv.Key, kv => kv.Value.ToHashSet());
+
+        // Names taken out are no longer looked up.
+        foreach (var name in _peerNames.Where(n => !names.Contains(n)).ToList())
+        {
+            _peerNames.Remove(name);
+            StopNamedPeer(name);
+            removedPeers++;
         }
 
         foreach (var (peer, locators) in peers)
@@ -112,8 +143,10 @@ public sealed partial class HipDaemon
 
         _nextMaintenance = now;
         string Hits(List<Hit> list) => list.Count == 0 ? "0" : $"{list.Count} ({string.Join(", ", list)})";
-        return $"peers: {newPeers} new, {newLocators} new locator(s); relays: {Hits(added)} new, {Hits(changed)} changed, {Hits(removed)} removed";
+        return $"peers: {newPeers} new, {newLocators} new locator(s), {removedPeers} removed, {removedLocators} locator(s) forgotten; relays: {Hits(added)} new, {Hits(changed)} changed, {Hits(removed)} removed";
     }
+
+    private bool IsRelayLocator(Hit peer, TransportAddress locator) => FindRelay(peer) is { } r && r.Settings.Address == locator;
 
     private static bool SameRelay(RelayServerSettings a, RelayServerSettings b) =>
         a.Address == b.Address && a.Lifetime == b.Lifetime && a.RelayEspIfOffered == b.RelayEspIfOffered && a.Services.SequenceEqual(b.Services);

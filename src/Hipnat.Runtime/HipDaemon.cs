@@ -43,6 +43,9 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<ConnectWaiter> _waiters = [];
     private readonly HashSet<Hit> _knownPeers = [];
+
+    /// <summary>The peers and locators the configuration lists (driver thread once started): what a reload compares with.</summary>
+    private Dictionary<Hit, HashSet<TransportAddress>> _configPeers = [];
     private readonly List<RelayClient> _relays = [];
     private readonly HashSet<(Hit Client, RegistrationType Service)> _serverRegistrations = [];
     private readonly IRelayedPorts? _relayedPorts;
@@ -114,6 +117,13 @@ public sealed partial class HipDaemon : IControlHandler, IDisposable
     {
         if (Volatile.Read(ref _started) == 0)
         {
+            // Before the start: the configuration's peers, which a reload may take out again.
+            if (!_configPeers.TryGetValue(peer, out var configured))
+            {
+                _configPeers[peer] = configured = [];
+            }
+
+            configured.Add(locator);
             AddPeerOnDriver(peer, locator);
         }
         else

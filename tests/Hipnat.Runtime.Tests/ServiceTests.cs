@@ -79,6 +79,7 @@ public sealed class ServiceTests : IDisposable
         var hitA = TestKeys.Create(_dir.File("alice.pem"));
         var hitB = TestKeys.Create(_dir.File("bob.pem"));
         var hitC = TestKeys.Create(_dir.File("carol.pem"));
+        var hitD = TestKeys.Create(_dir.File("dan.pem")); // listed for a while, never running
         using var relay = await DaemonProcess.StartRelayAsync(hitR, _dir.File("r.sock"), "--key", _dir.File("relay.pem"), "--listen", $"127.0.0.1:{relayPort}", "--allow-any",
             "--relay-ports", $"{relayedPort}-{relayedPort}");
         using var bob = await DaemonProcess.StartAsync(hitB, _dir.File("b.sock"), "--key", _dir.File("bob.pem"), "--listen", $"127.0.0.1:{portB}");
@@ -99,12 +100,12 @@ public sealed class ServiceTests : IDisposable
         // Add carol and a relay; send SIGHUP.
         File.WriteAllText(config, $$"""
             {
-              "peers": { "{{hitB}}": ["127.0.0.1:{{portB}}"], "{{hitC}}": ["127.0.0.1:{{portC}}"] },
+              "peers": { "{{hitB}}": ["127.0.0.1:{{portB}}"], "{{hitC}}": ["127.0.0.1:{{portC}}"], "{{hitD}}": ["127.0.0.1:9"] },
               "relays": [ { "hit": "{{hitR}}", "address": "127.0.0.1:{{relayPort}}" } ],
             }
             """);
         Assert.Equal(0, NativeSignals.Kill(alice.Process.Id, NativeSignals.SigHup));
-        Assert.True(await alice.Process.WaitForOutputAsync("configuration reloaded: peers: 1 new", Timeout), alice.Process.Output);
+        Assert.True(await alice.Process.WaitForOutputAsync("configuration reloaded: peers: 2 new", Timeout), alice.Process.Output);
         await StatusJson.WaitForRegistrationAsync(alice, hitR, "relay-hip", "granted", Timeout);
         var toCarol = await alice.CliAsync("connect", hitC, "--timeout", "15");
         Assert.True(toCarol.ExitCode == 0, toCarol + alice.Process.Output);
@@ -121,11 +122,18 @@ public sealed class ServiceTests : IDisposable
         Assert.True(await alice.Process.WaitForOutputAsync("configuration reload failed, nothing changed", Timeout), alice.Process.Output);
         Assert.Equal("ESTABLISHED", (await alice.StatusAsync()).Associations.Single(a => a.PeerHit == hitC).State);
 
-        // The relay taken out again: its registration is cancelled (lifetime 0) and the relay lists no client.
+        // The relay, carol and dan taken out again: the relay's registration is cancelled (lifetime 0) and the relay
+        // lists no client; dan is forgotten (no locator, not listed, no base exchange), carol's association goes on.
         File.WriteAllText(config, $$"""{ "peers": { "{{hitB}}": ["127.0.0.1:{{portB}}"] } }""");
         Assert.Equal(0, NativeSignals.Kill(alice.Process.Id, NativeSignals.SigHup));
-        Assert.True(await alice.Process.WaitForOutputAsync("relays: 0 new, 0 changed, 1 (", Timeout), alice.Process.Output);
+        Assert.True(await alice.Process.WaitForOutputAsync("2 removed, 2 locator(s) forgotten; relays: 0 new, 0 changed, 1 (", Timeout), alice.Process.Output);
         await StatusJson.WaitForAsync(relay, s => s.Registrar!.Clients.Count == 0, Timeout, "the relay without clients");
-        Assert.Equal("ESTABLISHED", (await alice.StatusAsync()).Associations.Single(a => a.PeerHit == hitB).State);
+        var final = await alice.StatusAsync();
+        Assert.Equal("ESTABLISHED", final.Associations.Single(a => a.PeerHit == hitB).State);
+        Assert.Equal("ESTABLISHED", final.Associations.Single(a => a.PeerHit == hitC).State);
+        Assert.DoesNotContain(final.Peers, p => p.Hit == hitD);
+        var toDan = await alice.CliAsync("connect", hitD, "--timeout", "2");
+        Assert.NotEqual(0, toDan.ExitCode);
+        Assert.Contains("no locator", toDan.Stderr + toDan.Stdout, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -117,6 +117,23 @@ public sealed partial class HipHost
         }
     }
 
+    /// <summary>Forgets <paramref name="locator"/> of <paramref name="peer"/> (a peer taken out of the configuration);
+    /// an association with it keeps its own locators. False if it was not known.</summary>
+    public bool RemovePeerLocator(Hit peer, TransportAddress locator)
+    {
+        if (!_peerLocators.TryGetValue(peer, out var list) || !list.Remove(locator))
+        {
+            return false;
+        }
+
+        if (list.Count == 0)
+        {
+            _peerLocators.Remove(peer);
+        }
+
+        return true;
+    }
+
     public IReadOnlyList<TransportAddress> GetPeerLocators(Hit peer) =>
         _peerLocators.TryGetValue(peer, out var l) ? l.ToArray() : [];
 
