@@ -34,8 +34,10 @@ public sealed class DataPlaneSettingsTests
         Assert.Equal(1_000_000UL, s.Tun.RekeyAfterPackets);
         Assert.Equal(1_000_000_000UL, s.Tun.RekeyAfterBytes);
         Assert.Equal(TimeSpan.FromHours(1), s.Tun.RekeyAfter);
+        Assert.Equal(4, DaemonConfigFile.Parse("""{ "tun": { "queues": 4 } }""", "t.json").Tun.Queues);
 
         var d = DaemonConfigFile.Parse("{}", "t.json");
+        Assert.Equal(1, d.Tun.Queues);
         Assert.Equal(1024, d.Tun.ReplayWindow);
         Assert.Null(d.Tun.RekeyAfterPackets);
         Assert.Null(d.Tun.RekeyAfterBytes);
@@ -72,6 +74,8 @@ public sealed class DataPlaneSettingsTests
     [InlineData("""{ "tun": { "rekeyAfterBytes": -1 } }""", "key tun.rekeyAfterBytes = -1: out of range")]
     [InlineData("""{ "tun": { "rekeyAfterSeconds": 1 } }""", "key tun.rekeyAfterSeconds = 1: out of range 10-31536000")]
     [InlineData("""{ "tun": true }""", "key tun = true: expected an object")]
+    [InlineData("""{ "tun": { "queues": 0 } }""", "key tun.queues = 0: out of range 1-16")]
+    [InlineData("""{ "tun": { "queues": 17 } }""", "key tun.queues = 17: out of range 1-16")]
     public void MistakesInTheTunSectionNameTheKey(string json, string expected)
     {
         var e = Assert.Throws<ConfigException>(() => DaemonConfigFile.Parse(json, "bad.json"));
