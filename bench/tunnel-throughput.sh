@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # One run, four paths between two network namespaces joined by a veth pair (198.18.100.0/24):
 #   (a) the raw veth, (b) wireguard-go, (c) hipnat with TUN offloads off ("tun": {"offload": false}),
-#   (d) hipnat with TUN offloads on (the default: TSO/GRO through IFF_VNET_HDR; ESP AES-128-GCM over UDP, hip0).
+#   (d) hipnat with TUN offloads on (the default: TSO/GRO through IFF_VNET_HDR; ESP AES-128-GCM over UDP, hip0),
+#   (e, only when BENCH_PATHS names it: hipnat-mq) as (d) with one TUN queue per core ("tun": { "queues": N }).
 # For each: iperf3 single TCP stream, 4 TCP streams (-P 4), UDP at 1200-byte datagrams (packets/s received),
 # ping RTT (50 pings), and for the userspace tunnels the CPU time both daemons used per GB of the single stream
 # (utime + stime from /proc/PID/stat).
 # Needs root; installs iperf3, wireguard-go, wireguard-tools, iputils-ping and jq if missing.
-# Usage: sudo bash bench/tunnel-throughput.sh [SECONDS]      (BENCH_PATHS="raw wg hipnat-off hipnat-on" selects)
+# Usage: sudo bash bench/tunnel-throughput.sh [SECONDS]      (BENCH_PATHS="raw wg hipnat-off hipnat-on hipnat-mq" selects)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -102,9 +103,9 @@ case " $paths " in *" wg "*)
 
 # (c, d) hipnat: ESP (AES-128-GCM, suite 13) over UDP between HITs on hip0, offloads off and on.
 hit_a=$($hipnat keygen --out "$work/a.pem"); hit_b=$($hipnat keygen --out "$work/b.pem")
-run_hipnat() { # name offload(true|false)
-  local name=$1 offload=$2
-  echo "{ \"tun\": { \"offload\": $offload } }" > "$work/tun.json"
+run_hipnat() { # name offload(true|false) [queues]
+  local name=$1 offload=$2 queues=${3:-1}
+  echo "{ \"tun\": { \"offload\": $offload, \"queues\": $queues } }" > "$work/tun.json"
   rm -f "$work/a.sock" "$work/b.sock"
   ip netns exec "$A" $hipnat run --key "$work/a.pem" --config "$work/tun.json" --listen 198.18.100.1:10500 --peer "$hit_b=198.18.100.2:10500" --control "$work/a.sock" >"$work/a.log" 2>&1 &
   local pa=$!
@@ -113,7 +114,7 @@ run_hipnat() { # name offload(true|false)
   for s in a b; do for _ in $(seq 100); do [ -S "$work/$s.sock" ] && break; sleep 0.1; done; done
   ip netns exec "$A" $hipnat connect "$hit_b" --control "$work/a.sock" >/dev/null
   if ip -n "$A" link show hip0 >/dev/null 2>&1; then
-    grep -o 'offloads .*' "$work/a.log" | head -1 | sed "s/^/$name: /"
+    grep -o '[0-9]* queue(s), offloads .*' "$work/a.log" | head -1 | sed "s/^/$name: /"
     measure "$name" "$hit_b" "$pa" "$pb"
     for s in a b; do
       ns=$A; [ $s = b ] && ns=$B
@@ -127,6 +128,7 @@ run_hipnat() { # name offload(true|false)
 }
 case " $paths " in *" hipnat-off "*) run_hipnat hipnat-off false ;; esac
 case " $paths " in *" hipnat-on "*) run_hipnat hipnat-on true ;; esac
+case " $paths " in *" hipnat-mq "*) run_hipnat hipnat-mq true "$(nproc)" ;; esac
 
 echo "== ratios (load now $(cut -d' ' -f1-3 /proc/loadavg))"
 awk '/^raw-veth/{r=$2; rr=$5} /^wireguard-go/{wg=$2; wg4=$3; wgu=$4}
