@@ -92,6 +92,9 @@ public sealed partial class HipHost
 
     public int AssociationCount => _associations.Count;
 
+    /// <summary>Whether <paramref name="a"/> is still the association with its peer (not removed or replaced).</summary>
+    private bool IsCurrent(HostAssociation a) => _associations.TryGetValue(a.PeerHit, out var cur) && ReferenceEquals(cur, a);
+
     /// <summary>Entries in the association timer queue, superseded ones included until they reach its head.</summary>
     public int PendingTimers => _timers.Count;
 
