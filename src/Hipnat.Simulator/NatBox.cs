@@ -17,7 +17,11 @@ public sealed class NatBox
     private IPAddress[] _publicAddresses;
     private readonly Dictionary<NatMappingKey, NatMapping> _byKey = [];
     private readonly Dictionary<SimEndpoint, NatMapping> _byExternal = [];
-    private readonly Dictionary<IPAddress, IPAddress> _pairing = [];
+
+    // Paired address pooling (RFC 4787 REQ-2): inside address -> its public address and the number of mappings that
+    // use it. The pairing only binds while the inside address has mappings, so it goes with the last one; a NAT that
+    // kept one entry per inside address it ever saw would grow with every host that came and went.
+    private readonly Dictionary<IPAddress, Pairing> _pairing = [];
 
     // Unsolicited inbound entries (remote endpoint, public endpoint) -> last packet seen (KeepsUnsolicitedState).
     private readonly Dictionary<(SimEndpoint Remote, SimEndpoint Public), TimeSpan> _unsolicited = [];
@@ -85,6 +89,17 @@ public sealed class NatBox
             var list = new List<NatMapping>(_byExternal.Values);
             list.Sort(static (a, b) => a.Id.CompareTo(b.Id));
             return list;
+        }
+    }
+
+    /// <summary>Number of inside addresses paired with a public address (RFC 4787 REQ-2), at most one per inside
+    /// address that has a mapping; expired mappings are purged first.</summary>
+    public int PairedAddressCount
+    {
+        get
+        {
+            Purge();
+            return _pairing.Count;
         }
     }
 
@@ -310,6 +325,7 @@ public sealed class NatBox
         var mapping = new NatMapping(++_nextMappingId, key, external, _sim.Now, Behavior.MappingTimeout, UnrepliedTimeout);
         _byKey.Add(key, mapping);
         _byExternal.Add(external, mapping);
+        Pair(inside.Address, external.Address);
         Statistics.MappingsCreated++;
         if (_sim.Tracing)
         {
@@ -361,6 +377,7 @@ public sealed class NatBox
         flow = new NatMapping(++_nextMappingId, key, external, _sim.Now, Behavior.MappingTimeout, UnrepliedTimeout, singleFlow: true);
         _byKey.Add(key, flow);
         _byExternal.Add(external, flow);
+        Pair(inside.Address, external.Address);
         Statistics.MappingsCreated++;
         Statistics.PortCollisions++;
         if (_sim.Tracing)
@@ -429,11 +446,15 @@ public sealed class NatBox
     private bool TryAllocate(SimEndpoint inside, SimEndpoint? remote, out SimEndpoint external)
     {
         // Paired address pooling (RFC 4787 REQ-2): an internal address always uses the same public address.
-        if (!_pairing.TryGetValue(inside.Address, out var address))
+        IPAddress address;
+        if (_pairing.TryGetValue(inside.Address, out var pairing))
+        {
+            address = pairing.Public;
+        }
+        else
         {
             address = _publicAddresses[_nextPublic];
             _nextPublic = (_nextPublic + 1) % _publicAddresses.Length;
-            _pairing.Add(inside.Address, address);
         }
 
         if (Behavior.PortPreservation && inside.Port > 0 && Usable(external = new SimEndpoint(address, inside.Port), remote))
@@ -495,10 +516,28 @@ public sealed class NatBox
         return false;
     }
 
+    /// <summary>A new mapping of <paramref name="inside"/> on <paramref name="external"/>: the pairing holds while it lives.</summary>
+    private void Pair(IPAddress inside, IPAddress external)
+    {
+        if (_pairing.TryGetValue(inside, out var pairing))
+        {
+            pairing.Mappings++;
+        }
+        else
+        {
+            _pairing.Add(inside, new Pairing(external) { Mappings = 1 });
+        }
+    }
+
     private void Expire(NatMapping mapping)
     {
         _byKey.Remove(mapping.Key);
         _byExternal.Remove(mapping.External);
+        if (_pairing.TryGetValue(mapping.Internal.Address, out var pairing) && --pairing.Mappings == 0)
+        {
+            _pairing.Remove(mapping.Internal.Address);
+        }
+
         Statistics.MappingsExpired++;
         if (_sim.Tracing)
         {
@@ -528,5 +567,12 @@ public sealed class NatBox
         {
             Expire(mapping);
         }
+    }
+
+    private sealed class Pairing(IPAddress publicAddress)
+    {
+        public IPAddress Public { get; } = publicAddress;
+
+        public int Mappings { get; set; }
     }
 }

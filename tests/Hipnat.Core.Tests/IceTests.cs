@@ -278,6 +278,51 @@ public class IceTests
         Assert.True(t.Sim.RunUntil(() => t.A.Events.OfType<UpdateCompleted>().Any(), TimeSpan.FromSeconds(5)));
     }
 
+    private static int Entries(HipSimNode node, string table) => node.Host.TableEntries.Single(e => e.Table == table).Entries;
+
+    [Fact]
+    public void AClosedIceStunUdpAssociationTakesItsStunCredentialsAndCheckTransactionsAlong()
+    {
+        // RFC 5770 §5.2: the STUN password is drawn from the association's KEYMAT; once the association is gone no
+        // check for it can be verified or answered, so the host keeps neither its USERNAME nor its transactions.
+        var t = Connected(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.IceStunUdp, NatTraversalMode.UdpEncapsulation]);
+        Connect(t);
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        Assert.Equal(NatTraversalMode.IceStunUdp, t.A.Host.GetIceSession(t.B.Host.LocalHit)!.Mode);
+        Assert.Equal(1, Entries(t.A, "ICE-STUN usernames"));
+        Assert.Equal(1, Entries(t.B, "ICE-STUN usernames"));
+        Assert.True(Entries(t.A, "ICE-STUN checks") + Entries(t.B, "ICE-STUN checks") > 0, "checks to the host candidates behind the other NAT are never answered");
+
+        t.A.Invoke((h, now) => h.Close(t.B.Host.LocalHit, now));
+        t.Sim.RunFor(TimeSpan.FromMinutes(2)); // CLOSE, CLOSE_ACK and the CLOSED linger
+        Assert.Equal(AssociationState.Unassociated, t.A.Host.GetState(t.B.Host.LocalHit));
+        Assert.Equal(AssociationState.Unassociated, t.B.Host.GetState(t.A.Host.LocalHit));
+        foreach (var node in new[] { t.A, t.B })
+        {
+            Assert.Equal(0, Entries(node, "ICE-STUN usernames"));
+            Assert.Equal(0, Entries(node, "ICE-STUN checks"));
+        }
+    }
+
+    [Fact]
+    public void DroppingAllStateLeavesOnlyThePeerLocatorsTheApplicationGave()
+    {
+        // A restart (DropAllState) forgets everything learned from peers, registrars and checks, not only the
+        // associations: the ICE-STUN tables of an established association and the relay's registrations included.
+        var t = Connected(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.IceStunUdp, NatTraversalMode.UdpEncapsulation]);
+        Connect(t);
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        Assert.True(Entries(t.A, "ICE-STUN usernames") > 0);
+        Assert.True(Entries(t.Relay, "server registrations") > 0);
+
+        foreach (var node in new[] { t.A, t.B, t.Relay })
+        {
+            node.Invoke((h, _) => h.DropAllState());
+            Assert.All(node.Host.TableEntries.Where(e => e.Table is not ("peer locators" or "local candidates" or "transmits queued" or "events queued")),
+                e => Assert.True(e.Entries == 0, $"{e.Table}: {e.Entries}"));
+        }
+    }
+
     [Fact]
     public void AggressiveUseSelectsTheFirstWorkingPairSoonerThanRegularNomination()
     {

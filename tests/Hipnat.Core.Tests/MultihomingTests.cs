@@ -95,6 +95,26 @@ public class MultihomingTests
     }
 
     [Fact]
+    public void EachBasesReflexiveAddressComesFromTheRegistrarAndEndsWithItsAssociation()
+    {
+        // draft-melen-hip-nat-mm §3.2.1, §5.1 step 3: the registrar answers a STUN Binding request from each base;
+        // the answers describe NAT mappings that the registrar's traffic keeps, so they end with that association.
+        var t = Associated(MultihomingPolicy.HotStandby);
+        var relay = t.Relay.Host.LocalHit;
+        Assert.Contains(t.A.Host.GatherCandidates(),
+            c => c.Type == CandidateKind.ServerReflexive && c.Base.Address.Equals(SecondAddress) && c.Address.Address.Equals(NatCPublic));
+
+        // The queries were answered: neither they nor the STUN client that sent them are kept.
+        Assert.Equal(0, t.A.Host.TableEntries.Single(e => e.Table == "reflexive queries").Entries);
+        Assert.Equal(0, t.A.Host.TableEntries.Single(e => e.Table == "reflexive STUN clients").Entries);
+
+        t.A.Invoke((h, now) => h.Close(relay, now));
+        t.Sim.RunFor(TimeSpan.FromMinutes(2));
+        Assert.Equal(AssociationState.Unassociated, t.A.Host.GetState(relay));
+        Assert.DoesNotContain(t.A.Host.GatherCandidates(), c => c.Type == CandidateKind.ServerReflexive);
+    }
+
+    [Fact]
     public void UnderLoadBalanceASilentlyFailedLaneIsSeenWithinSecondsAndComesBack()
     {
         // A bound SA pair's path carries flows of its own: under load-balance it is asked every second (a signed

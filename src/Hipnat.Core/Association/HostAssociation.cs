@@ -177,6 +177,14 @@ internal sealed class HostAssociation
     /// <summary>Registrations we asked this peer for (we are the client).</summary>
     public List<Registration.ClientRegistration> ClientRegistrations { get; } = [];
 
+    /// <summary>
+    /// Our server-reflexive addresses as this registrar saw them from each of our bases (STUN Binding answers,
+    /// draft-melen-hip-nat-mm §5.1 step 3); the one of the base we registered from is the REG_FROM of
+    /// <see cref="ClientRegistrations"/>. They describe NAT mappings this registrar's traffic keeps, so they end with
+    /// the association.
+    /// </summary>
+    public List<Ice.IceCandidate> ReflexivePerBase { get; } = [];
+
     /// <summary>Services to request in the I2 or the next UPDATE.</summary>
     public Registration.RegistrationRequest? PendingRegistration { get; set; }
 

@@ -172,6 +172,17 @@ public sealed partial class HipHost
             }
         }
 
+        foreach (var a in _associations.Values)
+        {
+            foreach (var c in a.ReflexivePerBase)
+            {
+                if (!reflexive.Exists(r => r.Address == c.Address))
+                {
+                    reflexive.Add((c.Address, c.Base));
+                }
+            }
+        }
+
         foreach (var c in _extraCandidates)
         {
             if (c.Type == CandidateKind.Relayed)

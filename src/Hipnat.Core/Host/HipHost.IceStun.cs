@@ -80,6 +80,34 @@ public sealed partial class HipHost
         Counters.IceChecksSent++;
     }
 
+    /// <summary>An association ended: its ICE-STUN-UDP credentials and check transactions go with it (RFC 5770
+    /// §5.2: the password is drawn from its KEYMAT, so nothing can be checked or answered for it any more).</summary>
+    private void ForgetStunChecks(HostAssociation a)
+    {
+        var user = HipStunCredentials.ExpectedUsername(LocalHit, a.PeerHit);
+        if (_stunUsernames.TryGetValue(user, out var owner) && ReferenceEquals(owner, a))
+        {
+            _stunUsernames.Remove(user);
+        }
+
+        if (_stunChecks.Count > 0)
+        {
+            List<StunTransactionId>? ended = null;
+            foreach (var (tid, check) in _stunChecks)
+            {
+                if (ReferenceEquals(check, a))
+                {
+                    (ended ??= []).Add(tid);
+                }
+            }
+
+            foreach (var tid in ended ?? [])
+            {
+                _stunChecks.Remove(tid);
+            }
+        }
+    }
+
     private void TrimStunChecks()
     {
         if (_stunChecks.Count > 4096)

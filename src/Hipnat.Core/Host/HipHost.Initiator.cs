@@ -33,6 +33,11 @@ public sealed partial class HipHost
             return;
         }
 
+        if (existing is not null)
+        {
+            ForgetAssociation(existing); // failed or closing: the new exchange replaces it
+        }
+
         var a = new HostAssociation(LocalHit, peer, now) { IsInitiator = true, ExchangeStarted = now, Peer = NewPeerLocatorSet() };
         a.PeerLocators.AddRange(locators);
         _associations[peer] = a;

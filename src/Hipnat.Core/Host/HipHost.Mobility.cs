@@ -53,8 +53,12 @@ public sealed partial class HipHost
         var removed = old.Where(o => !_localLocators.Exists(n => n.Address.Equals(o.Address))).ToList();
         DebugLog?.Invoke($"local locators changed: {string.Join(", ", old)} -> {string.Join(", ", _localLocators)}");
 
-        // Reflexive candidates the driver found from a base that is gone no longer exist.
+        // Reflexive candidates the driver or a registrar found from a base that is gone no longer exist.
         _extraCandidates.RemoveAll(c => c.Type != Wire.Parameters.CandidateKind.Relayed && removed.Exists(r => r.Address.Equals(c.Base.Address)));
+        foreach (var a in _associations.Values)
+        {
+            a.ReflexivePerBase.RemoveAll(c => removed.Exists(r => r.Address.Equals(c.Base.Address)));
+        }
 
         var peers = new List<HostAssociation>();
         foreach (var a in _associations.Values)
@@ -564,6 +568,7 @@ public sealed partial class HipHost
     {
         DebugLog?.Invoke($"registrar {registrar.PeerHit} sees us at {after}, was {before}: our NAT mapping changed");
         _extraCandidates.RemoveAll(c => c.Type == Wire.Parameters.CandidateKind.ServerReflexive && c.Address == before);
+        registrar.ReflexivePerBase.RemoveAll(c => c.Address == before);
         foreach (var a in _associations.Values.ToList())
         {
             if (a.State != AssociationState.Established || ReferenceEquals(a, registrar) || a.ClientRegistrations.Count > 0 || (a.SaPairs.Count == 0 && a.Ice is null))

@@ -16,7 +16,7 @@ namespace Hipnat.Core.Host;
 public sealed partial class HipHost
 {
     private StunBindingClient? _reflexiveClient;
-    private readonly Dictionary<StunTransactionId, (TransportAddress Base, TransportAddress Server)> _reflexiveQueries = [];
+    private readonly Dictionary<StunTransactionId, (TransportAddress Base, TransportAddress Server, HostAssociation Registrar)> _reflexiveQueries = [];
 
     private StunBindingClient ReflexiveClient => _reflexiveClient ??= new StunBindingClient(new StunBindingClientOptions
     {
@@ -59,12 +59,30 @@ public sealed partial class HipHost
                 }
 
                 var id = ReflexiveClient.Start(new IPEndPoint(route.Peer.Address, route.Peer.Port), now);
-                _reflexiveQueries[id] = (b, route.Peer);
+                _reflexiveQueries[id] = (b, route.Peer, r);
             }
         }
 
         SendReflexiveTransmits();
+        ReleaseIdleReflexiveClient();
     }
+
+    /// <summary>
+    /// The STUN client lives while reflexive queries are out (the seconds of a handover) and goes with the last one:
+    /// it keeps nothing between queries (RTOs are not cached), and an idle host should hold no per-query state.
+    /// </summary>
+    private void ReleaseIdleReflexiveClient()
+    {
+        if (_reflexiveQueries.Count == 0)
+        {
+            _reflexiveClient = null;
+        }
+    }
+
+    /// <summary>Server-reflexive candidates our registrars' STUN answers gave, and those the driver added.</summary>
+    private IEnumerable<Ice.IceCandidate> LearnedReflexive() =>
+        _associations.Values.SelectMany(a => a.ReflexivePerBase)
+            .Concat(_extraCandidates.Where(c => c.Type == CandidateKind.ServerReflexive));
 
     /// <summary>
     /// A multihomed host learns the reflexive address of each of its bases once a registrar answers, not only after
@@ -79,7 +97,7 @@ public sealed partial class HipHost
         }
 
         var bases = _localLocators.Where(l => l.Kind == TransportKind.Udp && l.Port != 0 && !IsWildcardAddress(l.Address)).ToList();
-        if (bases.Count > 1 && bases.Exists(b => !_extraCandidates.Exists(c => c.Type == CandidateKind.ServerReflexive && c.Base.Address.Equals(b.Address))))
+        if (bases.Count > 1 && bases.Exists(b => !LearnedReflexive().Any(c => c.Base.Address.Equals(b.Address))))
         {
             GatherReflexivePerBase(now);
         }
@@ -160,10 +178,10 @@ public sealed partial class HipHost
             if (result.Succeeded && result.MappedAddress is { } m)
             {
                 var mapped = TransportAddress.Udp(m.Address.IsIPv4MappedToIPv6 ? m.Address.MapToIPv4() : m.Address, (ushort)m.Port);
-                if (!_extraCandidates.Exists(c => c.Address == mapped))
+                if (IsCurrent(q.Registrar) && !q.Registrar.ReflexivePerBase.Exists(c => c.Address == mapped))
                 {
                     DebugLog?.Invoke($"server-reflexive candidate {mapped} (base {q.Base}) from {q.Server}");
-                    AddLocalCandidate(mapped, q.Base, CandidateKind.ServerReflexive);
+                    q.Registrar.ReflexivePerBase.Add(new Ice.IceCandidate(mapped, q.Base, CandidateKind.ServerReflexive, 0));
                 }
             }
             else
@@ -172,6 +190,7 @@ public sealed partial class HipHost
             }
         }
 
+        ReleaseIdleReflexiveClient();
         if (done)
         {
             TrySendWaitingHandovers(now);

@@ -308,6 +308,7 @@ public sealed partial class HipHost
         {
             Raise(new AssociationClosed(now, peer, ByPeer: true));
             DropServerRegistrations(peer, now);
+            ForgetAssociation(existing);
         }
 
         _associations[peer] = a;

@@ -173,6 +173,7 @@ public sealed partial class HipHost
         }
 
         DropServerRegistrations(a.PeerHit, now);
+        ForgetAssociation(a);
         var from = a.State;
         a.State = AssociationState.Unassociated;
         Raise(new AssociationStateChanged(now, a.PeerHit, from, AssociationState.Unassociated));
@@ -180,6 +181,14 @@ public sealed partial class HipHost
         {
             Raise(new AssociationClosed(now, a.PeerHit, ByPeer: false));
         }
+    }
+
+    /// <summary>What the host keeps outside an association that ended (removed, or replaced by a new base
+    /// exchange): it goes with it.</summary>
+    private void ForgetAssociation(HostAssociation a)
+    {
+        ForgetStunChecks(a);
+        _handoverRegistrars.Remove(a.PeerHit); // a handover no longer waits for this registrar's answer
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -92,8 +92,32 @@ public sealed partial class HipHost
 
     public int AssociationCount => _associations.Count;
 
+    /// <summary>Whether <paramref name="a"/> is still the association with its peer (not removed or replaced).</summary>
+    private bool IsCurrent(HostAssociation a) => _associations.TryGetValue(a.PeerHit, out var cur) && ReferenceEquals(cur, a);
+
     /// <summary>Entries in the association timer queue, superseded ones included until they reach its head.</summary>
     public int PendingTimers => _timers.Count;
+
+    /// <summary>
+    /// Entries in the host's tables besides the associations and the timer queue, by table: all of them are kept per
+    /// peer, registration, transaction or handover and must empty when those end (diagnostics; the simulator's soak
+    /// checks that each is back at its baseline after every association has ended).
+    /// </summary>
+    public IReadOnlyList<(string Table, int Entries)> TableEntries =>
+    [
+        ("peer locators", _peerLocators.Count),
+        ("server registrations", _registrations.Count),
+        ("data relay clients", _espClientsByAddress.Count),
+        ("data relay ports", _clientsByRelayedPort.Count),
+        ("ICE-STUN usernames", _stunUsernames.Count),
+        ("ICE-STUN checks", _stunChecks.Count),
+        ("reflexive queries", _reflexiveQueries.Count),
+        ("reflexive STUN clients", _reflexiveClient is null ? 0 : 1),
+        ("handover registrars", _handoverRegistrars.Count),
+        ("local candidates", _extraCandidates.Count),
+        ("transmits queued", _transmits.Count),
+        ("events queued", _events.Count),
+    ];
 
     /// <summary>Forgets every association and registration at once (a restart without sending anything).</summary>
     public void DropAllState()
@@ -101,6 +125,13 @@ public sealed partial class HipHost
         _associations.Clear();
         _registrations.Clear();
         _timers.Clear();
+        _espClientsByAddress.Clear();
+        _clientsByRelayedPort.Clear();
+        _stunUsernames.Clear();
+        _stunChecks.Clear();
+        _reflexiveQueries.Clear();
+        _reflexiveClient = null;
+        _handoverRegistrars.Clear();
     }
 
     /// <summary>Adds a locator at which <paramref name="peer"/> (or its rendezvous/relay server) can be reached.</summary>

@@ -15,8 +15,9 @@ namespace Hipnat.Simulator.Hip;
 /// cone, restricted cone, port-restricted cone, symmetric, in turn), all registered with one relay, in pairs with
 /// one association each. Every simulated minute a share of them moves to another site (a new address and NAT), loses
 /// its uplink for a while, or crashes (loses all state) and restarts. At the end every association is closed and
-/// the run checks that associations, timers, pooled buffers, NAT mappings, registrations and managed memory are back
-/// where they were before the first association.
+/// the run checks that associations, timers, pooled buffers, NAT mappings and address pairings, registrations, the
+/// hosts' other tables (<see cref="HipHost.TableEntries"/>) and managed memory are back where they were before the
+/// first association.
 /// </summary>
 public static class SoakScenario
 {
@@ -53,6 +54,8 @@ public static class SoakScenario
         long ManagedBytes,
         long PoolRetainedBytes,
         int NatMappings,
+        int NatPairings,
+        IReadOnlyDictionary<string, long> HostTables,
         int RelayRegistrations,
         int Disrupted,
         long Recovered,
@@ -62,7 +65,8 @@ public static class SoakScenario
         public override string ToString() =>
             $"t={At.TotalHours:F2}h wall={Wall.TotalSeconds:F0}s associations={Associations} established-pairs={EstablishedPairs} " +
             $"host-timers={HostTimers} sim-events={SimEvents} (hosts with a timer {ArmedHosts}) sim-buffers={SimBuffers} core-buffers={CoreBuffers} " +
-            $"managed={ManagedBytes / 1024.0 / 1024:F1}MiB (pool {PoolRetainedBytes / 1024.0 / 1024:F1}MiB) nat-mappings={NatMappings} " +
+            $"managed={ManagedBytes / 1024.0 / 1024:F1}MiB (pool {PoolRetainedBytes / 1024.0 / 1024:F1}MiB) nat-mappings={NatMappings} nat-pairings={NatPairings} " +
+            $"host-tables=[{string.Join(", ", HostTables.Where(t => t.Value != 0).Select(t => $"{t.Key} {t.Value}"))}] " +
             $"registrations={RelayRegistrations} disrupted={Disrupted} recovered={Recovered} not-recovered={NotRecovered} failed-events={AssociationsFailed}";
     }
 
@@ -83,10 +87,19 @@ public static class SoakScenario
             ("simulator buffers", End.SimBuffers == Baseline.SimBuffers, $"{End.SimBuffers} (baseline {Baseline.SimBuffers})"),
             ("core buffers", End.CoreBuffers == Baseline.CoreBuffers, $"{End.CoreBuffers} (baseline {Baseline.CoreBuffers})"),
             ("NAT mappings", End.NatMappings == Baseline.NatMappings, $"{End.NatMappings} (baseline {Baseline.NatMappings})"),
+            ("NAT address pairings", End.NatPairings == Baseline.NatPairings, $"{End.NatPairings} (baseline {Baseline.NatPairings})"),
+            ("host tables", TablesChanged.Count == 0,
+                TablesChanged.Count == 0 ? $"{End.HostTables.Count} tables at their baseline" : string.Join(", ", TablesChanged)),
             ("relay registrations", End.RelayRegistrations == Baseline.RelayRegistrations, $"{End.RelayRegistrations} (baseline {Baseline.RelayRegistrations})"),
             ("managed memory", End.ManagedBytes <= Baseline.ManagedBytes + MemorySlack,
                 $"{End.ManagedBytes / 1024.0 / 1024:F2} MiB (baseline {Baseline.ManagedBytes / 1024.0 / 1024:F2} MiB, allowed +{MemorySlack / 1024.0 / 1024:F2} MiB)"),
         ];
+
+        /// <summary>The hosts' tables (<see cref="HipHost.TableEntries"/>, summed over the hosts and the relay) whose
+        /// entries differ from the baseline.</summary>
+        public IReadOnlyList<string> TablesChanged =>
+            [.. End.HostTables.Where(t => t.Value != Baseline.HostTables.GetValueOrDefault(t.Key))
+                .Select(t => $"{t.Key}: {t.Value} (baseline {Baseline.HostTables.GetValueOrDefault(t.Key)})")];
 
         public bool Passed => Checks.All(c => c.Passed);
     }
@@ -457,9 +470,19 @@ public static class SoakScenario
             }
 
             int mappings = _sim.Nats.Sum(n => n.ActiveMappingCount);
+            int pairings = _sim.Nats.Sum(n => n.PairedAddressCount);
+            var tables = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var host in _nodes.Select(n => n.Host).Append(_relay.Host))
+            {
+                foreach (var (table, entries) in host.TableEntries)
+                {
+                    tables[table] = tables.GetValueOrDefault(table) + entries;
+                }
+            }
+
             long managed = GC.GetTotalMemory(forceFullCollection: true);
             return new Snapshot(_sim.Now, _wall.Elapsed, associations, established, timers, _sim.PendingEvents, armed, _sim.PooledBuffersOutstanding,
-                PacketBuffers.Outstanding, managed, _sim.PooledBytesRetained, mappings, _relay.Host.RegisteredClients.Count,
+                PacketBuffers.Outstanding, managed, _sim.PooledBytesRetained, mappings, pairings, tables, _relay.Host.RegisteredClients.Count,
                 _disrupted.Count(d => d), _recovered, _notRecovered, _failed);
         }
     }
