@@ -87,6 +87,18 @@ public static class SettingParsers
         return true;
     }
 
+    /// <summary>A flag's on/off word: on, true, yes / off, false, no, none (any case). False for anything else (e.g.
+    /// the name or address such a flag also takes).</summary>
+    public static bool TryParseSwitch(string? text, out bool on)
+    {
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "on" or "true" or "yes": on = true; return true;
+            case "off" or "false" or "no" or "none": on = false; return true;
+            default: on = false; return false;
+        }
+    }
+
     public static bool TryParseLogLevel(string? text, out LogLevel level)
     {
         switch (text?.Trim().ToLowerInvariant())

@@ -94,14 +94,10 @@ public sealed class DataPlaneSettings
             return;
         }
 
-        switch (value.Trim().ToLowerInvariant())
+        if (SettingParsers.TryParseSwitch(value, out bool on))
         {
-            case "on" or "true" or "yes":
-                Enabled = true;
-                return;
-            case "off" or "false" or "no" or "none":
-                Enabled = false;
-                return;
+            Enabled = on;
+            return;
         }
 
         if (!TryValidateName(value, out var error))
