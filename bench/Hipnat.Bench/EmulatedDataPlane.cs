@@ -24,11 +24,17 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
 
     private bool _sent;
     private bool _received;
+    private int _unanswered;
     private (TransportAddress Local, TransportAddress From)? _newSource;
 
     public HipSimNode Node { get; } = node;
 
     public string Name { get; } = name;
+
+    /// <summary>Sends only in answer, as ping's echo replies do: a tick offers a datagram only if one of the peer's
+    /// arrived since the last. A side whose peer's traffic is lost has nothing to send, so nothing of its own
+    /// shows the path (a relay that learns where to forward from the traffic it sees learns nothing).</summary>
+    public bool RepliesOnly { get; init; }
 
     /// <summary>The association's peer; set once it exists.</summary>
     public Hit Peer { get; set; }
@@ -70,6 +76,7 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
         Arrivals.Add((ctx.Now, BinaryPrimitives.ReadInt64BigEndian(payload[8..])));
         Credit.Earn(payload.Length);
         _received = true;
+        _unanswered++;
         var from = TransportAddress.Udp(remote.Address, (ushort)remote.Port);
         if (TryRoute(Node.Host, Peer, info, out var routeLocal, out var routeRemote, out bool relayed) && !relayed
             && (routeRemote != from || (!routeLocal.Address.Equals(System.Net.IPAddress.Any) && !routeLocal.Address.Equals(local.Address))))
@@ -85,12 +92,18 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
     {
         Node.Invoke((h, now) =>
         {
-            long seq = Offered.Count;
-            Offered.Add(now);
-            bool sent = false;
             var info = h.GetAssociation(Peer);
             Credit.Age(now);
-            if (info is { State: AssociationState.Established } && info.SaPairs.Count > 0 && TryRoute(h, Peer, info, out var local, out var remote, out _)
+            bool offer = !RepliesOnly || _unanswered > 0;
+            _unanswered = 0;
+            long seq = Offered.Count;
+            bool sent = false;
+            if (offer)
+            {
+                Offered.Add(now);
+            }
+
+            if (offer && info is { State: AssociationState.Established } && info.SaPairs.Count > 0 && TryRoute(h, Peer, info, out var local, out var remote, out _)
                 && (!IsCreditLimited(info, remote) || Credit.TrySpend(DatagramLength)))
             {
                 SentWithinCredit += IsCreditLimited(info, remote) ? 1 : 0;
@@ -106,7 +119,11 @@ internal sealed class EmulatedDataPlane(HipSimNode node, string name) : ISimNode
                 _sent = true;
             }
 
-            WasSent.Add(sent);
+            if (offer)
+            {
+                WasSent.Add(sent);
+            }
+
             if (_sent)
             {
                 h.NoteTraffic(Peer, now, sent: true);

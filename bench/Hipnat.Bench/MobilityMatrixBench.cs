@@ -37,14 +37,14 @@ internal static class MobilityMatrixBench
     public static int Dispatch(string[] args) => args[0] switch
     {
         "mobility-matrix" => Run(args[1..]),
-        "mobility-trace" when args.Length is 5 or 6 => Trace(args[1..]),
+        "mobility-trace" when args.Length is >= 5 and <= 7 => Trace(args[1..]),
         _ => Usage(),
     };
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: Hipnat.Bench mobility-matrix [--seeds N] [--out FILE] [--nat-only] | mobility-trace A B MOVE N [--all]");
-        Console.Error.WriteLine("  A, B: 0 = no NAT, 1-9 = EIM/EIF … APDM/APDF; MOVE: " + string.Join(", ", AllMoves.Select(m => m.Name)) + "; N: seed number (1…) or a full seed; --all: the whole packet trace");
+        Console.Error.WriteLine("usage: Hipnat.Bench mobility-matrix [--seeds N] [--out FILE] [--nat-only] | mobility-trace A B MOVE N [--all] [--ping | --ping-from-b]");
+        Console.Error.WriteLine("  A, B: 0 = no NAT, 1-9 = EIM/EIF … APDM/APDF; MOVE: " + string.Join(", ", AllMoves.Select(m => m.Name)) + "; N: seed number (1…) or a full seed; --all: the whole packet trace; --ping: B only answers A's traffic, as ping's echo replies do (--ping-from-b: A answers B's)");
         return 2;
     }
 
@@ -64,7 +64,8 @@ internal static class MobilityMatrixBench
         long n = long.Parse(args[3], CultureInfo.InvariantCulture);
         long seed = n < 1000 ? SeedOf(a, b, move, (int)n) : n;
         bool all = args.Contains("--all");
-        var o = MobilityScenario.Run(IceMatrixBench.Side(a).Behavior, IceMatrixBench.Side(b).Behavior, move, seed, IceLinks.Matrix, trace: true, debugLog: true, traceAll: all);
+        string? replier = args.Contains("--ping") ? "B" : args.Contains("--ping-from-b") ? "A" : null;
+        var o = MobilityScenario.Run(IceMatrixBench.Side(a).Behavior, IceMatrixBench.Side(b).Behavior, move, seed, IceLinks.Matrix, trace: true, debugLog: true, traceAll: all, replier: replier);
         if (o.Trace is not null)
         {
             Console.WriteLine(all ? "=== packet trace, whole run" : "=== packet trace from the move (emulated ESP only where dropped)");

@@ -54,7 +54,10 @@ internal static class MobilityScenario
     /// <summary>For the double jump: how long after A B moves (10–90 ms, from the seed).</summary>
     public static TimeSpan SecondJumpDelay(long seed) => TimeSpan.FromMilliseconds(10 + (int)((ulong)(seed * 37) % 81));
 
-    public static MobilityOutcome Run(NatBehavior? natA, NatBehavior? natB, MobilityMove move, long seed, IceLinks links, bool trace = false, bool debugLog = false, bool traceAll = false)
+    /// <param name="replier">"A" or "B": that side only answers the other's datagrams
+    /// (<see cref="EmulatedDataPlane.RepliesOnly"/>), as the target of a ping over hip0 does; null: both sides send
+    /// every 10 ms.</param>
+    public static MobilityOutcome Run(NatBehavior? natA, NatBehavior? natB, MobilityMove move, long seed, IceLinks links, bool trace = false, bool debugLog = false, bool traceAll = false, string? replier = null)
     {
         var o = new MobilityOutcome();
         if (move == MobilityMove.NatRebinding && natB is null)
@@ -116,7 +119,7 @@ internal static class MobilityScenario
                 StandbyKeepaliveInterval = cold ? TimeSpan.Zero : TimeSpan.FromSeconds(15),
                 Ice = new Core.Ice.IceOptions { CheckBackups = !cold },
             }));
-            var plane = new EmulatedDataPlane(node, name);
+            var plane = new EmulatedDataPlane(node, name) { RepliesOnly = name == replier };
             var simHost = sim.AddHost(name, plane, realm, addr);
             if (Access(nat) is { } access)
             {

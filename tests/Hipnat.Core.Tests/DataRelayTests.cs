@@ -129,6 +129,29 @@ public class DataRelayTests
         t.Sim.RunFor(TimeSpan.FromSeconds(1));
         Assert.Equal(1, tapB.Esp.Count(e => e.Length == 210));
         Assert.Equal(aSeen.Address, perm.Peer.Address); // the peer's ESP came from its first address: B's goes there again
+
+        // A's NAT maps A anew towards the relayed address (endpoint-dependent mapping) and A sends nothing (a peer that
+        // only answers, whose answers wait for B's ESP): B names the new port, and B's ESP goes there at once.
+        var latched = perm.Peer;
+        var remapped = TransportAddress.Udp(aSeen.Address, (ushort)(latched.Port == 61000 || aSeen.Port == 61000 ? 61001 : 61000));
+        t.B.Invoke((h, now) => asked = h.RequestPeerPermission(t.Relay.Host.LocalHit, remapped, bToA, aToB, now));
+        Assert.True(asked);
+        t.Sim.RunFor(TimeSpan.FromSeconds(0.5));
+        Assert.Equal(remapped, perm.Peer);
+        var bReg = t.B.Host.FindAssociation(t.Relay.Host.LocalHit)!.ClientRegistrations.Single(r => r.Type == RegistrationType.RelayUdpEsp);
+        Assert.Equal(remapped, Assert.Single(bReg.Permissions, p => p.Peer.Address.Equals(aSeen.Address)).Peer); // one per address: the latest port
+
+        // While A's ESP comes in, it shows where A is reachable from the relayed port: B naming another port of A's
+        // address does not move B's ESP away from it.
+        for (int i = 0; i < 3; i++)
+        {
+            hostA.Context.Send(new SimEndpoint(RelayTopology.HostAAddress, 10500), new SimEndpoint(relayed.Address, relayed.Port), FakeEsp(aToB, 220));
+        }
+
+        t.B.Invoke((h, now) => asked = h.RequestPeerPermission(t.Relay.Host.LocalHit, aSeen, bToA, aToB, now));
+        t.Sim.RunFor(TimeSpan.FromSeconds(0.2));
+        Assert.Equal(3, tapB.Esp.Count(e => e.Length == 220));
+        Assert.Equal(latched, perm.Peer);
         _ = relaySim;
     }
 

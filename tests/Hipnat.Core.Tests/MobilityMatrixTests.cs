@@ -73,4 +73,40 @@ public class MobilityMatrixTests
             }
         }
     }
+
+    /// <summary>(A, B) pairs for traffic one side originates: endpoint-dependent NATs, where the data relay must
+    /// learn the peer's port towards a relayed address from the client's PEER_PERMISSION (RFC 9028 §4.12.1).</summary>
+    public static TheoryData<int, int, string> PingRuns()
+    {
+        var d = new TheoryData<int, int, string>();
+        foreach (var (a, b) in new[] { (9, 9), (9, 1), (6, 9), (3, 8) })
+        {
+            d.Add(a, b, "A");
+            d.Add(a, b, "B");
+        }
+
+        return d;
+    }
+
+    /// <summary>
+    /// As a ping over hip0 runs: one side sends every 10 ms and the other only answers. When the sender's ESP goes
+    /// through its own relayed address and the relay forwards it to a port of the peer that the peer's NAT does not
+    /// let in, the answering side has nothing to send that would show the relay the right port: nothing flows
+    /// again unless the sender names the peer's port in its permission when it selects that pair.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PingRuns))]
+    public void TrafficOneSideOriginatesFlowsAgainAfterTheMove(int a, int b, string replier)
+    {
+        for (int n = 1; n <= 6; n++)
+        {
+            long seed = (((a * 10) + b) * 1000) + n + (replier == "A" ? 500 : 0);
+            var o = MobilityScenario.Run(Side(a), Side(b), MobilityMove.BreakBeforeMake, seed, IceLinks.Matrix, replier: replier);
+            string what = $"ping {(replier == "A" ? "B -> A" : "A -> B")}, A {a}, B {b}, seed {seed}: gap A->B {o.GapAToB.TotalMilliseconds:F0} ms, B->A {o.GapBToA.TotalMilliseconds:F0} ms, lost {o.Lost}/{o.Offered}, path {o.PathBefore} -> {o.PathAfter}, {o.Failure}";
+            Assert.Null(o.SetupFailure);
+            Assert.True(o.Survived, what);
+            Assert.True(o.Recovered, what);
+            Assert.True(o.LongestGap < TimeSpan.FromSeconds(1.5), what);
+        }
+    }
 }

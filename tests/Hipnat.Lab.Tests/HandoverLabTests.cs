@@ -51,7 +51,15 @@ public class HandoverLabTests
 
         public PingRecorder? Ping { get; set; }
 
-        public string Logs() => $"alice:\n{Alice.Tail(400)}\nbob:\n{Bob.Tail(40)}\nrelay:\n{Relay.Tail(40)}";
+        private readonly LabLogs _logs = new(nameof(HandoverLabTests));
+
+        /// <summary>The tails of the three logs for an assertion message; the whole logs go to a file under
+        /// TestResults/lab-logs so that a failure seen once can be read in full.</summary>
+        public string Logs()
+        {
+            string full = _logs.Save(("alice", Alice.Tail(int.MaxValue)), ("bob", Bob.Tail(int.MaxValue)), ("relay", Relay.Tail(int.MaxValue)));
+            return $"full logs: {full}\nalice:\n{Alice.Tail(400)}\nbob:\n{Bob.Tail(40)}\nrelay:\n{Relay.Tail(40)}";
+        }
 
         public void Dispose()
         {

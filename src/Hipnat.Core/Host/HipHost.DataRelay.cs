@@ -36,7 +36,8 @@ public sealed partial class HipHost
         }
 
         // RFC 9028 §4.12.1: a permission per peer address; a multihomed peer gets one for each of its addresses
-        // (at most four per SA pair, the oldest giving way).
+        // (at most four per SA pair, the oldest giving way). Naming an address again with another port moves where
+        // the relay sends our ESP (the peer's NAT mapped it anew towards our relayed address).
         reg.Permissions.RemoveAll(p => p.Ospi == outboundSpi && (p.Peer.Address.Equals(peer.Address) || p.Ispi != inboundSpi));
         if (reg.Permissions.Count(p => p.Ospi == outboundSpi) >= PeerPermission.MaxAddresses)
         {
@@ -53,6 +54,9 @@ public sealed partial class HipHost
 
         return StartUpdate(registrar, now, UpdateKind.Permission, null);
     }
+
+    /// <summary>How long ESP from the peer outweighs the client's PEER_PERMISSION as to where the client's ESP goes.</summary>
+    private static readonly TimeSpan PeerEspHold = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Refresh one minute before the five-minute lifetime ends (RFC 9028 §4.12.1).</summary>
     private static readonly TimeSpan PermissionRefresh = TimeSpan.FromMinutes(4);
@@ -144,18 +148,35 @@ public sealed partial class HipHost
             var peer = TransportAddress.Udp(p.PeerAddress.IsIPv4MappedToIPv6 ? p.PeerAddress.MapToIPv4() : p.PeerAddress, p.PeerPort);
             if (reg.ByOutboundSpi.TryGetValue(p.OutboundSpi, out var existing) && existing.InboundSpi == p.InboundSpi)
             {
+                // Where the client's ESP goes: where the peer's ESP comes from while it comes (it passed the peer's NAT
+                // towards the relayed port, so the way back does too); else the address and port the client named
+                // last (the peer's NAT may map it anew towards the relayed port, and a peer that only answers sends
+                // nothing until our ESP reaches it).
+                bool peerSends = existing.PeerEspAt > TimeSpan.Zero && now - existing.PeerEspAt < PeerEspHold;
                 if (existing.Peer.Address.Equals(peer.Address))
                 {
-                    existing.ExpiresAt = now + opts.PermissionLifetime; // identical: refresh
+                    if (!peerSends)
+                    {
+                        existing.Peer = peer;
+                    }
+
+                    existing.ExpiresAt = now + opts.PermissionLifetime; // identical (or the same address): refreshed
                 }
                 else if (existing.OtherPeers.ContainsKey(peer.Address) || existing.OtherPeers.Count < PeerPermission.MaxAddresses - 1)
                 {
                     // RFC 9028 §4.12.1: another address of the same peer for the same SPIs is a permission of its own;
-                    // the client's latest one is where its ESP goes until the peer's ESP comes from another.
-                    existing.OtherPeers.Remove(peer.Address);
-                    existing.OtherPeers[existing.Peer.Address] = existing.ExpiresAt;
-                    existing.Peer = peer;
-                    existing.ExpiresAt = now + opts.PermissionLifetime;
+                    // the client's latest one is where its ESP goes, unless the peer's ESP is coming in from another.
+                    if (peerSends)
+                    {
+                        existing.OtherPeers[peer.Address] = now + opts.PermissionLifetime;
+                    }
+                    else
+                    {
+                        existing.OtherPeers.Remove(peer.Address);
+                        existing.OtherPeers[existing.Peer.Address] = existing.ExpiresAt;
+                        existing.Peer = peer;
+                        existing.ExpiresAt = now + opts.PermissionLifetime;
+                    }
                 }
                 else
                 {
@@ -197,6 +218,7 @@ public sealed partial class HipHost
                 }
 
                 perm.Peer = remote;
+                perm.PeerEspAt = now;
                 perm.PacketsToClient++;
                 perm.Bytes += payload.Length;
                 ForwardRaw(reg.LocalAddress, reg.ClientAddress, payload);

@@ -286,7 +286,8 @@ public sealed partial class HipHost
     }
 
     /// <summary>RFC 9028 §4.12.1: before checks, a data-relay client lets the peer's ESP through its relayed address.</summary>
-    private void RequestRelayPermissions(HostAssociation a, TransportAddress? peerAddress, TimeSpan now)
+    /// <param name="samePort">A permission for the address on another port is asked for again with this one.</param>
+    private void RequestRelayPermissions(HostAssociation a, TransportAddress? peerAddress, TimeSpan now, bool samePort = false)
     {
         if (a.SaPairs.Count == 0 || a.Ice is null)
         {
@@ -294,7 +295,9 @@ public sealed partial class HipHost
         }
 
         // The peer's server-reflexive addresses — one per uplink of a multihomed peer, each a permission of its own
-        // (RFC 9028 §4.12.1) — else the active pair's.
+        // (RFC 9028 §4.12.1) — else the active pair's. A permission is kept per address: the port is the one named
+        // last, which a check that came through our relayed address may have set (the peer's NAT maps it anew towards
+        // that port when its mapping is endpoint-dependent), and a later round does not set it back.
         var targets = new List<TransportAddress>();
         if (peerAddress is { } given)
         {
@@ -317,7 +320,8 @@ public sealed partial class HipHost
             {
                 foreach (var reg in server.ClientRegistrations.Where(r => r.Type == RegistrationType.RelayUdpEsp))
                 {
-                    reg.Permissions.RemoveAll(x => x.Ospi == sa.OutboundSpi && !targets.Contains(x.Peer) && !a.PeerCandidates.Exists(c => c.Address == x.Peer));
+                    reg.Permissions.RemoveAll(x => x.Ospi == sa.OutboundSpi && !targets.Exists(t => t.Address.Equals(x.Peer.Address))
+                        && !a.PeerCandidates.Exists(c => c.Address.Address.Equals(x.Peer.Address)));
                 }
             }
         }
@@ -330,7 +334,7 @@ public sealed partial class HipHost
                 {
                     if (reg.Type == RegistrationType.RelayUdpEsp && reg.State == RegistrationState.Granted && reg.RelayedAddress is not null
                         && reg.ReflexiveAddress is { } refl && refl.IsIPv4 == t.IsIPv4
-                        && !reg.Permissions.Exists(x => x.Peer == t && x.Ospi == sa.OutboundSpi && x.Ispi == sa.InboundSpi))
+                        && !reg.Permissions.Exists(x => (samePort ? x.Peer == t : x.Peer.Address.Equals(t.Address)) && x.Ospi == sa.OutboundSpi && x.Ispi == sa.InboundSpi))
                     {
                         RequestPeerPermission(server.PeerHit, t, sa.OutboundSpi, sa.InboundSpi, now);
                     }
@@ -674,6 +678,14 @@ public sealed partial class HipHost
         // address, which follows our address when it moved.
         var lp = a.Pairs.Find(p => p.Peer == to && p.RelayedTo == relayTo && p.Local == from)
             ?? a.Pairs.Find(p => p.Peer == to && p.RelayedTo == relayTo && p.State != LocatorPairState.Standby);
+
+        if (IsDataRelayCandidate(pair.Local))
+        {
+            // RFC 9028 §4.12.1: our relayed address is selected for data: the relay is told the peer's address and
+            // port (behind an endpoint-dependent NAT, the peer's port towards the relayed address is not its
+            // server-reflexive one, and a peer that only answers sends no ESP of its own to show it).
+            RequestRelayPermissions(a, pair.Remote.Address, now, samePort: true);
+        }
 
         lp ??= new LocatorPair(from, to) { RelayedTo = relayTo };
         lp.Local = from;

@@ -16,9 +16,10 @@ public sealed class PeerPermission
         InboundSpi = inboundSpi;
     }
 
-    /// <summary>The peer's transport address. Permissions match the peer by IP address (as TURN does, RFC 8656
-    /// §9); the port latches to where the peer's ESP actually comes from, which an endpoint-dependent NAT in
-    /// front of the peer picks anew for the relayed port.</summary>
+    /// <summary>The peer's transport address, where the client's ESP goes. Permissions match the peer by IP address
+    /// (as TURN does, RFC 8656 §9); the address and port latch to where the peer's ESP actually comes from, which an
+    /// endpoint-dependent NAT in front of the peer picks anew for the relayed port; while none comes, the client's
+    /// latest PEER_PERMISSION names them.</summary>
     public TransportAddress Peer { get; internal set; }
 
     public uint OutboundSpi { get; }
@@ -26,6 +27,9 @@ public sealed class PeerPermission
     public uint InboundSpi { get; }
 
     public TimeSpan ExpiresAt { get; internal set; }
+
+    /// <summary>When ESP from the peer last came in through the relayed port (zero: never).</summary>
+    public TimeSpan PeerEspAt { get; internal set; }
 
     /// <summary>
     /// Further addresses of the same peer permitted for this SPI pair (RFC 9028 §4.12.1: a permission per peer
