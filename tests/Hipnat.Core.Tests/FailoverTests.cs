@@ -53,7 +53,10 @@ public class FailoverTests
     /// pairs from A's other uplink to the relay are standbys too, kept alive through it. When A's uplink in use
     /// drops everything, A hears B on its other uplink but its own packets are lost: A leaves the pair whose signed
     /// echo goes unanswered, B — whose route to A may be another — is told on a path that works (PATH_UNHEARD) and
-    /// leaves its own. A relayed round trip is about 130 ms here: the bound is about ten of them.
+    /// leaves its own. A relayed round trip is about 130 ms here: the bound is about ten of them. Between two
+    /// symmetric NATs (9, 9) B's standby can be its host pair to A's relayed address, which the relay forwards to the
+    /// address A registered from — behind the uplink that failed — so B leaves it only after A's PATH_UNHEARD and a
+    /// probe of the path (about 1.5 s in all): the bound there is 2 s.
     /// </summary>
     [Theory]
     [InlineData(3, 6)]
@@ -67,7 +70,8 @@ public class FailoverTests
             string what = What(o, a, b);
             Assert.Equal("relayed", o.PathBefore);
             Assert.True(o.Survived && o.Recovered, what);
-            Assert.True(o.GapAToB < TimeSpan.FromSeconds(1.5) && o.GapBToA < TimeSpan.FromSeconds(1.5), what);
+            var bound = (a, b) == (9, 9) ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(1.5);
+            Assert.True(o.GapAToB < bound && o.GapBToA < bound, what);
         }
     }
 

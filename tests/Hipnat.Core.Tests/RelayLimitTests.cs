@@ -56,6 +56,46 @@ public sealed class RelayLimitTests
         Assert.Equal(21, relay.Counters.Relayed - relayedNow);
     }
 
+    [Fact]
+    public void AnI1FromARegisteredClientGetsThroughWhileI1sFromElsewhereFloodItsTarget()
+    {
+        var t = new RelayTopology();
+        Assert.True(t.Register(t.A, TimeSpan.FromMinutes(10)));
+        Assert.True(t.Register(t.B, TimeSpan.FromMinutes(10)));
+        var relay = t.Relay.Host;
+        var at = TransportAddress.Udp(RelayTopology.RelayAddress, 10500);
+        var flooder = TransportAddress.Udp(IPAddress.Parse("203.0.113.99"), 40000);
+        var aAddress = relay.GetRegisteredClient(t.A.Host.LocalHit)!.ClientAddress;
+        var start = t.Sim.Now;
+
+        // 1,000 I1s towards B from a spoofed source within 100 ms: B's bucket (burst 40) is spent.
+        for (int i = 0; i < 1000; i++)
+        {
+            relay.HandleDatagram(at, flooder, Packet(HipPacketType.I1, SimPair.IdentityB.Hit, t.B.Host.LocalHit), start + TimeSpan.FromTicks(i * 1000));
+        }
+
+        // A few more at the moment A sends: whatever B's bucket regained meanwhile is spent.
+        var now = start + TimeSpan.FromMilliseconds(100);
+        for (int i = 0; i < 10; i++)
+        {
+            relay.HandleDatagram(at, flooder, Packet(HipPacketType.I1, SimPair.IdentityB.Hit, t.B.Host.LocalHit), now);
+        }
+
+        long limited = relay.Counters.Dropped(DropReason.RateLimited);
+        Assert.True(limited >= 900, $"{limited} rate-limited");
+
+        // A, a registered client, sends its I1 towards B from the address it registered from: relayed, from A's bucket.
+        long relayed = relay.Counters.Relayed;
+        relay.HandleDatagram(at, aAddress, Packet(HipPacketType.I1, t.A.Host.LocalHit, t.B.Host.LocalHit), now);
+        Assert.Equal(relayed + 1, relay.Counters.Relayed);
+        Assert.Equal(limited, relay.Counters.Dropped(DropReason.RateLimited));
+
+        // A's HIT from another address (a spoofed I1 claiming to be A) still spends B's bucket: dropped.
+        relay.HandleDatagram(at, flooder, Packet(HipPacketType.I1, t.A.Host.LocalHit, t.B.Host.LocalHit), now);
+        Assert.Equal(relayed + 1, relay.Counters.Relayed);
+        Assert.Equal(limited + 1, relay.Counters.Dropped(DropReason.RateLimited));
+    }
+
     /// <summary>A bare, unsigned control packet with the RFC 9028 §5.1 marker: enough for the relay to forward it.</summary>
     private static byte[] Packet(HipPacketType type, Hit sender, Hit receiver)
     {

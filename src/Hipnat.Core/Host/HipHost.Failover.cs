@@ -1,6 +1,5 @@
 using Hipnat.Core.Association;
 using Hipnat.Core.Transport;
-using Hipnat.Core.Registration;
 
 namespace Hipnat.Core.Host;
 
@@ -412,49 +411,9 @@ public sealed partial class HipHost
                 return;
         }
 
-        if (!failback && old is { } o && !o.Local.Address.Equals(pair.Local.Address) && !IsWildcardAddress(pair.Local.Address))
-        {
-            MoveRegistrationsOff(o.Local, pair.Local, a, now);
-        }
-
         var withoutPath = failback ? TimeSpan.Zero : now - silentSince;
         a.LastFailover = new FailoverRecord(now, old?.ToString() ?? "none", pair.ToString(), reason, failback);
         Raise(new PathFailedOver(now, a.PeerHit, old?.Local ?? default, old?.Peer ?? default, pair.Local, pair.Peer, reason, failback, withoutPath));
-    }
-
-    /// <summary>
-    /// Traffic failed over off the uplink at <paramref name="failed"/>: registrations held over that uplink move to
-    /// <paramref name="working"/>, as after a move (draft §5.1 step 1; RFC 9028 §4.9), so that what the relay forwards
-    /// to us (relayed control, ESP to our relayed address) does not go on into the uplink that failed. An uplink that
-    /// fails silently tells the registrar nothing, and its keepalives would notice only much later. Registrations
-    /// sent from the wildcard address (the routing table's choice, which may be the failed uplink) move too.
-    /// </summary>
-    private void MoveRegistrationsOff(TransportAddress failed, TransportAddress working, HostAssociation besides, TimeSpan now)
-    {
-        foreach (var r in _associations.Values)
-        {
-            if (ReferenceEquals(r, besides) || r.State != AssociationState.Established || r.ActivePair is not { } rp
-                || !(rp.Local.Address.Equals(failed.Address) || IsWildcardAddress(rp.Local.Address)) || rp.IsRelayed)
-            {
-                continue;
-            }
-
-            var regs = r.ClientRegistrations.Where(x => x.State == RegistrationState.Granted).ToList();
-            if (regs.Count == 0)
-            {
-                continue;
-            }
-
-            rp.Local = working with { Port = rp.Local.Port };
-            r.PendingRegistration = new RegistrationRequest(r.PeerHit, regs.Select(x => x.Type).ToArray(), regs.Max(x => x.RequestedLifetime));
-            AbandonPendingUpdate(r);
-            if (StartUpdate(r.PeerHit, now, UpdateKind.Registration, null))
-            {
-                RetransmitSoon(r, now);
-            }
-
-            DebugLog?.Invoke($"registrations with {r.PeerHit} move from {failed} to {working}: traffic failed over off that uplink");
-        }
     }
 
     /// <summary>

@@ -87,9 +87,16 @@ public sealed partial class HipHost
             return false;
         }
 
-        if (packet.Type == HipPacketType.I1 && !TakeRelayToken(target, opts, now))
+        // An I1 from a registered client of ours, from the address it registered from (and so answered from), spends
+        // that client's own I1 bucket: a flood of I1s towards the target from other (spoofed) sources does not keep
+        // the relay's clients from reaching it (RFC 8004 §3.2 leaves the forwarding policy to the server).
+        var i1Bucket = packet.Type == HipPacketType.I1 && _registrations.TryGetValue(sender, out var fromClient) && fromClient.ClientAddress == remote
+            ? fromClient : target;
+        if (packet.Type == HipPacketType.I1 && !TakeRelayToken(i1Bucket, opts, now))
         {
-            Drop(DropReason.RateLimited, $"I1 flood towards {receiver}: over {opts.RelayedI1PerSecond}/s, dropped");
+            Drop(DropReason.RateLimited, ReferenceEquals(i1Bucket, target)
+                ? $"I1 flood towards {receiver}: over {opts.RelayedI1PerSecond}/s, dropped"
+                : $"I1s from client {sender}: over {opts.RelayedI1PerSecond}/s, dropped");
             return true;
         }
 
