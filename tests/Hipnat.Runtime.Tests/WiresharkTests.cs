@@ -101,7 +101,9 @@ public sealed class WiresharkTests : IDisposable
             Assert.Equal(raw ? "ip" : "udp", p.Protocols.Reverse().Skip(1).First());
         }
 
-        Assert.Equal([I1, R1, I2, R2], packets.Take(4).Select(p => p.PacketType));
+        // In this order; a retransmission (an I2 sent again while its R2 is on the way, on a loaded machine) repeats a step.
+        var steps = packets.Select(p => p.PacketType).Where((t, i) => i == 0 || t != packets[i - 1].PacketType).Take(4);
+        Assert.Equal([I1, R1, I2, R2], steps);
         Assert.Contains(packets, p => p.PacketType == Close);
         Assert.Contains(packets, p => p.PacketType == CloseAck);
         return packets;
