@@ -109,4 +109,26 @@ public class MobilityMatrixTests
             Assert.True(o.LongestGap < TimeSpan.FromSeconds(1.5), what);
         }
     }
+
+    /// <summary>
+    /// Both hosts behind APDM/EIF NATs jump at once: the peer's check reaches our relayed address from its new NAT,
+    /// whose address the ICE agent may not take as one more peer-reflexive candidate; the relay must still be told to
+    /// let the peer's ESP in from there (RFC 9028 §4.12.1), or the peer's ESP to our relayed address is dropped for
+    /// good (every seed failed before, in both traffic modes).
+    /// </summary>
+    [Fact]
+    public void AfterADoubleJumpTheRelayLetsThePeersEspInFromItsNewAddress()
+    {
+        for (int n = 1; n <= 3; n++)
+        {
+            foreach (var replier in new string?[] { null, "B" })
+            {
+                long seed = ((((int)MobilityMove.DoubleJump * 100) + 77) * 1000) + n;
+                var o = MobilityScenario.Run(Side(7), Side(7), MobilityMove.DoubleJump, seed, IceLinks.Matrix, replier: replier);
+                string what = $"double jump, {(replier is null ? "both send" : "A pings B")}, seed {seed}: gap A->B {o.GapAToB.TotalMilliseconds:F0} ms, B->A {o.GapBToA.TotalMilliseconds:F0} ms, lost {o.Lost}/{o.Offered}";
+                Assert.Null(o.SetupFailure);
+                Assert.True(o.Survived && o.Recovered, what);
+            }
+        }
+    }
 }

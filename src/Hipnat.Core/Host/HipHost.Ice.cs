@@ -644,6 +644,13 @@ public sealed partial class HipHost
             return;
         }
 
+        if (via is not null && lc.Type == CandidateKind.Relayed)
+        {
+            // The peer reaches our relayed address from `observed`: the relay must let its ESP through, whether or
+            // not the agent takes the address as a new candidate (it may have its fill of peer-reflexive ones).
+            RequestRelayPermissions(a, observed, now);
+        }
+
         if (ice.PairForCheck(lc.Address, observed, prio, out bool refused) is not { } pair)
         {
             if (refused)
@@ -652,12 +659,6 @@ public sealed partial class HipHost
             }
 
             return;
-        }
-
-        if (via is not null && lc.Type == CandidateKind.Relayed)
-        {
-            // The peer reaches our relayed address from `observed`: the relay must let its ESP through.
-            RequestRelayPermissions(a, observed, now);
         }
 
         ice.CheckReceived(pair, nominate, now);
