@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Hipnat.Core.Host;
 using Hipnat.Core.Transport;
+using Hipnat.Crypto;
 
 namespace Hipnat.Fuzz;
 
@@ -8,11 +10,18 @@ namespace Hipnat.Fuzz;
 /// Two HIP hosts with the fixed identities, wired back to back in process with a clock the harness moves: A
 /// initiates, B responds. Control packets move one at a time (<see cref="Pump"/>), optionally changed on the way.
 /// </summary>
+/// <remarks>
+/// A new pair starts from the same state every time: fixed identities, seeded randomness, the clock at 1 s, and one
+/// fixed Diffie-Hellman key pair per host and group, generated once per process (a fresh key pair per R1 generation
+/// and per I2 is a large part of the cost of a base exchange; the host never disposes them).
+/// </remarks>
 public sealed class HipPair
 {
     public static readonly TransportAddress AddressA = TransportAddress.Udp(IPAddress.Parse("192.0.2.1"), 10500);
     public static readonly TransportAddress AddressB = TransportAddress.Udp(IPAddress.Parse("192.0.2.2"), 10500);
     public static readonly TransportAddress Stranger = TransportAddress.Udp(IPAddress.Parse("198.51.100.9"), 40000);
+
+    private static readonly ConcurrentDictionary<(int Seed, DhGroupId Group), DhKeyPair> DhKeys = new();
 
     public HipPair()
     {
@@ -100,5 +109,6 @@ public sealed class HipPair
         RandomSeed = seed,
         PuzzleDifficulty = 0,
         R2SentHold = TimeSpan.FromMilliseconds(100),
+        DhKeySource = group => DhKeys.GetOrAdd((seed, group), static key => DhKeyPair.Generate(key.Group)),
     };
 }

@@ -2,6 +2,7 @@ using Hipnat.Core.Association;
 using Hipnat.Core.Host;
 using Hipnat.Crypto;
 using Hipnat.Simulator;
+using Hipnat.Wire;
 
 namespace Hipnat.Core.Tests;
 
@@ -27,6 +28,32 @@ public class BaseExchangeTests
         Assert.Equal((ushort)13, a.EspSuite);
         Assert.Contains(p.A.Events, e => e is AssociationEstablished { AsInitiator: true });
         Assert.Contains(p.B.Events, e => e is AssociationEstablished { AsInitiator: false });
+        Assert.Equal(0, p.A.Host.Counters.DroppedTotal);
+        Assert.Equal(0, p.B.Host.Counters.DroppedTotal);
+    }
+
+    [Fact]
+    public void TakesItsDiffieHellmanKeyPairsFromTheKeySourceWhenOneIsSet()
+    {
+        using var keyA = DhKeyPair.Generate(DhGroupId.NistP256);
+        using var keyB = DhKeyPair.Generate(DhGroupId.NistP256);
+        var asked = new List<(Hit Host, DhGroupId Group)>();
+        var p = new SimPair(1, null, id => new HipHostOptions
+        {
+            Identity = id,
+            RandomSeed = 1,
+            DhKeySource = group =>
+            {
+                asked.Add((id.Hit, group));
+                return id.Hit == SimPair.IdentityA.Hit ? keyA : keyB;
+            },
+        });
+        p.Connect(p.A, p.B);
+        Assert.True(p.RunUntilEstablished(TimeSpan.FromSeconds(10)));
+
+        // B's R1 generation and A's I2 each took one key pair from the source, and the keys agree (the exchange
+        // completed with their shared secret).
+        Assert.Equal([(p.B.Host.LocalHit, DhGroupId.NistP256), (p.A.Host.LocalHit, DhGroupId.NistP256)], asked);
         Assert.Equal(0, p.A.Host.Counters.DroppedTotal);
         Assert.Equal(0, p.B.Host.Counters.DroppedTotal);
     }

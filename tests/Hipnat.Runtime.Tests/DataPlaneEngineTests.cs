@@ -456,6 +456,34 @@ public sealed class DataPlaneEngineTests
         Assert.Equal(1, report.PacketsOut);
     }
 
+    [Fact]
+    public void AFixedListenerAnswerChoosesTheFamilyOfAFlowThePeerOpensWithASmallFlowTable()
+    {
+        // Only port 5000 has an IPv4-only listener, whatever the host's sockets are.
+        using var pair = new DataPlaneTestPair(options: o => o with { FlowTableBits = 4, PrefersIpv4 = static (protocol, port) => protocol == 17 && port == 5000 });
+        pair.Connect();
+        var (a, b) = (pair.A, pair.B);
+        uint bAtA = a.LsiOf(b);
+        uint aAtB = b.LsiOf(a);
+
+        a.Send(DataPlanePackets.Udp4(a.Engine.LocalLsi, bAtA, 41000, 5000, "to v4"u8.ToArray()));
+        pair.DeliverEsp();
+        Assert.True(b.Received.TryDequeue(out var v4));
+        var inner = Parse(v4);
+        Assert.False(inner.IsIpv6);
+        Assert.Equal(aAtB, inner.SourceLsi);
+        Assert.True(DataPlanePackets.TransportChecksumValid(v4));
+
+        a.Send(DataPlanePackets.Udp4(a.Engine.LocalLsi, bAtA, 41000, 5002, "to v6"u8.ToArray()));
+        pair.DeliverEsp();
+        Assert.True(b.Received.TryDequeue(out var v6));
+        inner = Parse(v6);
+        Assert.True(inner.IsIpv6);
+        Assert.Equal(a.Hit, inner.SourceHit);
+        Assert.True(DataPlanePackets.TransportChecksumValid(v6));
+        Assert.Equal(0, AllDrops(a.Engine) + AllDrops(b.Engine));
+    }
+
     private static InnerPacket Parse(byte[] packet)
     {
         Assert.True(BeetPacket.TryParse(packet, out var inner));

@@ -232,7 +232,7 @@ public sealed partial class HipHost
         }
 
         var group = (DhGroupId)dhParam.GroupId;
-        var ourDh = DhKeyPair.Generate(group);
+        var ourDh = NewDhKey(group);
         Span<byte> kijBuf = stackalloc byte[DhKeyPair.SharedSecretLength(group)];
         if (!ourDh.TryDeriveSharedSecret(dhParam.PublicValue.Span, kijBuf, out int kijLen))
         {

@@ -351,6 +351,9 @@ public sealed partial class HipHost
 
     internal HipRandom Random => _random;
 
+    /// <summary>A Diffie-Hellman key pair of <paramref name="group"/>: fresh, or from <see cref="HipHostOptions.DhKeySource"/>.</summary>
+    internal DhKeyPair NewDhKey(DhGroupId group) => _options.DhKeySource?.Invoke(group) ?? DhKeyPair.Generate(group);
+
     internal HostIdentity Identity => _identity;
 
     /// <summary>Rents a buffer for one outgoing packet; the HIP packet starts at <see cref="UdpMarkerLength"/>.</summary>

@@ -180,4 +180,11 @@ public sealed class HipHostOptions
     /// local interface from which a path to the peer was verified. Default <see cref="MultihomingPolicy.Failover"/>: one SA pair.
     /// </summary>
     public MultihomingPolicy MultihomingPolicy { get; init; } = MultihomingPolicy.Failover;
+
+    /// <summary>
+    /// Where the Diffie-Hellman key pairs of R1 generations and of I2s come from (the group in, a key pair out).
+    /// Null: a fresh key pair each time (RFC 7401 §4.1.3). Only the fuzzing harness sets it, to reuse fixed key
+    /// pairs (key generation is a large part of a base exchange in process); a key pair is never disposed by the host.
+    /// </summary>
+    internal Func<DhGroupId, DhKeyPair>? DhKeySource { get; init; }
 }

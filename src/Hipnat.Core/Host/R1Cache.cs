@@ -114,7 +114,7 @@ internal sealed class R1Cache
         var id = _host.Identity;
         if (!gen.DhKeys.TryGetValue(group, out var dh))
         {
-            dh = DhKeyPair.Generate(group);
+            dh = _host.NewDhKey(group);
         }
 
         Span<byte> buf = stackalloc byte[HipHeader.MaxPacketLength];

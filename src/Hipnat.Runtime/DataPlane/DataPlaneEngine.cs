@@ -70,7 +70,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
     private readonly ConcurrentDictionary<uint, PeerEntry> _peersByLsi = new();
     private readonly ConcurrentDictionary<uint, SaRecord> _records = new();
     private readonly ConcurrentDictionary<Hit, PendingQueue> _pending = new();
-    private readonly FlowFamilyTable _flows = new();
+    private readonly FlowFamilyTable _flows;
     private readonly long[] _drops = new long[Enum.GetValues<DataPlaneDrop>().Length];
     private readonly WarningThrottle _errorLog = new(TimeSpan.FromSeconds(5));
     private long _packetsOut;
@@ -90,6 +90,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
         _localLsi = lsis.LocalLsi;
         _sender = sender;
         _options = options ?? new DataPlaneOptions();
+        _flows = new FlowFamilyTable(_options.FlowTableBits);
         _logger = logger;
     }
 
@@ -765,7 +766,7 @@ public sealed partial class DataPlaneEngine : IEspReceiver, IDisposable
             return false;
         }
 
-        ipv4 = ListeningSockets.PrefersIpv4(protocol, localPort);
+        ipv4 = _options.PrefersIpv4 is { } prefers ? prefers(protocol, localPort) : ListeningSockets.PrefersIpv4(protocol, localPort);
         _flows.Record(peer.Id, protocol, localPort, remotePort, ipv4);
         return ipv4;
     }

@@ -48,6 +48,20 @@ public sealed record DataPlaneOptions
     /// <summary>Anti-replay window size of inbound SAs (RFC 6479).</summary>
     public int ReplayWindowSize { get; init; } = Hipnat.DataPlane.Esp.ReplayWindow.DefaultSize;
 
+    /// <summary>
+    /// Size of the table that remembers each TCP/UDP flow's inner family, as a power of two (4-24; 2^16 entries of
+    /// 8 octets by default). A smaller table forgets flows sooner on collisions, nothing else.
+    /// </summary>
+    public int FlowTableBits { get; init; } = 16;
+
+    /// <summary>
+    /// Answers, for the first packet of a TCP or UDP flow the peer opened, whether only an IPv4 socket listens on the
+    /// local port (protocol, port): deliver it as IPv4 between LSIs. Null: the kernel's socket tables
+    /// (<see cref="ListeningSockets.PrefersIpv4"/>). Tests and the fuzzing harness set a fixed answer so that the
+    /// outcome does not depend on the host's sockets.
+    /// </summary>
+    public Func<byte, ushort, bool>? PrefersIpv4 { get; init; }
+
     /// <summary>Clock for queue lifetimes and grace periods.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
