@@ -197,7 +197,7 @@ internal static class MobilityMatrixBench
         sb.AppendLine($"`Hipnat.Bench.dll mobility-matrix --seeds {seeds}{(natOnly ? " --nat-only" : string.Empty)}{mode} --out docs/{file}`); do not edit by hand.");
         sb.AppendLine("Every figure comes from the deterministic simulator (`src/Hipnat.Simulator`) running the sans-IO core");
         sb.AppendLine("(`src/Hipnat.Core`) unchanged; the same seed gives the same run. One run in detail (debug log of both hosts,");
-        sb.AppendLine("packet trace): `Hipnat.Bench.dll mobility-trace A B MOVE N` with A, B the row / column index (0 = no NAT,");
+        sb.AppendLine($"packet trace): `Hipnat.Bench.dll mobility-trace A B MOVE N{mode}` with A, B the row / column index (0 = no NAT,");
         sb.AppendLine("1–9 = EIM/EIF … APDM/APDF, as in the tables), MOVE as in the headings, N the seed number 1…" + seeds.ToString(inv) + ".");
         sb.AppendLine();
         sb.AppendLine("## Scenario");
@@ -281,11 +281,11 @@ internal static class MobilityMatrixBench
         {
             sb.AppendLine("## Runs that did not recover");
             sb.AppendLine();
-            sb.AppendLine("`mobility-trace A B MOVE N` replays one; at most 40 listed.");
+            sb.AppendLine($"`mobility-trace A B MOVE N{mode}` replays one; at most 40 listed.");
             sb.AppendLine();
             foreach (var (c, r, n) in failing.Take(40))
             {
-                sb.AppendLine(inv, $"- {IceMatrixBench.Side(c.A).Label} → {IceMatrixBench.Side(c.B).Label}, {Name(c.Move)}, n {n} (`mobility-trace {c.A} {c.B} {Name(c.Move)} {n}`): {Summary(r)}");
+                sb.AppendLine(inv, $"- {IceMatrixBench.Side(c.A).Label} → {IceMatrixBench.Side(c.B).Label}, {Name(c.Move)}, n {n} (`mobility-trace {c.A} {c.B} {Name(c.Move)} {n}{mode}`): {Summary(r)}");
             }
 
             if (failing.Count > 40)
