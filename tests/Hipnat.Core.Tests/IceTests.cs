@@ -261,10 +261,7 @@ public class IceTests
         // RFC 5770 §5.3: the only traffic of an idle ICE-STUN-UDP association is STUN Binding Indications; they
         // are signs of life, so it is still established (and answers) ten minutes later, far past the 60 s peer
         // timeout.
-        var t = Connected(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.IceStunUdp, NatTraversalMode.UdpEncapsulation]);
-        Connect(t);
-        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
-        Assert.Equal(NatTraversalMode.IceStunUdp, t.A.Host.GetIceSession(t.B.Host.LocalHit)!.Mode);
+        var t = IceStunUdpCompleted();
 
         t.Sim.RunFor(TimeSpan.FromMinutes(10));
         Assert.Equal(AssociationState.Established, t.A.Host.GetState(t.B.Host.LocalHit));
@@ -278,6 +275,16 @@ public class IceTests
         Assert.True(t.Sim.RunUntil(() => t.A.Events.OfType<UpdateCompleted>().Any(), TimeSpan.FromSeconds(5)));
     }
 
+    /// <summary>A and B behind port-restricted cone NATs, offering ICE-STUN-UDP first: connected, checks done.</summary>
+    private static RelayTopology IceStunUdpCompleted()
+    {
+        var t = Connected(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.IceStunUdp, NatTraversalMode.UdpEncapsulation]);
+        Connect(t);
+        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        Assert.Equal(NatTraversalMode.IceStunUdp, t.A.Host.GetIceSession(t.B.Host.LocalHit)!.Mode);
+        return t;
+    }
+
     private static int Entries(HipSimNode node, string table) => node.Host.TableEntries.Single(e => e.Table == table).Entries;
 
     [Fact]
@@ -285,10 +292,7 @@ public class IceTests
     {
         // RFC 5770 §5.2: the STUN password is drawn from the association's KEYMAT; once the association is gone no
         // check for it can be verified or answered, so the host keeps neither its USERNAME nor its transactions.
-        var t = Connected(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.IceStunUdp, NatTraversalMode.UdpEncapsulation]);
-        Connect(t);
-        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
-        Assert.Equal(NatTraversalMode.IceStunUdp, t.A.Host.GetIceSession(t.B.Host.LocalHit)!.Mode);
+        var t = IceStunUdpCompleted();
         Assert.Equal(1, Entries(t.A, "ICE-STUN usernames"));
         Assert.Equal(1, Entries(t.B, "ICE-STUN usernames"));
         Assert.True(Entries(t.A, "ICE-STUN checks") + Entries(t.B, "ICE-STUN checks") > 0, "checks to the host candidates behind the other NAT are never answered");
@@ -309,9 +313,7 @@ public class IceTests
     {
         // A restart (DropAllState) forgets everything learned from peers, registrars and checks, not only the
         // associations: the ICE-STUN tables of an established association and the relay's registrations included.
-        var t = Connected(NatBehavior.PortRestrictedCone, NatBehavior.PortRestrictedCone, modes: [NatTraversalMode.IceStunUdp, NatTraversalMode.UdpEncapsulation]);
-        Connect(t);
-        Assert.True(t.Sim.RunUntil(() => t.A.Events.Any(e => e is IceCompleted), TimeSpan.FromSeconds(10)), t.Sim.TraceText());
+        var t = IceStunUdpCompleted();
         Assert.True(Entries(t.A, "ICE-STUN usernames") > 0);
         Assert.True(Entries(t.Relay, "server registrations") > 0);
 
