@@ -11,7 +11,8 @@ namespace Hipnat.Fuzz;
 /// <summary>
 /// beet: the BEET inner-packet handling of the data plane (RFC 7402 Appendix B) between two
 /// <see cref="DataPlaneEngine"/>s with installed SAs (fixed keys), A towards B. Input octet 0 selects the path
-/// (bit 0) and the ESP suite (bit 1: AES-128-GCM or AES-128-CBC/HMAC-SHA-256):
+/// (bit 0), the ESP suite (bit 1: AES-128-GCM or AES-128-CBC/HMAC-SHA-256) and whether hip0 has an MTU
+/// (bit 2: <see cref="FuzzMtu"/>, so that larger packets get the "too big" answer and segments are cut to it):
 /// even, the rest is an IP packet read from A's TUN device (parse, LSI/HIT lookup, checksum conversion, IPv4
 /// fragment preparation, "too big" answers, sealing), which then reaches B (opening, inner header rebuild);
 /// odd, the rest is <c>Next Header | payload</c> sealed with A's outbound SA and received by B, so that B's
@@ -27,6 +28,9 @@ public sealed class BeetTarget : IFuzzTarget
 {
     public const uint SpiAToB = 0x2000_0001;
     public const uint SpiBToA = 0x2000_0002;
+
+    /// <summary>The MTU engine A gets when bit 2 of octet 0 is set: the IPv6 minimum (RFC 8200 §5).</summary>
+    public const int FuzzMtu = 1280;
     private static readonly IPNetwork LsiNetwork = IPNetwork.Parse("198.19.0.0/16");
     private static readonly TransportAddress AddressA = TransportAddress.Udp(IPAddress.Parse("192.0.2.1"), 10500);
     private static readonly TransportAddress AddressB = TransportAddress.Udp(IPAddress.Parse("192.0.2.2"), 10500);
@@ -38,6 +42,12 @@ public sealed class BeetTarget : IFuzzTarget
     private readonly byte[] _buffer = new byte[DataPlaneEngine.BufferSize];
 
     public string Name => "beet";
+
+    /// <summary>Packets engine A wrote towards its own stack in the last run (e.g. an ICMP "too big" answer).</summary>
+    public long WrittenByA { get; private set; }
+
+    /// <summary>Packets engine B wrote towards its own stack in the last run (what reached the peer).</summary>
+    public long WrittenByB { get; private set; }
 
     public static Hit HitA => Hits.Value.A;
 
@@ -51,7 +61,7 @@ public sealed class BeetTarget : IFuzzTarget
         }
 
         ushort suite = (input[0] & 2) == 0 ? (ushort)EspSuiteId.AesGcm16 : (ushort)EspSuiteId.Aes128CbcHmacSha256;
-        var (a, b, linkB) = CreateEngines(suite);
+        var (a, b, linkA, linkB) = CreateEngines(suite, (input[0] & 4) != 0 ? FuzzMtu : null);
         using (a)
         using (b)
         {
@@ -74,7 +84,8 @@ public sealed class BeetTarget : IFuzzTarget
                 }
             }
 
-            _ = linkB.Written;
+            WrittenByA = linkA.Written;
+            WrittenByB = linkB.Written;
         }
     }
 
@@ -83,7 +94,7 @@ public sealed class BeetTarget : IFuzzTarget
     /// <summary>The LSI engine A gives B (the destination of IPv4 packets A's stack sends to B).</summary>
     public static uint PeerLsiOfB()
     {
-        var (a, b, _) = CreateEngines((ushort)EspSuiteId.AesGcm16);
+        var (a, b, _, _) = CreateEngines((ushort)EspSuiteId.AesGcm16);
         using (a)
         using (b)
         {
@@ -94,7 +105,7 @@ public sealed class BeetTarget : IFuzzTarget
     /// <summary>Engine A's own LSI.</summary>
     public static uint LocalLsiOfA()
     {
-        var (a, b, _) = CreateEngines((ushort)EspSuiteId.AesGcm16);
+        var (a, b, _, _) = CreateEngines((ushort)EspSuiteId.AesGcm16);
         using (a)
         using (b)
         {
@@ -102,7 +113,7 @@ public sealed class BeetTarget : IFuzzTarget
         }
     }
 
-    private static (DataPlaneEngine A, DataPlaneEngine B, BeetLink LinkB) CreateEngines(ushort suite)
+    private static (DataPlaneEngine A, DataPlaneEngine B, BeetLink LinkA, BeetLink LinkB) CreateEngines(ushort suite, int? mtuA = null)
     {
         var options = new DataPlaneOptions
         {
@@ -112,7 +123,7 @@ public sealed class BeetTarget : IFuzzTarget
         };
         var linkA = new BeetLink();
         var linkB = new BeetLink();
-        var a = new DataPlaneEngine(HitA, new LsiAllocator(LsiNetwork), linkA, options, NullLogger.Instance);
+        var a = new DataPlaneEngine(HitA, new LsiAllocator(LsiNetwork), linkA, options with { Mtu = mtuA }, NullLogger.Instance);
         var b = new DataPlaneEngine(HitB, new LsiAllocator(LsiNetwork), linkB, options, NullLogger.Instance);
         linkA.Other = b;
         linkB.Other = a;
@@ -125,7 +136,7 @@ public sealed class BeetTarget : IFuzzTarget
         b.InstallSa(HitA, Pair(SpiAToB, SpiBToA, suite, KeyAToB[..e], AuthAToB[..m], KeyBToA[..e], AuthBToA[..m]), null);
         a.SetRoute(HitB, AddressA, AddressB, relayed: false);
         b.SetRoute(HitA, AddressB, AddressA, relayed: false);
-        return (a, b, linkB);
+        return (a, b, linkA, linkB);
     }
 
     private static CoreSaPair Pair(uint inbound, uint outbound, ushort suite, byte[] inKey, byte[] inAuth, byte[] outKey, byte[] outAuth) =>

@@ -168,6 +168,13 @@ public static class SeedPackets
             var fragment = Ipv4(lsiA, lsiB, BeetPacket.ProtocolUdp, udp, dontFragment: false);
             BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(6), 0x2000);
             yield return ($"out-ipv4-fragment-{suite}", [suite, .. fragment]);
+            // Bit 2: A's hip0 has an MTU of BeetTarget.FuzzMtu; these are larger, so A answers "too big".
+            var large = new byte[BeetTarget.FuzzMtu];
+            BinaryPrimitives.WriteUInt16BigEndian(large, 5000);
+            BinaryPrimitives.WriteUInt16BigEndian(large.AsSpan(2), 6000);
+            BinaryPrimitives.WriteUInt16BigEndian(large.AsSpan(4), (ushort)large.Length);
+            yield return ($"out-ipv6-udp-too-big-{suite}", [(byte)(suite | 4), .. Ipv6(a, b, BeetPacket.ProtocolUdp, large)]);
+            yield return ($"out-ipv4-udp-too-big-{suite}", [(byte)(suite | 4), .. Ipv4(lsiA, lsiB, BeetPacket.ProtocolUdp, large, dontFragment: true)]);
             yield return ($"in-udp-{suite}", [(byte)(suite | 1), BeetPacket.ProtocolUdp, .. udp]);
             yield return ($"in-tcp-{suite}", [(byte)(suite | 1), BeetPacket.ProtocolTcp, .. tcp]);
             yield return ($"in-icmp-{suite}", [(byte)(suite | 1), BeetPacket.ProtocolIcmp, .. icmpEcho]);

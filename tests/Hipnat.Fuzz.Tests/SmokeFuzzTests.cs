@@ -49,6 +49,24 @@ public class SmokeFuzzTests
         Assert.Contains((byte)0x42, crash.Input);
     }
 
+    [Theory]
+    [InlineData("out-ipv6-udp-too-big-0")]
+    [InlineData("out-ipv4-udp-too-big-2")]
+    public void With_bit_2_the_beet_harness_reaches_the_too_big_answer(string seed)
+    {
+        var beet = new BeetTarget();
+        var input = beet.CreateSeeds().Single(s => s.Name == seed).Data;
+
+        beet.Run(input);
+        Assert.Equal(1, beet.WrittenByA); // ICMP "too big" back to A's stack
+        Assert.Equal(0, beet.WrittenByB); // nothing sealed
+
+        input[0] &= unchecked((byte)~4); // no MTU: the same packet crosses
+        beet.Run(input);
+        Assert.Equal(0, beet.WrittenByA);
+        Assert.Equal(1, beet.WrittenByB);
+    }
+
     [Fact]
     public void Mutations_are_deterministic_for_a_seed()
     {
