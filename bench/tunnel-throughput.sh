@@ -2,12 +2,13 @@
 # One run, four paths between two network namespaces joined by a veth pair (198.18.100.0/24):
 #   (a) the raw veth, (b) wireguard-go, (c) hipnat with TUN offloads off ("tun": {"offload": false}),
 #   (d) hipnat with TUN offloads on (the default: TSO/GRO through IFF_VNET_HDR; ESP AES-128-GCM over UDP, hip0),
-#   (e, only when BENCH_PATHS names it: hipnat-mq) as (d) with one TUN queue per core ("tun": { "queues": N }).
+#   (e, only when BENCH_PATHS names it: hipnat-mq) as (d) with one TUN queue per core ("tun": { "queues": N }),
+#   (f, only when BENCH_PATHS names it: hipnat-raw) as (d) over raw HIP: ESP as IP protocol 50 (--raw, hip://ADDR).
 # For each: iperf3 single TCP stream, 4 TCP streams (-P 4), UDP at 1200-byte datagrams (packets/s received),
 # ping RTT (50 pings), and for the userspace tunnels the CPU time both daemons used per GB of the single stream
 # (utime + stime from /proc/PID/stat).
 # Needs root; installs iperf3, wireguard-go, wireguard-tools, iputils-ping and jq if missing.
-# Usage: sudo bash bench/tunnel-throughput.sh [SECONDS]      (BENCH_PATHS="raw wg hipnat-off hipnat-on hipnat-mq" selects)
+# Usage: sudo bash bench/tunnel-throughput.sh [SECONDS]      (BENCH_PATHS="raw wg hipnat-off hipnat-on hipnat-mq hipnat-raw" selects)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -103,13 +104,15 @@ case " $paths " in *" wg "*)
 
 # (c, d) hipnat: ESP (AES-128-GCM, suite 13) over UDP between HITs on hip0, offloads off and on.
 hit_a=$($hipnat keygen --out "$work/a.pem"); hit_b=$($hipnat keygen --out "$work/b.pem")
-run_hipnat() { # name offload(true|false) [queues]
-  local name=$1 offload=$2 queues=${3:-1}
+run_hipnat() { # name offload(true|false) [queues] [udp|raw]
+  local name=$1 offload=$2 queues=${3:-1} transport=${4:-udp}
   echo "{ \"tun\": { \"offload\": $offload, \"queues\": $queues } }" > "$work/tun.json"
   rm -f "$work/a.sock" "$work/b.sock"
-  ip netns exec "$A" $hipnat run --key "$work/a.pem" --config "$work/tun.json" --listen 198.18.100.1:10500 --peer "$hit_b=198.18.100.2:10500" --control "$work/a.sock" >"$work/a.log" 2>&1 &
+  local la=198.18.100.1:10500 lb=198.18.100.2:10500 raw=()
+  [ "$transport" = raw ] && { la=hip://198.18.100.1; lb=hip://198.18.100.2; raw=(--raw); }
+  ip netns exec "$A" $hipnat run --key "$work/a.pem" --config "$work/tun.json" "${raw[@]}" --listen "$la" --peer "$hit_b=$lb" --control "$work/a.sock" >"$work/a.log" 2>&1 &
   local pa=$!
-  ip netns exec "$B" $hipnat run --key "$work/b.pem" --config "$work/tun.json" --listen 198.18.100.2:10500 --peer "$hit_a=198.18.100.1:10500" --control "$work/b.sock" >"$work/b.log" 2>&1 &
+  ip netns exec "$B" $hipnat run --key "$work/b.pem" --config "$work/tun.json" "${raw[@]}" --listen "$lb" --peer "$hit_a=$la" --control "$work/b.sock" >"$work/b.log" 2>&1 &
   local pb=$!
   for s in a b; do for _ in $(seq 100); do [ -S "$work/$s.sock" ] && break; sleep 0.1; done; done
   ip netns exec "$A" $hipnat connect "$hit_b" --control "$work/a.sock" >/dev/null
@@ -129,6 +132,7 @@ run_hipnat() { # name offload(true|false) [queues]
 case " $paths " in *" hipnat-off "*) run_hipnat hipnat-off false ;; esac
 case " $paths " in *" hipnat-on "*) run_hipnat hipnat-on true ;; esac
 case " $paths " in *" hipnat-mq "*) run_hipnat hipnat-mq true "$(nproc)" ;; esac
+case " $paths " in *" hipnat-raw "*) run_hipnat hipnat-raw true 1 raw ;; esac
 
 echo "== ratios (load now $(cut -d' ' -f1-3 /proc/loadavg))"
 awk '/^raw-veth/{r=$2; rr=$5} /^wireguard-go/{wg=$2; wg4=$3; wgu=$4}
