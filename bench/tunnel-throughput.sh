@@ -40,6 +40,10 @@ cpu_ticks() { # PIDs -> utime + stime summed, in clock ticks
   echo "$t"
 }
 
+machine_ticks() { # all CPUs' ticks, and those idle, in iowait or spent on niced work (e.g. a fuzzer at nice 19), from /proc/stat
+  awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $3 + $5 + $6}' /proc/stat
+}
+
 drops() { # namespace -> name=count pairs: UDP receive buffer errors, tx/rx drops of every device but lo
   ip netns exec "$1" sh -c 'printf "udp-rcvbuf=%s" "$(awk "/^Udp:/{if (h) print \$6; h=1}" /proc/net/snmp)"
     for d in /sys/class/net/*; do n=${d##*/}; [ "$n" = lo ] && continue
@@ -51,8 +55,15 @@ measure() { # name dst-address [daemon PIDs...]
   ip netns exec "$B" iperf3 -s -D -1 -p 5201 >/dev/null; sleep 0.3
   local ns d0=(); for ns in "$A" "$B"; do d0+=("$(drops "$ns")"); done
   local c0; c0=$(cpu_ticks "$@")
+  local m0; m0=$(machine_ticks)
   local json; json=$(ip netns exec "$A" iperf3 -c "$dst" -p 5201 -t "$secs" -J)
+  local m1; m1=$(machine_ticks)
   local c1; c1=$(cpu_ticks "$@")
+  # Where the CPU went during the single stream, in % of one core: the whole machine (all cores, niced work not
+  # counted), the daemons, and iperf3's own report of its sender and receiver (user + system).
+  local busy; busy=$(awk -v a="$m0" -v b="$m1" -v n="$(nproc)" 'BEGIN{split(a, x); split(b, y); printf "%.0f", 100 * n * (1 - (y[2] - x[2]) / (y[1] - x[1]))}')
+  local dcpu=-; [ $# -gt 0 ] && dcpu=$(awk -v t=$((c1 - c0)) -v k="$tck" -v s="$secs" 'BEGIN{printf "%.0f%%", 100 * t / k / s}')
+  echo "  CPU during the single stream (100% = one core): machine ${busy}% of $(( $(nproc) * 100 ))%, daemons $dcpu, iperf3 sender $(echo "$json" | jq '.end.cpu_utilization_percent.host_total | round')%, receiver $(echo "$json" | jq '.end.cpu_utilization_percent.remote_total | round')%"
   # Where the single stream lost packets: UDP receive buffers (the tunnel's sockets) and the devices' queues.
   local i=0 d1
   for ns in "$A" "$B"; do
