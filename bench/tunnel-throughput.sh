@@ -44,6 +44,13 @@ cpu_ticks() { # PIDs -> utime + stime summed, in clock ticks
   echo "$t"
 }
 
+thread_ticks() { # PIDs -> "pid/thread-name ticks" per thread (utime + stime)
+  local p t
+  for p in "$@"; do for t in /proc/"$p"/task/*; do
+    awk -v p="$p" -v n="$(tr ' ' '_' < "$t/comm" 2>/dev/null)" '{print p "/" n, $14 + $15}' "$t/stat" 2>/dev/null || true
+  done; done
+}
+
 machine_ticks() { # all CPUs' ticks, and those idle, in iowait or spent on niced work (e.g. a fuzzer at nice 19), from /proc/stat
   awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $3 + $5 + $6}' /proc/stat
 }
@@ -59,15 +66,26 @@ measure() { # name dst-address [daemon PIDs...]
   ip netns exec "$B" iperf3 -s -D -1 -p 5201 >/dev/null; sleep 0.3
   local ns d0=(); for ns in "$A" "$B"; do d0+=("$(drops "$ns")"); done
   local c0; c0=$(cpu_ticks "$@")
+  local t0; t0=$(thread_ticks "$@")
   local m0; m0=$(machine_ticks)
+  # Half-way through, the sender's view of the stream (RTT, congestion window, bytes in flight; ss -ti).
+  ( sleep "$(awk -v s="$secs" 'BEGIN{print s / 2}')"
+    echo "  TCP half-way: $(ip netns exec "$A" ss -tinH state established "( dport = :5201 )" | tr -s ' \t\n' ' ' | grep -oE '(rtt|cwnd|unacked|bytes_in_flight|pacing_rate|delivery_rate|busy|rwnd_limited|sndbuf_limited|cwnd_limited)[:( ][^ ]*' | tail -n +1 | tr '\n' ' ')" ) &
+  local sampler=$!
   local json; json=$(ip netns exec "$A" iperf3 -c "$dst" -p 5201 -t "$secs" -J)
+  wait "$sampler" 2>/dev/null || true
   local m1; m1=$(machine_ticks)
   local c1; c1=$(cpu_ticks "$@")
+  local t1; t1=$(thread_ticks "$@")
   # Where the CPU went during the single stream, in % of one core: the whole machine (all cores, niced work not
   # counted), the daemons, and iperf3's own report of its sender and receiver (user + system).
   local busy; busy=$(awk -v a="$m0" -v b="$m1" -v n="$(nproc)" 'BEGIN{split(a, x); split(b, y); printf "%.0f", 100 * n * (1 - (y[2] - x[2]) / (y[1] - x[1]))}')
   local dcpu=-; [ $# -gt 0 ] && dcpu=$(awk -v t=$((c1 - c0)) -v k="$tck" -v s="$secs" 'BEGIN{printf "%.0f%%", 100 * t / k / s}')
   echo "  CPU during the single stream (100% = one core): machine ${busy}% of $(( $(nproc) * 100 ))%, daemons $dcpu, iperf3 sender $(echo "$json" | jq '.end.cpu_utilization_percent.host_total | round')%, receiver $(echo "$json" | jq '.end.cpu_utilization_percent.remote_total | round')%"
+  if [ $# -gt 0 ]; then # the daemons' busiest threads (names repeat per daemon: the first PID is the sender's)
+    echo "  busiest daemon threads (100% = one core): $(awk -v k="$tck" -v s="$secs" 'NR == FNR {a[$1] += $2; next} {a[$1] -= $2}
+      END {for (t in a) if (-a[t] / k / s >= 0.03) printf "%s %.0f%%\n", t, -100 * a[t] / k / s}' <(echo "$t0") <(echo "$t1") | sort -k2 -t' ' -rn | head -8 | tr '\n' ' ')"
+  fi
   # Where the single stream lost packets: UDP receive buffers (the tunnel's sockets) and the devices' queues.
   local i=0 d1
   for ns in "$A" "$B"; do
