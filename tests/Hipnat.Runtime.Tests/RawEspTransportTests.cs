@@ -12,7 +12,8 @@ namespace Hipnat.Runtime.Tests;
 /// <summary>
 /// ESP straight over IP protocol 50 for raw HIP associations, on loopback: the data plane's sender picks the raw
 /// socket for a raw locator pair, and the receive thread hands the ESP packet — without IP header, UDP header or
-/// marker — to the receiver. Batches go out in sendmmsg calls. Needs root; CI runs as root.
+/// marker — to the receiver. Batches go out in sendmmsg calls and come in through recvmmsg, the packets of one receive
+/// call inside one Begin/EndBatch bracket. Needs root; CI runs as root.
 /// </summary>
 public sealed class RawEspTransportTests
 {
@@ -119,6 +120,39 @@ public sealed class RawEspTransportTests
     }
 
     [Fact]
+    public void PacketsQueuedBeforeTheReceiverReadsArePassedOnInBatches()
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        var (ipA, ipB) = Ports.LoopbackPair();
+        using var a = new RawEspTransport([ipA], NullLogger.Instance);
+        using var b = new RawEspTransport([ipB], NullLogger.Instance); // bound: packets queue on its socket
+        var collector = new Collector();
+        b.SetEspReceiver(collector);
+
+        var sender = new SocketEspSender(transport: null, raw: a);
+        var route = sender.CreateRoute(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB), relayed: false)!;
+        var packets = Enumerable.Range(1, 40).Select(i => Esp(0x2300_0000u + (uint)i, i, 64 + (i * 97 % 900))).ToArray();
+        Assert.Equal(40, sender.SendBatch(route, Pinned(packets)));
+        Thread.Sleep(50); // loopback delivers synchronously; give it a moment anyway
+        b.Start();
+
+        collector.WaitFor(40);
+        Assert.Equal(packets, collector.All());
+        Assert.Equal(40, b.Counters.Received);
+
+        // Every packet came inside a Begin/EndBatch bracket, brackets never nest or stay open, none is empty, and at
+        // least one held many packets (all 40 were queued: one recvmmsg takes as many as it has slots).
+        var batches = collector.Batches();
+        Assert.DoesNotContain(0, batches);
+        Assert.False(collector.Misnested);
+        Assert.False(collector.InBatch);
+        var sizes = batches.GroupBy(id => id).Select(g => g.Count()).ToArray();
+        Assert.Equal(collector.BatchesEnded, sizes.Length);
+        Assert.True(sizes.Max() > 1, $"batch sizes {string.Join(", ", sizes)}");
+        Assert.Equal(batches.Order(), batches); // brackets in order, each one contiguous
+    }
+
+    [Fact]
     public void ANonEspOrSpiZeroPacketIsCountedAndNotPassedOn()
     {
         Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
@@ -206,9 +240,47 @@ public sealed class RawEspTransportTests
         return p;
     }
 
+    /// <summary>Records the packets passed on and, for each, the batch bracket it came in (0: none).</summary>
     private sealed class Collector : IEspReceiver
     {
         private readonly List<byte[]> _got = [];
+        private readonly List<int> _batchOf = [];
+        private int _batch;
+        private int _lastBatch;
+
+        public bool InBatch => Volatile.Read(ref _batch) != 0;
+
+        /// <summary>A BeginBatch inside a bracket or an EndBatch outside one was seen.</summary>
+        public bool Misnested { get; private set; }
+
+        public int BatchesEnded { get; private set; }
+
+        public void BeginBatch()
+        {
+            lock (_got)
+            {
+                Misnested |= _batch != 0;
+                _batch = ++_lastBatch;
+            }
+        }
+
+        public void EndBatch()
+        {
+            lock (_got)
+            {
+                Misnested |= _batch == 0;
+                _batch = 0;
+                BatchesEnded++;
+            }
+        }
+
+        public List<int> Batches()
+        {
+            lock (_got)
+            {
+                return [.. _batchOf];
+            }
+        }
 
         public int Count
         {
@@ -256,6 +328,7 @@ public sealed class RawEspTransportTests
             lock (_got)
             {
                 _got.Add(datagram.ToArray());
+                _batchOf.Add(_batch);
             }
 
             return true;
