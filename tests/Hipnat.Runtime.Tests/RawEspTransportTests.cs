@@ -12,7 +12,8 @@ namespace Hipnat.Runtime.Tests;
 /// <summary>
 /// ESP straight over IP protocol 50 for raw HIP associations, on loopback: the data plane's sender picks the raw
 /// socket for a raw locator pair, and the receive thread hands the ESP packet — without IP header, UDP header or
-/// marker — to the receiver. Needs root; CI runs as root.
+/// marker — to the receiver. Batches go out in sendmmsg calls and come in through recvmmsg, the packets of one receive
+/// call inside one Begin/EndBatch bracket. Needs root; CI runs as root.
 /// </summary>
 public sealed class RawEspTransportTests
 {
@@ -34,13 +35,7 @@ public sealed class RawEspTransportTests
 
         var packets = Enumerable.Range(1, 5).Select(i => Esp(0x1000_0000u + (uint)i, i, 100 + i)).ToArray();
         Assert.True(sender.Send(packets[0], route));
-        var batch = packets[1..].Select(p =>
-        {
-            var buffer = GC.AllocateUninitializedArray<byte>(p.Length + 3, pinned: true);
-            p.CopyTo(buffer, 3);
-            return new EspDatagram(buffer, 3, p.Length);
-        }).ToArray();
-        Assert.Equal(4, sender.SendBatch(route, batch));
+        Assert.Equal(4, sender.SendBatch(route, Pinned(packets[1..])));
 
         collector.WaitFor(5);
         for (int i = 0; i < packets.Length; i++)
@@ -49,6 +44,112 @@ public sealed class RawEspTransportTests
         }
 
         Assert.Equal(5, b.Counters.Received);
+    }
+
+    [Fact]
+    public void ABatchOfFortyPacketsOfVariedSizesGoesOutWithSendmmsgAndArrivesCompleteAndInOrder()
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        var (ipA, ipB) = Ports.LoopbackPair();
+        using var a = new RawEspTransport([ipA], NullLogger.Instance);
+        using var b = new RawEspTransport([ipB], NullLogger.Instance);
+        var collector = new Collector();
+        b.SetEspReceiver(collector);
+        b.Start();
+
+        var sender = new SocketEspSender(transport: null, raw: a);
+        var route = sender.CreateRoute(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB), relayed: false)!;
+        var packets = Enumerable.Range(1, 40).Select(i => Esp(0x2000_0000u + (uint)i, i, 24 + (i * 331 % 1400))).ToArray();
+        Assert.True(sender.UsesMultiMessage);
+        Assert.Equal(40, sender.SendBatch(route, Pinned(packets)));
+        Assert.True(sender.UsesMultiMessage); // not refused
+        Assert.Equal(1, sender.MultiMessageCalls); // the whole batch in one system call
+
+        collector.WaitFor(40);
+        Assert.Equal(40, collector.Count);
+        for (int i = 0; i < packets.Length; i++)
+        {
+            Assert.Equal(packets[i], collector.Take(i));
+        }
+
+        Assert.Equal(40, b.Counters.Received);
+    }
+
+    [Fact]
+    public void OneSendmmsgCallTakesTheWholeBatch()
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        var (ipA, ipB) = Ports.LoopbackPair();
+        using var a = new RawEspTransport([ipA], NullLogger.Instance);
+        using var b = new RawEspTransport([ipB], NullLogger.Instance);
+        var collector = new Collector();
+        b.SetEspReceiver(collector);
+        b.Start();
+
+        var socket = a.GetEspSocket(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB))!;
+        var packets = Enumerable.Range(1, 40).Select(i => Esp(0x2100_0000u + (uint)i, i, 40 + i)).ToArray();
+        Assert.Equal(40, RawEspBatch.Send(socket, new IPEndPoint(ipB, 0).Serialize(), Pinned(packets), out int errno));
+        Assert.Equal(0, errno);
+
+        collector.WaitFor(40);
+        Assert.Equal(packets, collector.All());
+    }
+
+    [Fact]
+    public void ADatagramTheKernelRefusesInTheMiddleOfABatchIsLostAndTheRestStillGoesInOrder()
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        var (ipA, ipB) = Ports.LoopbackPair();
+        using var a = new RawEspTransport([ipA], NullLogger.Instance);
+        using var b = new RawEspTransport([ipB], NullLogger.Instance);
+        var collector = new Collector();
+        b.SetEspReceiver(collector);
+        b.Start();
+
+        var sender = new SocketEspSender(transport: null, raw: a);
+        var route = sender.CreateRoute(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB), relayed: false)!;
+        var packets = Enumerable.Range(1, 30).Select(i => Esp(0x2200_0000u + (uint)i, i, 50 + i)).ToArray();
+        packets[10] = Esp(0x2200_FFFFu, 11, 70_000); // more than an IPv4 datagram holds: EMSGSIZE after ten went
+
+        Assert.Equal(29, sender.SendBatch(route, Pinned(packets)));
+        Assert.True(sender.UsesMultiMessage); // a refused datagram does not switch sendmmsg off
+        Assert.Equal(3, sender.MultiMessageCalls); // ten went; the big one failed alone; then the other nineteen
+
+        collector.WaitFor(29);
+        Assert.Equal(packets.Where((_, i) => i != 10), collector.All());
+    }
+
+    [Fact]
+    public void PacketsQueuedBeforeTheReceiverReadsArePassedOnInBatches()
+    {
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
+        var (ipA, ipB) = Ports.LoopbackPair();
+        using var a = new RawEspTransport([ipA], NullLogger.Instance);
+        using var b = new RawEspTransport([ipB], NullLogger.Instance); // bound: packets queue on its socket
+        var collector = new Collector();
+        b.SetEspReceiver(collector);
+
+        var sender = new SocketEspSender(transport: null, raw: a);
+        var route = sender.CreateRoute(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB), relayed: false)!;
+        var packets = Enumerable.Range(1, 40).Select(i => Esp(0x2300_0000u + (uint)i, i, 64 + (i * 97 % 900))).ToArray();
+        Assert.Equal(40, sender.SendBatch(route, Pinned(packets)));
+        Thread.Sleep(50); // loopback delivers synchronously; give it a moment anyway
+        b.Start();
+
+        collector.WaitFor(40);
+        Assert.Equal(packets, collector.All());
+        Assert.Equal(40, b.Counters.Received);
+
+        // Every packet came inside a Begin/EndBatch bracket, brackets never nest or stay open, none is empty, and at
+        // least one held many packets (all 40 were queued: one recvmmsg takes as many as it has slots).
+        var batches = collector.Batches();
+        Assert.DoesNotContain(0, batches);
+        Assert.False(collector.Misnested);
+        Assert.False(collector.InBatch);
+        var sizes = batches.GroupBy(id => id).Select(g => g.Count()).ToArray();
+        Assert.Equal(collector.BatchesEnded, sizes.Length);
+        Assert.True(sizes.Max() > 1, $"batch sizes {string.Join(", ", sizes)}");
+        Assert.Equal(batches.Order(), batches); // brackets in order, each one contiguous
     }
 
     [Fact]
@@ -117,6 +218,14 @@ public sealed class RawEspTransportTests
         Assert.False(RawEspTransport.TryStripIPv4(datagram.AsSpan(0, 10), out _, out _));
     }
 
+    /// <summary>Copies of <paramref name="packets"/> in pinned buffers, each 3 octets in (the offset must be honoured).</summary>
+    private static EspDatagram[] Pinned(byte[][] packets) => packets.Select(p =>
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(p.Length + 3, pinned: true);
+        p.CopyTo(buffer, 3);
+        return new EspDatagram(buffer, 3, p.Length);
+    }).ToArray();
+
     /// <summary>Bytes shaped like ESP: SPI, sequence number, then opaque data.</summary>
     private static byte[] Esp(uint spi, int sequence, int length)
     {
@@ -131,9 +240,47 @@ public sealed class RawEspTransportTests
         return p;
     }
 
+    /// <summary>Records the packets passed on and, for each, the batch bracket it came in (0: none).</summary>
     private sealed class Collector : IEspReceiver
     {
         private readonly List<byte[]> _got = [];
+        private readonly List<int> _batchOf = [];
+        private int _batch;
+        private int _lastBatch;
+
+        public bool InBatch => Volatile.Read(ref _batch) != 0;
+
+        /// <summary>A BeginBatch inside a bracket or an EndBatch outside one was seen.</summary>
+        public bool Misnested { get; private set; }
+
+        public int BatchesEnded { get; private set; }
+
+        public void BeginBatch()
+        {
+            lock (_got)
+            {
+                Misnested |= _batch != 0;
+                _batch = ++_lastBatch;
+            }
+        }
+
+        public void EndBatch()
+        {
+            lock (_got)
+            {
+                Misnested |= _batch == 0;
+                _batch = 0;
+                BatchesEnded++;
+            }
+        }
+
+        public List<int> Batches()
+        {
+            lock (_got)
+            {
+                return [.. _batchOf];
+            }
+        }
 
         public int Count
         {
@@ -181,6 +328,7 @@ public sealed class RawEspTransportTests
             lock (_got)
             {
                 _got.Add(datagram.ToArray());
+                _batchOf.Add(_batch);
             }
 
             return true;

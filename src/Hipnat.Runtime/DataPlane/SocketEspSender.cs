@@ -10,7 +10,8 @@ namespace Hipnat.Runtime.DataPlane;
 /// Batches of equal-size UDP datagrams go out with UDP segmentation offload (<see cref="UdpGso"/>) while the kernel
 /// accepts it; on the first refusal it falls back to one sendto(2) per datagram for good. From a wildcard socket
 /// every send names the route's local address as its source (IP_PKTINFO / IPV6_PKTINFO, <see cref="PacketInfoSender"/>).
-/// Raw ESP goes one packet per sendto(2).
+/// A batch of raw ESP goes out in sendmmsg(2) calls (<see cref="RawEspBatch"/>), one message per packet; where the
+/// kernel has no sendmmsg it falls back to one sendto(2) per packet for good.
 /// </summary>
 internal sealed class SocketEspSender(IEspTransport? transport, IEspTransport? raw = null) : IEspSender
 {
@@ -20,9 +21,17 @@ internal sealed class SocketEspSender(IEspTransport? transport, IEspTransport? r
     private const int EOpNotSupp = 95;
 
     private volatile bool _gso = UdpGso.IsSupported && Environment.GetEnvironmentVariable("HIPNAT_NO_GSO") != "1";
+    private volatile bool _multiMessage = RawEspBatch.IsSupported;
+    private long _multiMessageCalls;
 
     /// <summary>True while batches use UDP segmentation offload.</summary>
     public bool UsesGso => _gso;
+
+    /// <summary>True while raw ESP batches go out with sendmmsg(2).</summary>
+    public bool UsesMultiMessage => _multiMessage;
+
+    /// <summary>sendmmsg(2) calls made for raw ESP batches so far.</summary>
+    public long MultiMessageCalls => Interlocked.Read(ref _multiMessageCalls);
 
     public EspRoute? CreateRoute(TransportAddress local, TransportAddress remote, bool relayed)
     {
@@ -61,18 +70,13 @@ internal sealed class SocketEspSender(IEspTransport? transport, IEspTransport? r
 
     public int SendBatch(EspRoute route, ReadOnlySpan<EspDatagram> datagrams)
     {
-        int sent = 0;
         if (route.Remote.Kind == TransportKind.RawHip)
         {
             // No segmentation offload for raw IP sockets (and a refusal must not switch it off for UDP).
-            foreach (var d in datagrams)
-            {
-                sent += Send(d.Span, route) ? 1 : 0;
-            }
-
-            return sent;
+            return SendRawBatch(route, datagrams);
         }
 
+        int sent = 0;
         int i = 0;
         while (i < datagrams.Length)
         {
@@ -103,6 +107,55 @@ internal sealed class SocketEspSender(IEspTransport? transport, IEspTransport? r
             }
 
             i++;
+        }
+
+        return sent;
+    }
+
+    /// <summary>Raw ESP: sendmmsg from the first datagram not yet sent until all went; one that fails is dropped, as
+    /// a failed sendto would be.</summary>
+    private int SendRawBatch(EspRoute route, ReadOnlySpan<EspDatagram> datagrams)
+    {
+        int sent = 0;
+        int i = 0;
+        while (_multiMessage && i < datagrams.Length)
+        {
+            int n;
+            int errno;
+            try
+            {
+                n = RawEspBatch.Send(route.Socket!, route.Address, datagrams[i..], out errno);
+                Interlocked.Increment(ref _multiMessageCalls);
+            }
+            catch (ObjectDisposedException)
+            {
+                return sent;
+            }
+            catch (EntryPointNotFoundException)
+            {
+                _multiMessage = false; // a C library without sendmmsg
+                break;
+            }
+
+            if (n > 0)
+            {
+                sent += n; // all, or up to the first that failed: the next call starts there
+                i += n;
+                continue;
+            }
+
+            if (errno == RawEspBatch.ENoSys)
+            {
+                _multiMessage = false; // this kernel cannot: one sendto per packet from now on
+                break;
+            }
+
+            i++; // datagrams[i] failed (too big, no route, filtered, ...): it is lost, the rest may go
+        }
+
+        for (; i < datagrams.Length; i++)
+        {
+            sent += Send(datagrams[i].Span, route) ? 1 : 0;
         }
 
         return sent;
