@@ -204,12 +204,8 @@ internal sealed class AesGcmCipher : IDisposable
                 WithCounter(j0, counter + 4), WithCounter(j0, counter + 5), WithCounter(j0, counter + 6), WithCounter(j0, counter + 7),
                 out var k0, out var k1, out var k2, out var k3, out var k4, out var k5, out var k6, out var k7);
             Xor8(ref p, ref p, 0, k0, k1, k2, k3, k4, k5, k6, k7);
-            counter += 8;
-            for (nuint off = Chunk; off < bulk; off += Chunk, counter += 8)
-            {
-                y = StitchedChunk(j0, counter, ref p, ref p, off, off - Chunk, y);
-            }
-
+            y = StitchedChunks(j0, counter + 8, ref p, ref p, Chunk, bulk, Chunk, y);
+            counter += (uint)(bulk / Block);
             y = Ghash(y, data.Slice((int)bulk - Chunk, Chunk));
         }
 
@@ -233,9 +229,10 @@ internal sealed class AesGcmCipher : IDisposable
         nuint length = (nuint)ciphertext.Length;
         nuint bulk = length & ~(nuint)(Chunk - 1);
         uint counter = 2;
-        for (nuint off = 0; off < bulk; off += Chunk, counter += 8)
+        if (bulk > 0)
         {
-            y = StitchedChunk(j0, counter, ref c, ref p, off, off, y);
+            y = StitchedChunks(j0, counter, ref c, ref p, 0, bulk, 0, y);
+            counter += (uint)(bulk / Block);
         }
 
         if (bulk < length)
@@ -252,6 +249,22 @@ internal sealed class AesGcmCipher : IDisposable
 
         CryptographicOperations.ZeroMemory(plaintext);
         return false;
+    }
+
+    /// <summary>
+    /// <see cref="StitchedChunk"/> from <paramref name="start"/> to <paramref name="end"/>, hashing
+    /// <paramref name="hashLag"/> octets behind. A method of its own so that Y stays in a register across chunks (the
+    /// callers' Y lives in memory: Vector128 results of calls come back through a return buffer).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Vector128<ulong> StitchedChunks(Vector128<byte> j0, uint counter, ref byte src, ref byte dst, nuint start, nuint end, nuint hashLag, Vector128<ulong> y)
+    {
+        for (nuint off = start; off < end; off += Chunk, counter += 8)
+        {
+            y = StitchedChunk(j0, counter, ref src, ref dst, off, off - hashLag, y);
+        }
+
+        return y;
     }
 
     /// <summary>
