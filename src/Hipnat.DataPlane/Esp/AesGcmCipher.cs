@@ -10,32 +10,21 @@ namespace Hipnat.DataPlane.Esp;
 
 /// <summary>
 /// AES-GCM with a 12-octet nonce and a 16-octet tag (the GCM of RFC 4106 §2, specified in NIST SP 800-38D) for one
-/// SA, keyed once. With AES-NI and PCLMULQDQ the counter mode and GHASH run on the CPU's instructions; no
-/// unverified plaintext is ever released, nothing allocates and a forged packet costs no exception. Otherwise it
-/// falls back to <see cref="AesGcm"/>. Calls keep no state in the object: concurrent calls are safe on the hardware
-/// paths (the SA lets several sealers run at once there).
+/// SA, keyed once. With AES-NI and PCLMULQDQ the counter mode and GHASH run on the CPU's instructions; the tag is
+/// verified before anything is decrypted, nothing allocates and a forged packet costs no exception. Otherwise it
+/// falls back to <see cref="AesGcm"/>. Not thread-safe (the SA serialises calls).
 /// </summary>
 /// <remarks>
 /// GHASH works on byte-reversed blocks so that the GCM bit order (x^0 is the most significant bit of the first
 /// octet) maps onto carry-less multiplication of 128-bit integers: the 256-bit product of two reversed operands is
 /// shifted left by one bit and reduced modulo x^128 + x^7 + x^2 + x + 1. Four blocks are multiplied by H^4..H^1 and
 /// their products summed before a single reduction (multiplication distributes over XOR).
-/// <para>
-/// With VPCLMULQDQ the two passes are stitched into one: each 128-octet chunk's AES rounds (eight counter blocks)
-/// are interleaved with the GHASH of eight ciphertext blocks — when encrypting those of the previous chunk, when
-/// decrypting those of the chunk itself — so that the AES and carry-less multiplication units work at once. A stitched
-/// decryption writes plaintext before the tag is known: it only runs into a destination disjoint from the ciphertext
-/// and zeroes the destination before returning false, so nothing unverified leaves the call (the caller sees the
-/// destination only after it returns). In place, the tag is verified first and the ciphertext left untouched when it
-/// is wrong.
-/// </para>
 /// </remarks>
 internal sealed class AesGcmCipher : IDisposable
 {
     public const int NonceSize = 12;
     public const int TagSize = 16;
     private const int Block = 16;
-    private const int Chunk = 8 * Block;
 
     private AesRoundKeys _keys;
     private readonly int _rounds;
@@ -53,17 +42,11 @@ internal sealed class AesGcmCipher : IDisposable
     private Vector256<ulong> _h43;
     private Vector256<ulong> _h21;
 
-    // H^1..H^8 (element i is H^(i+1)) for the stitched path's partial last chunk; unset without it.
-    private readonly bool _stitched;
-    private HashPowers _powers;
-
     /// <param name="key">The 16- or 32-octet AES key.</param>
     /// <param name="useHardware">False: the platform's <see cref="AesGcm"/> (tests compare the two).</param>
     /// <param name="useWide">False: GHASH four blocks at a time with 128-bit PCLMULQDQ even where 256-bit
     /// VPCLMULQDQ is there (tests cover both paths).</param>
-    /// <param name="useStitched">False: with VPCLMULQDQ, counter mode and GHASH in two separate passes, as before the
-    /// stitched path (tests and the esp-crypto benchmark compare the two).</param>
-    public AesGcmCipher(ReadOnlySpan<byte> key, bool useHardware = true, bool useWide = true, bool useStitched = true)
+    public AesGcmCipher(ReadOnlySpan<byte> key, bool useHardware = true, bool useWide = true)
     {
         if (key.Length is not (16 or 32))
         {
@@ -95,15 +78,6 @@ internal sealed class AesGcmCipher : IDisposable
             _h43 = Vector256.Create(_h4, _h3);
             _h21 = Vector256.Create(_h2, _h1);
             _wide = true;
-            _powers[0] = _h1;
-            _powers[1] = _h2;
-            _powers[2] = _h3;
-            _powers[3] = _h4;
-            _powers[4] = h5;
-            _powers[5] = h6;
-            _powers[6] = h7;
-            _powers[7] = h8;
-            _stitched = useStitched;
         }
     }
 
@@ -112,9 +86,6 @@ internal sealed class AesGcmCipher : IDisposable
 
     /// <summary>True when GHASH runs eight blocks at a time on 256-bit vectors.</summary>
     public bool UsesWide => _wide;
-
-    /// <summary>True when counter mode and GHASH run stitched in one pass (needs <see cref="UsesWide"/>).</summary>
-    public bool UsesStitched => _stitched;
 
     public static bool IsHardwareAccelerated =>
         X86Aes.IsSupported && Pclmulqdq.IsSupported && Ssse3.IsSupported && Sse41.IsSupported;
@@ -131,21 +102,13 @@ internal sealed class AesGcmCipher : IDisposable
         }
 
         var j0 = CounterBlock(nonce, 1);
-        if (_stitched)
-        {
-            EncryptStitched(j0, data, tag, aad);
-            return;
-        }
-
         Ctr(j0, data, data);
         ComputeTag(j0, aad, data, tag);
     }
 
     /// <summary>
-    /// Verifies the tag over <paramref name="aad"/> and <paramref name="ciphertext"/> and decrypts into
-    /// <paramref name="plaintext"/> (disjoint, or the same memory). False when the tag is wrong, with no plaintext
-    /// left in <paramref name="plaintext"/>: in place, or on the two-pass path, nothing is written (the tag is
-    /// verified first); out of place on the stitched path the destination is zeroed; the BCL fallback clears it.
+    /// Verifies the tag over <paramref name="aad"/> and <paramref name="ciphertext"/> and only then decrypts into
+    /// <paramref name="plaintext"/> (disjoint, or the same memory). False, with nothing written, when the tag is wrong.
     /// </summary>
     public bool Decrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> aad)
     {
@@ -163,11 +126,6 @@ internal sealed class AesGcmCipher : IDisposable
         }
 
         var j0 = CounterBlock(nonce, 1);
-        if (_stitched && !plaintext.Overlaps(ciphertext))
-        {
-            return DecryptStitched(j0, ciphertext, tag, plaintext[..ciphertext.Length], aad);
-        }
-
         Span<byte> expected = stackalloc byte[TagSize];
         ComputeTag(j0, aad, ciphertext, expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, tag))
@@ -185,253 +143,6 @@ internal sealed class AesGcmCipher : IDisposable
         _keys = default;
         _h1 = _h2 = _h3 = _h4 = default;
         _h87 = _h65 = _h43 = _h21 = default;
-        _powers = default;
-    }
-
-    /// <summary>Counter mode stitched with GHASH, in place: chunk i is encrypted while chunk i - 1 is hashed.</summary>
-    private void EncryptStitched(Vector128<byte> j0, Span<byte> data, Span<byte> tag, ReadOnlySpan<byte> aad)
-    {
-        var y = Ghash(Vector128<ulong>.Zero, aad);
-        ref byte p = ref MemoryMarshal.GetReference(data);
-        nuint length = (nuint)data.Length;
-        nuint bulk = length & ~(nuint)(Chunk - 1);
-        uint counter = 2;
-        if (bulk > 0)
-        {
-            // The first chunk has nothing before it to hash.
-            Encrypt8(
-                WithCounter(j0, counter), WithCounter(j0, counter + 1), WithCounter(j0, counter + 2), WithCounter(j0, counter + 3),
-                WithCounter(j0, counter + 4), WithCounter(j0, counter + 5), WithCounter(j0, counter + 6), WithCounter(j0, counter + 7),
-                out var k0, out var k1, out var k2, out var k3, out var k4, out var k5, out var k6, out var k7);
-            Xor8(ref p, ref p, 0, k0, k1, k2, k3, k4, k5, k6, k7);
-            y = StitchedChunks(j0, counter + 8, ref p, ref p, Chunk, bulk, Chunk, y);
-            counter += (uint)(bulk / Block);
-            y = Ghash(y, data.Slice((int)bulk - Chunk, Chunk));
-        }
-
-        if (bulk < length)
-        {
-            y = Tail(j0, counter, data[(int)bulk..], data[(int)bulk..], y, encrypting: true);
-        }
-
-        Finish(j0, y, aad.Length, data.Length, tag);
-    }
-
-    /// <summary>
-    /// Counter mode stitched with GHASH into a destination disjoint from the ciphertext: each chunk is hashed while
-    /// its keystream is computed. The destination is zeroed if the tag is wrong.
-    /// </summary>
-    private bool DecryptStitched(Vector128<byte> j0, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> aad)
-    {
-        var y = Ghash(Vector128<ulong>.Zero, aad);
-        ref byte c = ref MemoryMarshal.GetReference(ciphertext);
-        ref byte p = ref MemoryMarshal.GetReference(plaintext);
-        nuint length = (nuint)ciphertext.Length;
-        nuint bulk = length & ~(nuint)(Chunk - 1);
-        uint counter = 2;
-        if (bulk > 0)
-        {
-            y = StitchedChunks(j0, counter, ref c, ref p, 0, bulk, 0, y);
-            counter += (uint)(bulk / Block);
-        }
-
-        if (bulk < length)
-        {
-            y = Tail(j0, counter, ciphertext[(int)bulk..], plaintext[(int)bulk..], y, encrypting: false);
-        }
-
-        Span<byte> expected = stackalloc byte[TagSize];
-        Finish(j0, y, aad.Length, ciphertext.Length, expected);
-        if (CryptographicOperations.FixedTimeEquals(expected, tag))
-        {
-            return true;
-        }
-
-        CryptographicOperations.ZeroMemory(plaintext);
-        return false;
-    }
-
-    /// <summary>
-    /// <see cref="StitchedChunk"/> from <paramref name="start"/> to <paramref name="end"/>, hashing
-    /// <paramref name="hashLag"/> octets behind. A method of its own so that Y stays in a register across chunks (the
-    /// callers' Y lives in memory: Vector128 results of calls come back through a return buffer).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private Vector128<ulong> StitchedChunks(Vector128<byte> j0, uint counter, ref byte src, ref byte dst, nuint start, nuint end, nuint hashLag, Vector128<ulong> y)
-    {
-        for (nuint off = start; off < end; off += Chunk, counter += 8)
-        {
-            y = StitchedChunk(j0, counter, ref src, ref dst, off, off - hashLag, y);
-        }
-
-        return y;
-    }
-
-    /// <summary>
-    /// One 128-octet chunk: destination[off..] = source[off..] xor E(K, counter .. counter + 7), with the GHASH of
-    /// the eight ciphertext blocks of the source at <paramref name="hashOff"/> interleaved with the AES rounds. The
-    /// blocks to hash are loaded before anything is stored.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector128<ulong> StitchedChunk(Vector128<byte> j0, uint counter, ref byte src, ref byte dst, nuint off, nuint hashOff, Vector128<ulong> y)
-    {
-        // Encrypting (in place, src = dst) the chunk hashed is the previous one, already ciphertext; decrypting, the
-        // chunk itself.
-        ReadOnlySpan<Vector128<byte>> k = _keys;
-        int rounds = _rounds;
-        var kr = k[0];
-        var o0 = Sse2.Xor(WithCounter(j0, counter), kr);
-        var o1 = Sse2.Xor(WithCounter(j0, counter + 1), kr);
-        var o2 = Sse2.Xor(WithCounter(j0, counter + 2), kr);
-        var o3 = Sse2.Xor(WithCounter(j0, counter + 3), kr);
-        var o4 = Sse2.Xor(WithCounter(j0, counter + 4), kr);
-        var o5 = Sse2.Xor(WithCounter(j0, counter + 5), kr);
-        var o6 = Sse2.Xor(WithCounter(j0, counter + 6), kr);
-        var o7 = Sse2.Xor(WithCounter(j0, counter + 7), kr);
-
-        Round8(k[1], ref o0, ref o1, ref o2, ref o3, ref o4, ref o5, ref o6, ref o7);
-        var x = Avx2.Xor(Reverse(Vector256.LoadUnsafe(ref src, hashOff)).AsUInt64(), Vector256.Create(y, Vector128<ulong>.Zero));
-        var h = _h87;
-        var lo = Pclmulqdq.V256.CarrylessMultiply(x, h, 0x00);
-        var hi = Pclmulqdq.V256.CarrylessMultiply(x, h, 0x11);
-        var mid = Avx2.Xor(Pclmulqdq.V256.CarrylessMultiply(x, h, 0x01), Pclmulqdq.V256.CarrylessMultiply(x, h, 0x10));
-
-        Round8(k[2], ref o0, ref o1, ref o2, ref o3, ref o4, ref o5, ref o6, ref o7);
-        Accumulate(Reverse(Vector256.LoadUnsafe(ref src, hashOff + 32)).AsUInt64(), _h65, ref lo, ref hi, ref mid);
-
-        Round8(k[3], ref o0, ref o1, ref o2, ref o3, ref o4, ref o5, ref o6, ref o7);
-        Accumulate(Reverse(Vector256.LoadUnsafe(ref src, hashOff + 64)).AsUInt64(), _h43, ref lo, ref hi, ref mid);
-
-        Round8(k[4], ref o0, ref o1, ref o2, ref o3, ref o4, ref o5, ref o6, ref o7);
-        Accumulate(Reverse(Vector256.LoadUnsafe(ref src, hashOff + 96)).AsUInt64(), _h21, ref lo, ref hi, ref mid);
-
-        Round8(k[5], ref o0, ref o1, ref o2, ref o3, ref o4, ref o5, ref o6, ref o7);
-        lo = Avx2.Xor(lo, Avx2.ShiftLeftLogical128BitLane(mid, 8));
-        hi = Avx2.Xor(hi, Avx2.ShiftRightLogical128BitLane(mid, 8));
-        y = Reduce(Sse2.Xor(lo.GetLower(), lo.GetUpper()), Sse2.Xor(hi.GetLower(), hi.GetUpper()));
-
-        for (int r = 6; r < rounds; r++)
-        {
-            Round8(k[r], ref o0, ref o1, ref o2, ref o3, ref o4, ref o5, ref o6, ref o7);
-        }
-
-        kr = k[rounds];
-        Xor8(ref src, ref dst, off,
-            X86Aes.EncryptLast(o0, kr), X86Aes.EncryptLast(o1, kr), X86Aes.EncryptLast(o2, kr), X86Aes.EncryptLast(o3, kr),
-            X86Aes.EncryptLast(o4, kr), X86Aes.EncryptLast(o5, kr), X86Aes.EncryptLast(o6, kr), X86Aes.EncryptLast(o7, kr));
-        return y;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Round8(
-        Vector128<byte> kr, ref Vector128<byte> o0, ref Vector128<byte> o1, ref Vector128<byte> o2, ref Vector128<byte> o3,
-        ref Vector128<byte> o4, ref Vector128<byte> o5, ref Vector128<byte> o6, ref Vector128<byte> o7)
-    {
-        o0 = X86Aes.Encrypt(o0, kr);
-        o1 = X86Aes.Encrypt(o1, kr);
-        o2 = X86Aes.Encrypt(o2, kr);
-        o3 = X86Aes.Encrypt(o3, kr);
-        o4 = X86Aes.Encrypt(o4, kr);
-        o5 = X86Aes.Encrypt(o5, kr);
-        o6 = X86Aes.Encrypt(o6, kr);
-        o7 = X86Aes.Encrypt(o7, kr);
-    }
-
-    /// <summary>destination[off..off + 128] = source[off..off + 128] xor k0..k7.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Xor8(
-        ref byte src, ref byte dst, nuint off,
-        Vector128<byte> k0, Vector128<byte> k1, Vector128<byte> k2, Vector128<byte> k3,
-        Vector128<byte> k4, Vector128<byte> k5, Vector128<byte> k6, Vector128<byte> k7)
-    {
-        Sse2.Xor(Vector128.LoadUnsafe(ref src, off), k0).StoreUnsafe(ref dst, off);
-        Sse2.Xor(Vector128.LoadUnsafe(ref src, off + 16), k1).StoreUnsafe(ref dst, off + 16);
-        Sse2.Xor(Vector128.LoadUnsafe(ref src, off + 32), k2).StoreUnsafe(ref dst, off + 32);
-        Sse2.Xor(Vector128.LoadUnsafe(ref src, off + 48), k3).StoreUnsafe(ref dst, off + 48);
-        Sse2.Xor(Vector128.LoadUnsafe(ref src, off + 64), k4).StoreUnsafe(ref dst, off + 64);
-        Sse2.Xor(Vector128.LoadUnsafe(ref src, off + 80), k5).StoreUnsafe(ref dst, off + 80);
-        Sse2.Xor(Vector128.LoadUnsafe(ref src, off + 96), k6).StoreUnsafe(ref dst, off + 96);
-        Sse2.Xor(Vector128.LoadUnsafe(ref src, off + 112), k7).StoreUnsafe(ref dst, off + 112);
-    }
-
-    /// <summary>lo, hi, mid ^= the products of <paramref name="x"/> and <paramref name="h"/> in each lane (mid: the
-    /// two cross products, shifted into lo and hi once, after the last block).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(Vector256<ulong> x, Vector256<ulong> h, ref Vector256<ulong> lo, ref Vector256<ulong> hi, ref Vector256<ulong> mid)
-    {
-        lo = Avx2.Xor(lo, Pclmulqdq.V256.CarrylessMultiply(x, h, 0x00));
-        hi = Avx2.Xor(hi, Pclmulqdq.V256.CarrylessMultiply(x, h, 0x11));
-        mid = Avx2.Xor(mid, Avx2.Xor(Pclmulqdq.V256.CarrylessMultiply(x, h, 0x01), Pclmulqdq.V256.CarrylessMultiply(x, h, 0x10)));
-    }
-
-    /// <summary>
-    /// The last 1..127 octets: counter mode for up to eight blocks at once and one GHASH of the m blocks (the last
-    /// zero-padded) by H^m..H^1 with a single reduction. Hashes the ciphertext: the destination's when encrypting,
-    /// the source's when decrypting.
-    /// </summary>
-    private Vector128<ulong> Tail(Vector128<byte> j0, uint counter, ReadOnlySpan<byte> source, Span<byte> destination, Vector128<ulong> y, bool encrypting)
-    {
-        int length = source.Length;
-        int blocks = (length + Block - 1) / Block;
-        Span<byte> buffer = stackalloc byte[Chunk];
-        buffer.Clear();
-        source.CopyTo(buffer);
-        if (!encrypting)
-        {
-            y = GhashPadded(y, buffer, blocks);
-        }
-
-        ref byte b = ref MemoryMarshal.GetReference(buffer);
-        if (blocks > 4)
-        {
-            Encrypt8(
-                WithCounter(j0, counter), WithCounter(j0, counter + 1), WithCounter(j0, counter + 2), WithCounter(j0, counter + 3),
-                WithCounter(j0, counter + 4), WithCounter(j0, counter + 5), WithCounter(j0, counter + 6), WithCounter(j0, counter + 7),
-                out var k0, out var k1, out var k2, out var k3, out var k4, out var k5, out var k6, out var k7);
-            Xor8(ref b, ref b, 0, k0, k1, k2, k3, k4, k5, k6, k7);
-        }
-        else
-        {
-            Encrypt4(
-                WithCounter(j0, counter), WithCounter(j0, counter + 1), WithCounter(j0, counter + 2), WithCounter(j0, counter + 3),
-                out var k0, out var k1, out var k2, out var k3);
-            Sse2.Xor(Vector128.LoadUnsafe(ref b), k0).StoreUnsafe(ref b);
-            Sse2.Xor(Vector128.LoadUnsafe(ref b, 16), k1).StoreUnsafe(ref b, 16);
-            Sse2.Xor(Vector128.LoadUnsafe(ref b, 32), k2).StoreUnsafe(ref b, 32);
-            Sse2.Xor(Vector128.LoadUnsafe(ref b, 48), k3).StoreUnsafe(ref b, 48);
-        }
-
-        buffer[..length].CopyTo(destination);
-        if (encrypting)
-        {
-            buffer[length..].Clear(); // the keystream past the data: the padding is zeroes
-            y = GhashPadded(y, buffer, blocks);
-        }
-
-        CryptographicOperations.ZeroMemory(buffer);
-        return y;
-    }
-
-    /// <summary>Y = (Y ^ X1)·H^m ^ X2·H^(m-1) ^ ... ^ Xm·H for the first m (1..8) blocks of <paramref name="blocks"/>.</summary>
-    private Vector128<ulong> GhashPadded(Vector128<ulong> y, ReadOnlySpan<byte> data, int blocks)
-    {
-        ref byte p = ref MemoryMarshal.GetReference(data);
-        ReadOnlySpan<Vector128<ulong>> powers = _powers;
-        var x = Sse2.Xor(y, Reverse(Vector128.LoadUnsafe(ref p)).AsUInt64());
-        var h = powers[blocks - 1];
-        var lo = Pclmulqdq.CarrylessMultiply(x, h, 0x00);
-        var hi = Pclmulqdq.CarrylessMultiply(x, h, 0x11);
-        var mid = Sse2.Xor(Pclmulqdq.CarrylessMultiply(x, h, 0x01), Pclmulqdq.CarrylessMultiply(x, h, 0x10));
-        for (int i = 1; i < blocks; i++)
-        {
-            x = Reverse(Vector128.LoadUnsafe(ref p, (nuint)(i * Block))).AsUInt64();
-            h = powers[blocks - 1 - i];
-            lo = Sse2.Xor(lo, Pclmulqdq.CarrylessMultiply(x, h, 0x00));
-            hi = Sse2.Xor(hi, Pclmulqdq.CarrylessMultiply(x, h, 0x11));
-            mid = Sse2.Xor(mid, Sse2.Xor(Pclmulqdq.CarrylessMultiply(x, h, 0x01), Pclmulqdq.CarrylessMultiply(x, h, 0x10)));
-        }
-
-        return Reduce(Sse2.Xor(lo, Sse2.ShiftLeftLogical128BitLane(mid, 8)), Sse2.Xor(hi, Sse2.ShiftRightLogical128BitLane(mid, 8)));
     }
 
     private static Vector128<byte> CounterBlock(ReadOnlySpan<byte> nonce, uint counter)
@@ -511,15 +222,9 @@ internal sealed class AesGcmCipher : IDisposable
         var y = Vector128<ulong>.Zero;
         y = Ghash(y, aad);
         y = Ghash(y, ciphertext);
-        Finish(j0, y, aad.Length, ciphertext.Length, tag);
-    }
-
-    /// <summary>Absorbs the length block into Y and writes T = E(K, J0) xor Y.</summary>
-    private void Finish(Vector128<byte> j0, Vector128<ulong> y, int aadLength, int ciphertextLength, Span<byte> tag)
-    {
         var lengths = Vector128.Create(
-            BinaryPrimitives.ReverseEndianness((ulong)aadLength * 8),
-            BinaryPrimitives.ReverseEndianness((ulong)ciphertextLength * 8)).AsByte();
+            BinaryPrimitives.ReverseEndianness((ulong)aad.Length * 8),
+            BinaryPrimitives.ReverseEndianness((ulong)ciphertext.Length * 8)).AsByte();
         y = Multiply(Sse2.Xor(y, Reverse(lengths).AsUInt64()), _h1);
         Sse2.Xor(EncryptBlock(j0), Reverse(y.AsByte())).CopyTo(tag);
     }
@@ -738,11 +443,5 @@ internal sealed class AesGcmCipher : IDisposable
         o1 = X86Aes.EncryptLast(o1, last);
         o2 = X86Aes.EncryptLast(o2, last);
         o3 = X86Aes.EncryptLast(o3, last);
-    }
-
-    [InlineArray(8)]
-    private struct HashPowers
-    {
-        private Vector128<ulong> _element0;
     }
 }
