@@ -47,7 +47,8 @@ cpu_ticks() { # PIDs -> utime + stime summed, in clock ticks
 thread_ticks() { # PIDs -> "pid/thread-name ticks" per thread (utime + stime)
   local p t
   for p in "$@"; do for t in /proc/"$p"/task/*; do
-    awk -v p="$p" -v n="$(tr ' ' '_' < "$t/comm" 2>/dev/null)" '{print p "/" n, $14 + $15}' "$t/stat" 2>/dev/null || true
+    # Fields after the ")" that ends the name (a thread's name may hold spaces): utime and stime are the 12th and 13th.
+    awk -v p="$p" -v n="$(tr ' ' '_' < "$t/comm" 2>/dev/null)" '{sub(/^.*\) /, ""); print p "/" n, $12 + $13}' "$t/stat" 2>/dev/null || true
   done; done
 }
 
