@@ -153,6 +153,18 @@ public sealed class RawEspTransportTests
     }
 
     [Fact]
+    public void TheRawEspSocketGetsTheLargeReceiveBufferOfTheUdpSocket()
+    {
+        // A default-sized buffer (about 200 KiB) dropped a single TCP stream's segments by the tens of thousands.
+        Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root (SO_RCVBUFFORCE too); CI runs as root");
+        var (ipA, ipB) = Ports.LoopbackPair();
+        using var a = new RawEspTransport([ipA], NullLogger.Instance);
+        var socket = a.GetEspSocket(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB))!;
+
+        Assert.True(socket.ReceiveBufferSize >= UdpListener.ReceiveBufferBytes, $"{socket.ReceiveBufferSize} octets");
+    }
+
+    [Fact]
     public void ANonEspOrSpiZeroPacketIsCountedAndNotPassedOn()
     {
         Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");

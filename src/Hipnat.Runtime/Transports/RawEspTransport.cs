@@ -170,6 +170,9 @@ public sealed class RawEspTransport : IEspTransport, IDisposable
             try
             {
                 Socket.ReceiveTimeout = UdpListener.ReceiveTimeoutMs;
+                // The same 8 MiB as the UDP socket: a burst of a TCP flow's ESP waits here while the thread decrypts
+                // the previous one; a default-sized buffer drops segments of a single stream by the thousand.
+                UdpListener.TrySetBufferSizes(Socket);
                 Socket.Bind(new IPEndPoint(address, 0));
             }
             catch (SocketException e)

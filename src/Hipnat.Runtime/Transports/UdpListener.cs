@@ -184,7 +184,7 @@ internal sealed class UdpListener : IDisposable
     /// </summary>
     internal const int ReceiveBufferBytes = 8 << 20;
 
-    private static void TrySetBufferSizes(Socket socket)
+    internal static void TrySetBufferSizes(Socket socket)
     {
         // SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed net.core.rmem_max; without the capability SO_RCVBUF, capped by it.
         const int SolSocket = 1;
