@@ -21,12 +21,8 @@ public sealed class RawEspTransportTests
     public void EspToARawLocatorLeavesAsProtocol50AndArrivesAsTheBareEspPacket()
     {
         Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
-        var (ipA, ipB) = Ports.LoopbackPair();
-        using var a = new RawEspTransport([ipA], NullLogger.Instance);
-        using var b = new RawEspTransport([ipB], NullLogger.Instance);
-        var collector = new Collector();
-        b.SetEspReceiver(collector);
-        b.Start();
+        using var pair = TransportPair.Start();
+        var (ipA, ipB, a, b, collector) = pair;
 
         var sender = new SocketEspSender(transport: null, raw: a);
         Assert.Null(sender.CreateRoute(TransportAddress.Udp(ipA, 10500), TransportAddress.Udp(ipB, 10500), relayed: false)); // no UDP transport
@@ -50,12 +46,8 @@ public sealed class RawEspTransportTests
     public void ABatchOfFortyPacketsOfVariedSizesGoesOutWithSendmmsgAndArrivesCompleteAndInOrder()
     {
         Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
-        var (ipA, ipB) = Ports.LoopbackPair();
-        using var a = new RawEspTransport([ipA], NullLogger.Instance);
-        using var b = new RawEspTransport([ipB], NullLogger.Instance);
-        var collector = new Collector();
-        b.SetEspReceiver(collector);
-        b.Start();
+        using var pair = TransportPair.Start();
+        var (ipA, ipB, a, b, collector) = pair;
 
         var sender = new SocketEspSender(transport: null, raw: a);
         var route = sender.CreateRoute(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB), relayed: false)!;
@@ -79,12 +71,8 @@ public sealed class RawEspTransportTests
     public void OneSendmmsgCallTakesTheWholeBatch()
     {
         Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
-        var (ipA, ipB) = Ports.LoopbackPair();
-        using var a = new RawEspTransport([ipA], NullLogger.Instance);
-        using var b = new RawEspTransport([ipB], NullLogger.Instance);
-        var collector = new Collector();
-        b.SetEspReceiver(collector);
-        b.Start();
+        using var pair = TransportPair.Start();
+        var (ipA, ipB, a, b, collector) = pair;
 
         var socket = a.GetEspSocket(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB))!;
         var packets = Enumerable.Range(1, 40).Select(i => Esp(0x2100_0000u + (uint)i, i, 40 + i)).ToArray();
@@ -99,12 +87,8 @@ public sealed class RawEspTransportTests
     public void ADatagramTheKernelRefusesInTheMiddleOfABatchIsLostAndTheRestStillGoesInOrder()
     {
         Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
-        var (ipA, ipB) = Ports.LoopbackPair();
-        using var a = new RawEspTransport([ipA], NullLogger.Instance);
-        using var b = new RawEspTransport([ipB], NullLogger.Instance);
-        var collector = new Collector();
-        b.SetEspReceiver(collector);
-        b.Start();
+        using var pair = TransportPair.Start();
+        var (ipA, ipB, a, b, collector) = pair;
 
         var sender = new SocketEspSender(transport: null, raw: a);
         var route = sender.CreateRoute(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB), relayed: false)!;
@@ -123,11 +107,8 @@ public sealed class RawEspTransportTests
     public void PacketsQueuedBeforeTheReceiverReadsArePassedOnInBatches()
     {
         Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
-        var (ipA, ipB) = Ports.LoopbackPair();
-        using var a = new RawEspTransport([ipA], NullLogger.Instance);
-        using var b = new RawEspTransport([ipB], NullLogger.Instance); // bound: packets queue on its socket
-        var collector = new Collector();
-        b.SetEspReceiver(collector);
+        using var pair = TransportPair.Start(receive: false); // b is bound: packets queue on its socket
+        var (ipA, ipB, a, b, collector) = pair;
 
         var sender = new SocketEspSender(transport: null, raw: a);
         var route = sender.CreateRoute(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB), relayed: false)!;
@@ -168,12 +149,8 @@ public sealed class RawEspTransportTests
     public void ANonEspOrSpiZeroPacketIsCountedAndNotPassedOn()
     {
         Assert.SkipUnless(NativeSignals.IsRoot, "raw sockets need root; CI runs as root");
-        var (ipA, ipB) = Ports.LoopbackPair();
-        using var a = new RawEspTransport([ipA], NullLogger.Instance);
-        using var b = new RawEspTransport([ipB], NullLogger.Instance);
-        var collector = new Collector();
-        b.SetEspReceiver(collector);
-        b.Start();
+        using var pair = TransportPair.Start();
+        var (ipA, ipB, a, b, collector) = pair;
 
         var socket = a.GetEspSocket(TransportAddress.Raw(ipA), TransportAddress.Raw(ipB))!;
         socket.SendTo(Esp(0, 1, 40), new IPEndPoint(ipB, 0)); // SPI 0: reserved (RFC 4303 §2.1)
@@ -253,6 +230,51 @@ public sealed class RawEspTransportTests
     }
 
     /// <summary>Records the packets passed on and, for each, the batch bracket it came in (0: none).</summary>
+    /// <summary>Two raw ESP transports on a loopback address pair; B hands what it receives to a collector.</summary>
+    private sealed class TransportPair : IDisposable
+    {
+        private TransportPair(IPAddress ipA, IPAddress ipB)
+        {
+            IpA = ipA;
+            IpB = ipB;
+            A = new RawEspTransport([ipA], NullLogger.Instance);
+            B = new RawEspTransport([ipB], NullLogger.Instance);
+            B.SetEspReceiver(Collector);
+        }
+
+        public IPAddress IpA { get; }
+
+        public IPAddress IpB { get; }
+
+        public RawEspTransport A { get; }
+
+        public RawEspTransport B { get; }
+
+        public Collector Collector { get; } = new();
+
+        /// <param name="receive">False: B's receive thread is not started yet (the test starts it).</param>
+        public static TransportPair Start(bool receive = true)
+        {
+            var (ipA, ipB) = Ports.LoopbackPair();
+            var pair = new TransportPair(ipA, ipB);
+            if (receive)
+            {
+                pair.B.Start();
+            }
+
+            return pair;
+        }
+
+        public void Deconstruct(out IPAddress ipA, out IPAddress ipB, out RawEspTransport a, out RawEspTransport b, out Collector collector) =>
+            (ipA, ipB, a, b, collector) = (IpA, IpB, A, B, Collector);
+
+        public void Dispose()
+        {
+            A.Dispose();
+            B.Dispose();
+        }
+    }
+
     private sealed class Collector : IEspReceiver
     {
         private readonly List<byte[]> _got = [];
