@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# One run, four paths between two network namespaces joined by a veth pair (198.18.100.0/24):
+# One run, up to eight paths between two network namespaces joined by a veth pair (198.18.100.0/24):
 #   (a) the raw veth, (b) wireguard-go, (c) hipnat with TUN offloads off ("tun": {"offload": false}),
 #   (d) hipnat with TUN offloads on (the default: TSO/GRO through IFF_VNET_HDR; ESP AES-128-GCM over UDP, hip0),
 #   (e, only when BENCH_PATHS names it: hipnat-mq) as (d) with one TUN queue per core ("tun": { "queues": N }),
 #   (f, only when BENCH_PATHS names it: hipnat-raw) as (d) over raw HIP: ESP as IP protocol 50 (--raw, hip://ADDR),
 #   (g, only when BENCH_PATHS names it: hipnat-before) as (d) with another build of hipnat, BENCH_BEFORE=PATH/hipnat.dll
 #   (e.g. `git worktree add /tmp/before HEAD~1 && dotnet build /tmp/before/src/Hipnat.Cli -c Release`), so that a
-#   change is measured against the build before it in the same invocation.
+#   change is measured against the build before it in the same invocation,
+#   (h, only when BENCH_PATHS names it: hipnat-pinned) as (d) with each daemon pinned to a core of its own
+#   (taskset -a: all threads of A on CPU 0, of B on CPU 1).
 # For each: iperf3 single TCP stream, 4 TCP streams (-P 4), UDP at 1200-byte datagrams (packets/s received),
 # ping RTT (50 pings), and for the userspace tunnels the CPU time both daemons used per GB of the single stream
 # (utime + stime from /proc/PID/stat).
 # Needs root; installs iperf3, wireguard-go, wireguard-tools, iputils-ping and jq if missing.
-# Usage: sudo bash bench/tunnel-throughput.sh [SECONDS]   (BENCH_PATHS="raw wg hipnat-off hipnat-on hipnat-mq hipnat-raw hipnat-before"
+# Usage: sudo bash bench/tunnel-throughput.sh [SECONDS]   (BENCH_PATHS="raw wg hipnat-off hipnat-on hipnat-mq hipnat-raw hipnat-before hipnat-pinned"
 # selects; they run in the order of this script)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -138,8 +140,8 @@ case " $paths " in *" wg "*)
 
 # (c, d) hipnat: ESP (AES-128-GCM, suite 13) over UDP between HITs on hip0, offloads off and on.
 hit_a=$($hipnat keygen --out "$work/a.pem"); hit_b=$($hipnat keygen --out "$work/b.pem")
-run_hipnat() { # name offload(true|false) [queues] [udp|raw] [hipnat command]
-  local name=$1 offload=$2 queues=${3:-1} transport=${4:-udp} hipnat=${5:-$hipnat}
+run_hipnat() { # name offload(true|false) [queues] [udp|raw] [hipnat command] [pin]
+  local name=$1 offload=$2 queues=${3:-1} transport=${4:-udp} hipnat=${5:-$hipnat} pin=${6:-}
   echo "{ \"tun\": { \"offload\": $offload, \"queues\": $queues } }" > "$work/tun.json"
   rm -f "$work/a.sock" "$work/b.sock"
   local la=198.18.100.1:10500 lb=198.18.100.2:10500 raw=()
@@ -150,6 +152,7 @@ run_hipnat() { # name offload(true|false) [queues] [udp|raw] [hipnat command]
   local pb=$!
   for s in a b; do for _ in $(seq 100); do [ -S "$work/$s.sock" ] && break; sleep 0.1; done; done
   ip netns exec "$A" $hipnat connect "$hit_b" --control "$work/a.sock" >/dev/null
+  if [ -n "$pin" ]; then taskset -a -p 1 "$pa" >/dev/null; taskset -a -p 2 "$pb" >/dev/null; fi
   if ip -n "$A" link show hip0 >/dev/null 2>&1; then
     grep -o '[0-9]* queue(s), offloads .*' "$work/a.log" | head -1 | sed "s/^/$name: /"
     measure "$name" "$hit_b" "$pa" "$pb"
@@ -170,6 +173,7 @@ case " $paths " in *" hipnat-raw "*) run_hipnat hipnat-raw true 1 raw ;; esac
 case " $paths " in *" hipnat-before "*)
   [ -f "${BENCH_BEFORE:-}" ] || { echo "hipnat-before: set BENCH_BEFORE to another build's hipnat.dll" >&2; exit 2; }
   run_hipnat hipnat-before true 1 udp "dotnet $BENCH_BEFORE" ;; esac
+case " $paths " in *" hipnat-pinned "*) run_hipnat hipnat-pinned true 1 udp "$hipnat" pin ;; esac
 
 echo "== ratios (load now $(cut -d' ' -f1-3 /proc/loadavg))"
 awk '/^raw-veth/{r=$2; rr=$5} /^wireguard-go/{wg=$2; wg4=$3; wgu=$4}

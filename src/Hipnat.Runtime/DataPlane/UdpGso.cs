@@ -26,7 +26,7 @@ internal static unsafe partial class UdpGso
     private const int EIntr = 4;
 
     /// <summary>True where it can be tried (64-bit Linux); a kernel without it fails the first send, see <see cref="Send"/>.</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux() && IntPtr.Size == 8;
+    public static bool IsSupported => SocketMessage.IsSupported;
 
     /// <summary>
     /// Sends <paramref name="datagrams"/> (all of <paramref name="segmentSize"/> octets but the last, which may be
